@@ -1,0 +1,255 @@
+package org.gymbridge.client;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.gymbridge.env.AutoresetMode;
+
+/**
+ * A parsed connection URL: where the server is and which env to make with which options.
+ * <pre>
+ *   grpc://host:port/EnvId?num_envs=8&amp;seed=1&amp;...   a running server over TCP (port default 50051)
+ *   unix:/path/to/server.sock/EnvId?...               a running server on a unix socket
+ *   unix:/path/to/socket?env=EnvId&amp;...                 (the same, for socket names not ending in .sock)
+ *   local:EnvId?...                                   a private server process started for this env
+ * </pre>
+ * Query keys num_envs, seed, autoreset, render_mode, max_episode_steps and vectorization set
+ * {@link MakeOptions}; every other key is an env kwarg typed like JSON (true/false, integers,
+ * decimals, null; anything else, or a "quoted" value, is a string). Env ids may contain '/'.
+ */
+record ConnectionUrl(Transport transport, String host, int port, String socketPath, String envId, MakeOptions options) {
+
+    enum Transport { GRPC, UNIX, LOCAL }
+
+    static final int DEFAULT_PORT = 50051;
+
+    private static final String FORMS = "expected grpc://host:port/EnvId?key=value&..., "
+            + "unix:/path/to/server.sock/EnvId?..., or local:EnvId?... (e.g. local:CartPole-v1?num_envs=8&seed=1)";
+    private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.\\d*|\\.\\d+|\\d+(\\.\\d*)?[eE][-+]?\\d+|inf|nan)",
+            Pattern.CASE_INSENSITIVE);
+
+    /** The gRPC target string for this URL's server (not for LOCAL, whose address is known only once it runs). */
+    String grpcTarget() {
+        return switch (transport) {
+            case GRPC -> host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+            case UNIX -> "unix:" + socketPath;
+            case LOCAL -> "local";
+        };
+    }
+
+    /** Parses {@code url}; an IllegalArgumentException naming the expected form if it is malformed. */
+    static ConnectionUrl parse(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("empty gymbridge URL; " + FORMS);
+        }
+        String s = url.trim();
+        String query = "";
+        int q = s.indexOf('?');
+        if (q >= 0) {
+            query = s.substring(q + 1);
+            s = s.substring(0, q);
+        }
+        Map<String, String> params = parseQuery(query, url);
+        String envParam = params.remove("env");
+
+        if (s.startsWith("grpc://")) {
+            String rest = s.substring("grpc://".length());
+            int slash = rest.indexOf('/');
+            String authority = slash >= 0 ? rest.substring(0, slash) : rest;
+            String envId = slash >= 0 ? decode(rest.substring(slash + 1)) : "";
+            String host;
+            int port = DEFAULT_PORT;
+            if (authority.startsWith("[")) {
+                int close = authority.indexOf(']');
+                if (close < 0) {
+                    throw bad(url, "unterminated IPv6 address");
+                }
+                host = authority.substring(1, close);
+                String after = authority.substring(close + 1);
+                if (after.startsWith(":")) {
+                    port = parsePort(after.substring(1), url);
+                } else if (!after.isEmpty()) {
+                    throw bad(url, "unexpected '" + after + "' after the host");
+                }
+            } else {
+                int colon = authority.lastIndexOf(':');
+                host = colon >= 0 ? authority.substring(0, colon) : authority;
+                if (colon >= 0) {
+                    port = parsePort(authority.substring(colon + 1), url);
+                }
+            }
+            if (host.isEmpty()) {
+                throw bad(url, "no host");
+            }
+            return new ConnectionUrl(Transport.GRPC, host, port, null, pick(envId, envParam, url), options(params, url));
+        }
+        if (s.startsWith("unix:")) {
+            String path = s.substring("unix:".length());
+            if (path.startsWith("//")) {
+                path = path.substring(2); // unix:///abs/path -> /abs/path
+            }
+            path = decode(path);
+            if (path.isEmpty()) {
+                throw bad(url, "no socket path");
+            }
+            String socket;
+            String envId;
+            if (envParam != null) {
+                socket = path;
+                envId = "";
+            } else {
+                int split = splitSocketPath(path);
+                if (split < 0) {
+                    throw bad(url, "cannot tell the socket path from the env id; name the socket *.sock "
+                            + "(unix:/tmp/gym.sock/CartPole-v1) or pass the env as a query (unix:/tmp/gym?env=CartPole-v1)");
+                }
+                socket = path.substring(0, split);
+                envId = split < path.length() ? path.substring(split + 1) : "";
+            }
+            return new ConnectionUrl(Transport.UNIX, null, 0, socket, pick(envId, envParam, url), options(params, url));
+        }
+        if (s.startsWith("local:")) {
+            String envId = decode(s.substring("local:".length()));
+            if (envId.startsWith("//")) {
+                envId = envId.substring(2);
+            }
+            return new ConnectionUrl(Transport.LOCAL, null, 0, null, pick(envId, envParam, url), options(params, url));
+        }
+        throw bad(url, "unknown scheme");
+    }
+
+    /**
+     * Index of the '/' ending the socket path: the first prefix that is an existing non-directory file,
+     * else the first segment ending in ".sock"; the whole path if it is such a file; -1 if unknown.
+     */
+    private static int splitSocketPath(String path) {
+        for (int i = path.indexOf('/', 1); i >= 0; i = path.indexOf('/', i + 1)) {
+            Path p = Path.of(path.substring(0, i));
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                return i;
+            }
+        }
+        Path whole = Path.of(path);
+        if (Files.exists(whole) && !Files.isDirectory(whole)) {
+            return path.length();
+        }
+        for (int i = path.indexOf('/', 1); i >= 0; i = path.indexOf('/', i + 1)) {
+            if (path.substring(0, i).endsWith(".sock")) {
+                return i;
+            }
+        }
+        return path.endsWith(".sock") ? path.length() : -1;
+    }
+
+    private static String pick(String pathEnv, String queryEnv, String url) {
+        if (queryEnv != null && !pathEnv.isEmpty() && !queryEnv.equals(pathEnv)) {
+            throw bad(url, "env id given twice ('" + pathEnv + "' and env=" + queryEnv + ")");
+        }
+        String id = queryEnv != null ? queryEnv : pathEnv;
+        if (id.endsWith("/")) {
+            id = id.substring(0, id.length() - 1);
+        }
+        return id;
+    }
+
+    private static int parsePort(String p, String url) {
+        try {
+            int port = Integer.parseInt(p);
+            if (port < 1 || port > 65535) {
+                throw bad(url, "port " + p + " is outside 1..65535");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw bad(url, "port '" + p + "' is not a number");
+        }
+    }
+
+    private static Map<String, String> parseQuery(String query, String url) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (query.isEmpty()) {
+            return out;
+        }
+        for (String part : query.split("&")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw bad(url, "query part '" + part + "' is not key=value");
+            }
+            String key = decode(part.substring(0, eq));
+            String value = decode(part.substring(eq + 1));
+            if (out.put(key, value) != null) {
+                throw bad(url, "query key '" + key + "' given twice");
+            }
+        }
+        return out;
+    }
+
+    private static MakeOptions options(Map<String, String> params, String url) {
+        MakeOptions.Builder b = MakeOptions.builder();
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            String k = e.getKey();
+            String v = e.getValue();
+            try {
+                switch (k) {
+                    case "num_envs" -> b.numEnvs(Integer.parseInt(v));
+                    case "seed" -> b.seed(Long.parseLong(v));
+                    case "autoreset", "autoreset_mode" -> b.autoreset(AutoresetMode.fromUrlName(v));
+                    case "render_mode" -> b.renderMode(v);
+                    case "max_episode_steps" -> b.maxEpisodeSteps(Integer.parseInt(v));
+                    case "vectorization" -> b.vectorization(v);
+                    default -> b.kwarg(k, typed(v));
+                }
+            } catch (NumberFormatException ex) {
+                throw bad(url, k + "=" + v + " is not an integer");
+            } catch (IllegalArgumentException ex) {
+                throw bad(url, ex.getMessage());
+            }
+        }
+        return b.build();
+    }
+
+    /** A query value typed like JSON: true/false, null, integers, decimals; otherwise (or "quoted") a string. */
+    static Object typed(String v) {
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+            return v.substring(1, v.length() - 1);
+        }
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "true":
+                return Boolean.TRUE;
+            case "false":
+                return Boolean.FALSE;
+            case "null":
+            case "none":
+                return null;
+            default:
+                break;
+        }
+        if (INTEGER.matcher(v).matches()) {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                return v; // beyond int64: keep the digits as a string rather than losing them
+            }
+        }
+        if (DECIMAL.matcher(v).matches()) {
+            return Double.parseDouble(v.replaceAll("(?i)^([-+]?)inf$", "$1Infinity").replaceAll("(?i)^[-+]?nan$", "NaN"));
+        }
+        return v;
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    private static IllegalArgumentException bad(String url, String problem) {
+        return new IllegalArgumentException("malformed gymbridge URL '" + url + "': " + problem + "; " + FORMS);
+    }
+}

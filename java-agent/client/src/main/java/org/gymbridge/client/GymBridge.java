@@ -1,0 +1,87 @@
+package org.gymbridge.client;
+
+import org.gymbridge.env.AutoresetMode;
+import org.gymbridge.env.Env;
+import org.gymbridge.env.VectorEnv;
+
+/**
+ * Entry points: one URL names the server and the environment.
+ * <pre>{@code
+ * try (VectorEnv env = GymBridge.makeVec("local:CartPole-v1?num_envs=8&seed=1")) {
+ *     ResetResult first = env.reset(1);
+ *     StepResult r = env.step(env.actionSpace().sample(rng));
+ * }
+ * }</pre>
+ * URL forms: {@code grpc://host:port/EnvId?...} (a running server), {@code unix:/path/server.sock/EnvId?...}
+ * (a running server on a unix socket), {@code local:EnvId?...} (a private server process, stopped when
+ * the env closes). Query keys: num_envs, seed, autoreset (next_step | same_step | disabled),
+ * render_mode, max_episode_steps, vectorization; any other key is a gymnasium.make kwarg typed like
+ * JSON ({@code is_slippery=false} a bool, {@code map_name=8x8} a string, {@code frame_skip=5} an int).
+ */
+public final class GymBridge {
+    private GymBridge() {
+    }
+
+    /** A vector env as the URL says; closing it also closes the connection (and a local server). */
+    public static VectorEnv makeVec(String url) {
+        return makeVec(url, ClientOptions.defaults());
+    }
+
+    /** {@link #makeVec(String)} with explicit timeouts and limits. */
+    public static VectorEnv makeVec(String url, ClientOptions options) {
+        ConnectionUrl u = ConnectionUrl.parse(url);
+        requireEnv(u, url);
+        GymBridgeClient client = GymBridgeClient.open(u, options);
+        try {
+            return client.makeSession(u.envId(), u.options(), client);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One env as the URL says (num_envs is forced to 1; autoreset is disabled unless the URL sets it, as
+     * with a plain gymnasium.Env); closing it also closes the connection (and a local server).
+     */
+    public static Env make(String url) {
+        return make(url, ClientOptions.defaults());
+    }
+
+    /** {@link #make(String)} with explicit timeouts and limits. */
+    public static Env make(String url, ClientOptions options) {
+        ConnectionUrl u = ConnectionUrl.parse(url);
+        requireEnv(u, url);
+        MakeOptions.Builder b = u.options().toBuilder().numEnvs(1);
+        if (u.options().autoreset() == null) {
+            b.autoreset(AutoresetMode.DISABLED);
+        }
+        GymBridgeClient client = GymBridgeClient.open(u, options);
+        try {
+            return new SingleEnv(client.makeSession(u.envId(), b.build(), client));
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A server-level connection (handshake, listEnvs, makeVec): {@code grpc://host:port},
+     * {@code unix:/path/server.sock} or {@code local:} (starts a private server). An env id in the URL is ignored.
+     */
+    public static GymBridgeClient connect(String url) {
+        return connect(url, ClientOptions.defaults());
+    }
+
+    /** {@link #connect(String)} with explicit timeouts and limits. */
+    public static GymBridgeClient connect(String url, ClientOptions options) {
+        return GymBridgeClient.open(ConnectionUrl.parse(url), options);
+    }
+
+    private static void requireEnv(ConnectionUrl u, String url) {
+        if (u.envId().isEmpty()) {
+            throw new IllegalArgumentException("malformed gymbridge URL '" + url + "': no env id; expected e.g. "
+                    + "local:CartPole-v1?num_envs=8, grpc://host:50051/CartPole-v1 or unix:/tmp/gym.sock/CartPole-v1");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package org.gymbridge.client;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.gymbridge.env.AutoresetMode;
+import org.gymbridge.env.Env;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.proto.v1.EnvServiceGrpc;
+import org.gymbridge.proto.v1.HandshakeRequest;
+import org.gymbridge.proto.v1.HandshakeResponse;
+import org.gymbridge.proto.v1.ListEnvsRequest;
+import org.gymbridge.proto.v1.ListEnvsResponse;
+import org.gymbridge.proto.v1.MakeRequest;
+import org.gymbridge.proto.v1.MakeResponse;
+import org.gymbridge.proto.v1.ProtocolVersion;
+
+/**
+ * A connection to one gymbridge server: handshake, list env ids, make envs. Many envs can share one
+ * client (one gRPC channel); closing the client closes its channel and, for {@code local:}, stops the
+ * server it started. Envs made here are closed by the caller; {@link GymBridge#makeVec(String)} is the
+ * one-liner that owns its client.
+ *
+ * <pre>{@code
+ * try (GymBridgeClient client = GymBridge.connect("local:")) {
+ *     System.out.println(client.handshake().libraryVersions());
+ *     try (VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(4).build())) { ... }
+ * }
+ * }</pre>
+ */
+public final class GymBridgeClient implements AutoCloseable {
+    /** The wire protocol this client speaks. */
+    public static final int PROTOCOL_VERSION = ProtocolVersion.PROTOCOL_VERSION_1_VALUE;
+    /** Reported to the server in the handshake. */
+    public static final String CLIENT_VERSION = "0.1.0";
+    static final String SERVICE_NAME = "gymbridge.v1.EnvService";
+
+    private final String target;
+    private final ManagedChannel channel;
+    private final LocalServer server; // null unless this client started a local: server
+    private final ClientOptions options;
+    private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
+    private final EnvServiceGrpc.EnvServiceStub async;
+    private final ServerInfo serverInfo;
+    private volatile boolean closed;
+
+    private GymBridgeClient(String target, ManagedChannel channel, LocalServer server, ClientOptions options) {
+        this.target = target;
+        this.channel = channel;
+        this.server = server;
+        this.options = options;
+        this.blocking = EnvServiceGrpc.newBlockingStub(channel);
+        this.async = EnvServiceGrpc.newStub(channel);
+        ServerInfo info;
+        try {
+            if (server != null) {
+                awaitHealthy();
+            }
+            info = handshake();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.serverInfo = info;
+    }
+
+    /** Connects as the URL says (its env id and options, if any, are ignored); starts a server for local:. */
+    static GymBridgeClient open(ConnectionUrl url, ClientOptions options) {
+        if (url.transport() == ConnectionUrl.Transport.LOCAL) {
+            LocalServer server = LocalServer.start(null, List.of(), options.serverStartTimeout());
+            try {
+                return new GymBridgeClient(server.address(), channel(server.address(), options), server, options);
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
+        String target = url.grpcTarget();
+        return new GymBridgeClient(target, channel(target, options), null, options);
+    }
+
+    /**
+     * Starts a private server listening on the unix socket {@code socketPath} (tests and tools that
+     * need a unix-socket server); the returned client owns it.
+     */
+    static GymBridgeClient startLocal(String socketPath, List<String> extraArgs, ClientOptions options) {
+        LocalServer server = LocalServer.start(socketPath, extraArgs, options.serverStartTimeout());
+        try {
+            return new GymBridgeClient(server.address(), channel(server.address(), options), server, options);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** A plaintext channel to "host:port" or "unix:/path" that accepts messages up to the configured size. */
+    static ManagedChannel channel(String target, ClientOptions options) {
+        ManagedChannelBuilder<?> b;
+        if (target.startsWith("unix:")) {
+            String path = target.substring("unix:".length());
+            if (path.startsWith("//")) {
+                path = path.substring(2);
+            }
+            // grpc-netty-shaded serves unix: targets through its epoll domain-socket transport.
+            b = Grpc.newChannelBuilder("unix://" + Path.of(path).toAbsolutePath(), InsecureChannelCredentials.create());
+        } else {
+            int colon = target.lastIndexOf(':');
+            String host = target.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port = Integer.parseInt(target.substring(colon + 1));
+            b = Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create());
+        }
+        return b.maxInboundMessageSize(options.maxMessageBytes()).userAgent("gymbridge-java/" + CLIENT_VERSION).build();
+    }
+
+    /** Exchanges versions with the server; fails clearly if the protocol versions are incompatible. */
+    public ServerInfo handshake() {
+        HandshakeResponse r;
+        try {
+            r = blockingStub(false).handshake(HandshakeRequest.newBuilder()
+                    .setProtocolVersion(PROTOCOL_VERSION)
+                    .setClientName("gymbridge-java")
+                    .setClientVersion(CLIENT_VERSION)
+                    .build());
+        } catch (RuntimeException e) {
+            throw translate(e, "handshake with " + target);
+        }
+        int min = r.getMinProtocolVersion() == 0 ? r.getProtocolVersion() : r.getMinProtocolVersion();
+        if (r.getProtocolVersion() < PROTOCOL_VERSION || min > PROTOCOL_VERSION) {
+            throw new GymBridgeException("protocol mismatch: this client speaks gymbridge protocol " + PROTOCOL_VERSION
+                    + " but the server at " + target + " (gymbridge-server " + r.getServerVersion() + ") speaks "
+                    + min + ".." + r.getProtocolVersion() + "; use matching versions of gymbridge-client and "
+                    + "gymbridge-server", Status.Code.FAILED_PRECONDITION, "PROTOCOL_MISMATCH");
+        }
+        List<AutoresetMode> modes = new ArrayList<>();
+        r.getCapabilities().getAutoresetModesList().forEach(m -> modes.add(Wire.fromProto(m)));
+        return new ServerInfo(r.getProtocolVersion(), min, r.getServerVersion(), r.getLibraryVersionsMap(), modes,
+                r.getCapabilities().getMaxMessageBytes(), r.getCapabilities().getMaxSessions(),
+                r.getCapabilities().getMaxEnvsPerSession());
+    }
+
+    /** What the server said in the handshake made when connecting. */
+    public ServerInfo serverInfo() {
+        return serverInfo;
+    }
+
+    /** Every env id the server can make, sorted. */
+    public List<EnvInfo> listEnvs() {
+        return listEnvs("");
+    }
+
+    /** The env ids starting with {@code prefix}, sorted. */
+    public List<EnvInfo> listEnvs(String prefix) {
+        ListEnvsResponse r;
+        try {
+            r = blockingStub(false).listEnvs(ListEnvsRequest.newBuilder().setPrefix(prefix).build());
+        } catch (RuntimeException e) {
+            throw translate(e, "listing envs");
+        }
+        List<EnvInfo> out = new ArrayList<>();
+        r.getEnvsList().forEach(e -> out.add(new EnvInfo(e.getEnvId(), e.getEntryPoint(), e.getMaxEpisodeSteps())));
+        return out;
+    }
+
+    /** Makes a vector env of {@code options.numEnvs()} copies of {@code envId}. Close it when done. */
+    public VectorEnv makeVec(String envId, MakeOptions options) {
+        return makeSession(envId, options, null);
+    }
+
+    /**
+     * Makes one env (a session with one copy, autoreset disabled unless the options set it, like a plain
+     * gymnasium.Env). Close it when done.
+     */
+    public Env make(String envId, MakeOptions options) {
+        MakeOptions.Builder b = options.toBuilder().numEnvs(1);
+        if (options.autoreset() == null) {
+            b.autoreset(AutoresetMode.DISABLED);
+        }
+        return new SingleEnv(makeSession(envId, b.build(), null));
+    }
+
+    RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned) {
+        Objects.requireNonNull(envId, "envId");
+        if (envId.isEmpty()) {
+            throw new IllegalArgumentException("no env id given; name one, e.g. local:CartPole-v1 or "
+                    + "grpc://host:50051/CartPole-v1 (listEnvs() shows what the server has)");
+        }
+        checkOpen();
+        MakeRequest.Builder req = MakeRequest.newBuilder()
+                .setEnvId(envId)
+                .setNumEnvs(options.numEnvs())
+                .putAllKwargs(Wire.toArgs(options.kwargs()))
+                .setAutoresetMode(Wire.toProto(options.autoreset()))
+                .setMaxEpisodeSteps(options.maxEpisodeSteps());
+        if (options.seed() != null) {
+            req.setSeed(options.seed());
+        }
+        if (options.renderMode() != null) {
+            req.setRenderMode(options.renderMode());
+        }
+        if (options.vectorization() != null) {
+            req.setVectorization(options.vectorization());
+        }
+        MakeResponse r;
+        try {
+            r = blocking.withDeadlineAfter(this.options.makeTimeout().toMillis(), TimeUnit.MILLISECONDS).make(req.build());
+        } catch (RuntimeException e) {
+            throw translate(e, "making " + envId);
+        }
+        return new RemoteVectorEnv(this, r, owned);
+    }
+
+    /** Where this client is connected: "host:port" or "unix:/path". */
+    public String target() {
+        return target;
+    }
+
+    /** Whether this client started (and will stop) a private server process. */
+    public boolean ownsServer() {
+        return server != null;
+    }
+
+    /** The local server process this client started, if any (for tests and tools). */
+    java.util.Optional<Process> serverProcess() {
+        return server == null ? java.util.Optional.empty() : java.util.Optional.of(server.process());
+    }
+
+    ClientOptions options() {
+        return options;
+    }
+
+    EnvServiceGrpc.EnvServiceBlockingStub blockingStub(boolean make) {
+        long ms = (make ? options.makeTimeout() : options.callTimeout()).toMillis();
+        return blocking.withDeadlineAfter(ms, TimeUnit.MILLISECONDS);
+    }
+
+    EnvServiceGrpc.EnvServiceStub asyncStub() {
+        return async;
+    }
+
+    /** The typed exception for a failed call; mentions a local server's death and its stderr. */
+    GymBridgeException translate(Throwable t, String what) {
+        GymBridgeException e = Errors.fromGrpc(t, what);
+        if (server != null && e instanceof ServerUnavailableException && !server.process().isAlive()) {
+            return server.failure("exited (code " + server.process().exitValue() + ") while " + what, t);
+        }
+        return e;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this GymBridgeClient (" + target + ") is closed");
+        }
+    }
+
+    /** Waits until the server's health service reports SERVING (a local server just printed READY). */
+    private void awaitHealthy() {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+        long deadline = System.nanoTime() + options.serverStartTimeout().toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                HealthCheckResponse r = health.withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.newBuilder().setService(SERVICE_NAME).build());
+                if (r.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+                if (!server.process().isAlive()) {
+                    break;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw server.failure("did not report SERVING on grpc.health.v1", last);
+    }
+
+    /** Closes the channel and stops a local server this client started. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GymBridgeClient(" + target + (server != null ? ", local server pid " + server.process().pid() : "") + ")";
+    }
+}

@@ -1,0 +1,270 @@
+package org.gymbridge.client;
+
+import io.grpc.Status;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A private gymbridge server process for {@code local:} URLs. Finds the {@code gymbridge-server}
+ * command, starts it on a free loopback port (or a unix socket) with {@code --exit-with-parent} (so it
+ * exits when this JVM's pipe to it closes, even on a crash), waits for its {@code GYMBRIDGE_READY}
+ * line, and stops it on {@link #close()} or at JVM shutdown.
+ */
+final class LocalServer implements AutoCloseable {
+    static final String PROPERTY = "gymbridge.server";
+    static final String ENV_VAR = "GYMBRIDGE_SERVER";
+    static final String VENV_EXECUTABLE = "python-env-server/.venv/bin/gymbridge-server";
+    private static final String READY = "GYMBRIDGE_READY ";
+    private static final int TAIL_LINES = 40;
+
+    private final Process process;
+    private volatile String address;
+    private final Deque<String> stderrTail;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private LocalServer(Process process, Deque<String> stderrTail, Thread shutdownHook) {
+        this.process = process;
+        this.stderrTail = stderrTail;
+        this.shutdownHook = shutdownHook;
+    }
+
+    /**
+     * Starts a server: on a free loopback TCP port, or on {@code unixSocket} if it is not null.
+     * {@code extraArgs} are passed on (e.g. "--max-sessions", "4").
+     */
+    static LocalServer start(String unixSocket, List<String> extraArgs, Duration timeout) {
+        Path executable = findExecutable();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(executable.toString());
+        if (unixSocket != null) {
+            cmd.add("--unix");
+            cmd.add(unixSocket);
+        } else {
+            cmd.add("--host");
+            cmd.add("127.0.0.1");
+            cmd.add("--port");
+            cmd.add("0");
+        }
+        cmd.add("--exit-with-parent");
+        cmd.addAll(extraArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("PYTHONUNBUFFERED", "1");
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new ServerUnavailableException("could not start the local gymbridge server " + executable + ": "
+                    + e.getMessage(), Status.Code.UNAVAILABLE, "LOCAL_SERVER_FAILED", e);
+        }
+        Thread hook = new Thread(() -> destroyTree(process), "gymbridge-local-server-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        Deque<String> tail = new ArrayDeque<>();
+        boolean echo = Boolean.getBoolean("gymbridge.server.verbose");
+        daemon("gymbridge-server-stderr", () -> drain(process.getErrorStream(), line -> {
+            synchronized (tail) {
+                if (tail.size() == TAIL_LINES) {
+                    tail.removeFirst();
+                }
+                tail.addLast(line);
+            }
+            if (echo) {
+                System.err.println("[gymbridge-server] " + line);
+            }
+        }));
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        daemon("gymbridge-server-stdout", () -> {
+            drain(process.getInputStream(), line -> {
+                if (!ready.isDone() && line.startsWith(READY)) {
+                    ready.complete(line.substring(READY.length()).trim());
+                }
+            });
+            ready.completeExceptionally(new IOException("the server closed its stdout before printing GYMBRIDGE_READY"));
+        });
+
+        LocalServer server = new LocalServer(process, tail, hook);
+        try {
+            server.address = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            server.close();
+            throw server.failure("did not print GYMBRIDGE_READY within " + timeout.toSeconds() + " s", e);
+        } catch (ExecutionException e) {
+            server.close();
+            throw server.failure("exited before it was ready" + exitCode(process), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+            throw server.failure("start interrupted", e);
+        }
+        return server;
+    }
+
+    /** The address printed by the server: "127.0.0.1:43521" or "unix:/path". */
+    String address() {
+        return address;
+    }
+
+    /** The gRPC target for the address. */
+    String grpcTarget() {
+        return address;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** The server's last stderr lines, for error messages. */
+    String stderrTail() {
+        synchronized (stderrTail) {
+            return String.join("\n", stderrTail);
+        }
+    }
+
+    /** A ServerUnavailableException describing a failure of this server, with its stderr tail. */
+    ServerUnavailableException failure(String what, Throwable cause) {
+        String t = stderrTail();
+        return new ServerUnavailableException("the local gymbridge server (" + process.info().command().orElse("?")
+                + ", pid " + process.pid() + ") " + what + (t.isEmpty() ? "" : "; its stderr ends with:\n" + t),
+                Status.Code.UNAVAILABLE, "LOCAL_SERVER_FAILED", cause);
+    }
+
+    /** Stops the server: EOF on its stdin (graceful), then SIGTERM, then SIGKILL. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // The hook is running or about to; it destroys the process itself.
+        }
+        List<ProcessHandle> children = process.descendants().toList();
+        try {
+            process.getOutputStream().close(); // --exit-with-parent: EOF on stdin means "exit cleanly"
+        } catch (IOException ignored) {
+            // Already closed: the process is gone.
+        }
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static void destroyTree(Process p) {
+        List<ProcessHandle> children = p.descendants().toList();
+        p.destroy();
+        try {
+            if (!p.waitFor(3, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * The server command: system property gymbridge.server, env var GYMBRIDGE_SERVER,
+     * python-env-server/.venv/bin/gymbridge-server in the working directory or a parent, or
+     * gymbridge-server on the PATH.
+     */
+    static Path findExecutable() {
+        String prop = System.getProperty(PROPERTY);
+        if (prop != null && !prop.isBlank()) {
+            return requireExecutable(Path.of(prop), "system property " + PROPERTY);
+        }
+        String env = System.getenv(ENV_VAR);
+        if (env != null && !env.isBlank()) {
+            return requireExecutable(Path.of(env), "environment variable " + ENV_VAR);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve(VENV_EXECUTABLE);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                if (dir.isEmpty()) {
+                    continue;
+                }
+                Path candidate = Path.of(dir, "gymbridge-server");
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        throw new ServerUnavailableException("cannot find the gymbridge-server command for a local: URL. Looked at "
+                + "-D" + PROPERTY + ", $" + ENV_VAR + ", " + VENV_EXECUTABLE + " in " + Path.of("").toAbsolutePath()
+                + " and its parents, and the PATH. Build it from the repository root with "
+                + "`mvn -B -pl python-env-server generate-resources` (creates " + VENV_EXECUTABLE + "), or install it "
+                + "with `python3 -m venv .venv && .venv/bin/pip install ./python-env-server` and set -D" + PROPERTY
+                + "=/path/to/.venv/bin/gymbridge-server; or connect to a running server with grpc://host:port/EnvId.",
+                Status.Code.UNAVAILABLE, "SERVER_NOT_FOUND");
+    }
+
+    private static Path requireExecutable(Path p, String source) {
+        if (!Files.isExecutable(p)) {
+            throw new ServerUnavailableException(source + " names " + p + ", which is not an executable file; point it "
+                    + "at gymbridge-server (e.g. python-env-server/.venv/bin/gymbridge-server)",
+                    Status.Code.UNAVAILABLE, "SERVER_NOT_FOUND");
+        }
+        return p;
+    }
+
+    private static String exitCode(Process p) {
+        try {
+            if (p.waitFor(2, TimeUnit.SECONDS)) {
+                return " (exit code " + p.exitValue() + ")";
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "";
+    }
+
+    private static void drain(InputStream in, java.util.function.Consumer<String> sink) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                sink.accept(line);
+            }
+        } catch (IOException ignored) {
+            // The process ended; nothing more to read.
+        }
+    }
+
+    private static void daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+}

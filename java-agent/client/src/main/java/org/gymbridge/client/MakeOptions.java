@@ -1,0 +1,181 @@
+package org.gymbridge.client;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.gymbridge.env.AutoresetMode;
+
+/**
+ * How to make a vector env: number of copies, seed, autoreset mode, render mode, time limit and the
+ * keyword arguments passed to {@code gymnasium.make}. Immutable; build with
+ * {@code MakeOptions.builder().numEnvs(8).seed(1).kwarg("map_name", "8x8").build()}.
+ * The URL query of {@link GymBridge#makeVec(String)} maps onto exactly these fields.
+ */
+public final class MakeOptions {
+    private final int numEnvs;
+    private final Long seed;
+    private final AutoresetMode autoreset;
+    private final String renderMode;
+    private final int maxEpisodeSteps;
+    private final String vectorization;
+    private final Map<String, Object> kwargs;
+
+    private MakeOptions(Builder b) {
+        this.numEnvs = b.numEnvs;
+        this.seed = b.seed;
+        this.autoreset = b.autoreset;
+        this.renderMode = b.renderMode;
+        this.maxEpisodeSteps = b.maxEpisodeSteps;
+        this.vectorization = b.vectorization;
+        this.kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.kwargs));
+    }
+
+    /** One env, no seed, server defaults for everything else. */
+    public static MakeOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.numEnvs = numEnvs;
+        b.seed = seed;
+        b.autoreset = autoreset;
+        b.renderMode = renderMode;
+        b.maxEpisodeSteps = maxEpisodeSteps;
+        b.vectorization = vectorization;
+        b.kwargs.putAll(kwargs);
+        return b;
+    }
+
+    /** Copies in the vector env (default 1). */
+    public int numEnvs() {
+        return numEnvs;
+    }
+
+    /** Seed of the first reset and of the action space, or null. */
+    public Long seed() {
+        return seed;
+    }
+
+    /** Autoreset mode, or null for the server default (NEXT_STEP). */
+    public AutoresetMode autoreset() {
+        return autoreset;
+    }
+
+    /** Render mode ("rgb_array", "ansi" ...), or null for none. */
+    public String renderMode() {
+        return renderMode;
+    }
+
+    /** Time-limit override, or 0 for the registered limit. */
+    public int maxEpisodeSteps() {
+        return maxEpisodeSteps;
+    }
+
+    /** "sync", "async" or null to let the server pick. */
+    public String vectorization() {
+        return vectorization;
+    }
+
+    /** Keyword arguments for gymnasium.make (JSON-like values), in insertion order. */
+    public Map<String, Object> kwargs() {
+        return kwargs;
+    }
+
+    @Override
+    public String toString() {
+        return "MakeOptions{numEnvs=" + numEnvs + ", seed=" + seed + ", autoreset=" + autoreset + ", renderMode="
+                + renderMode + ", maxEpisodeSteps=" + maxEpisodeSteps + ", vectorization=" + vectorization
+                + ", kwargs=" + kwargs + "}";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MakeOptions m && numEnvs == m.numEnvs && Objects.equals(seed, m.seed)
+                && autoreset == m.autoreset && Objects.equals(renderMode, m.renderMode)
+                && maxEpisodeSteps == m.maxEpisodeSteps && Objects.equals(vectorization, m.vectorization)
+                && kwargs.equals(m.kwargs);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, kwargs);
+    }
+
+    /** Builder of {@link MakeOptions}. */
+    public static final class Builder {
+        private int numEnvs = 1;
+        private Long seed;
+        private AutoresetMode autoreset;
+        private String renderMode;
+        private int maxEpisodeSteps;
+        private String vectorization;
+        private final Map<String, Object> kwargs = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        public Builder numEnvs(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("num_envs must be at least 1, got " + n);
+            }
+            this.numEnvs = n;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder noSeed() {
+            this.seed = null;
+            return this;
+        }
+
+        public Builder autoreset(AutoresetMode mode) {
+            this.autoreset = mode;
+            return this;
+        }
+
+        public Builder renderMode(String mode) {
+            this.renderMode = mode;
+            return this;
+        }
+
+        public Builder maxEpisodeSteps(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("max_episode_steps must be >= 0, got " + steps);
+            }
+            this.maxEpisodeSteps = steps;
+            return this;
+        }
+
+        public Builder vectorization(String mode) {
+            this.vectorization = mode;
+            return this;
+        }
+
+        /** One keyword argument for gymnasium.make: Boolean, Long/Integer, Double, String, List, Map or null. */
+        public Builder kwarg(String key, Object value) {
+            Wire.toArg(value); // fail now, with the key's value named, rather than at make time
+            this.kwargs.put(Objects.requireNonNull(key, "key"), value);
+            return this;
+        }
+
+        public Builder kwargs(Map<String, ?> values) {
+            values.forEach(this::kwarg);
+            return this;
+        }
+
+        public MakeOptions build() {
+            return new MakeOptions(this);
+        }
+    }
+}

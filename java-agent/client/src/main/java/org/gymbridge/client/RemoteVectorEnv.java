@@ -1,0 +1,227 @@
+package org.gymbridge.client;
+
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.gymbridge.env.AutoresetMode;
+import org.gymbridge.env.EnvSpec;
+import org.gymbridge.env.ResetResult;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.proto.v1.CloseRequest;
+import org.gymbridge.proto.v1.MakeResponse;
+import org.gymbridge.proto.v1.RenderRequest;
+import org.gymbridge.proto.v1.ResetRequest;
+import org.gymbridge.proto.v1.SessionRequest;
+import org.gymbridge.proto.v1.SessionResponse;
+import org.gymbridge.proto.v1.StepRequest;
+import org.gymbridge.proto.v1.StepResponse;
+import org.gymbridge.spaces.Space;
+import org.gymbridge.spaces.Value;
+
+/** A {@link VectorEnv} backed by a server session; reset/step/render travel on its session stream. */
+final class RemoteVectorEnv implements VectorEnv {
+    private final GymBridgeClient client;
+    private final AutoCloseable owned; // the client (and its local server) when this env owns it, else null
+    private final String sessionId;
+    private final int numEnvs;
+    private final Space observationSpace;
+    private final Space actionSpace;
+    private final Space singleObservationSpace;
+    private final Space singleActionSpace;
+    private final EnvSpec spec;
+    private final AutoresetMode autoresetMode;
+    private final SessionStream stream;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    RemoteVectorEnv(GymBridgeClient client, MakeResponse r, AutoCloseable owned) {
+        this.client = client;
+        this.owned = owned;
+        this.sessionId = r.getSessionId();
+        this.numEnvs = r.getNumEnvs();
+        this.observationSpace = Wire.fromProto(r.getObservationSpace());
+        this.actionSpace = Wire.fromProto(r.getActionSpace());
+        this.singleObservationSpace = Wire.fromProto(r.getSingleObservationSpace());
+        this.singleActionSpace = Wire.fromProto(r.getSingleActionSpace());
+        this.spec = Wire.fromProto(r.getSpec());
+        this.autoresetMode = Wire.fromProto(r.getAutoresetMode());
+        this.stream = new SessionStream(client);
+    }
+
+    @Override
+    public int numEnvs() {
+        return numEnvs;
+    }
+
+    @Override
+    public Space observationSpace() {
+        return observationSpace;
+    }
+
+    @Override
+    public Space actionSpace() {
+        return actionSpace;
+    }
+
+    @Override
+    public Space singleObservationSpace() {
+        return singleObservationSpace;
+    }
+
+    @Override
+    public Space singleActionSpace() {
+        return singleActionSpace;
+    }
+
+    @Override
+    public EnvSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public AutoresetMode autoresetMode() {
+        return autoresetMode;
+    }
+
+    /** The server's id of this session. */
+    String sessionId() {
+        return sessionId;
+    }
+
+    GymBridgeClient client() {
+        return client;
+    }
+
+    @Override
+    public ResetResult reset() {
+        return reset(ResetRequest.newBuilder().setSessionId(sessionId));
+    }
+
+    @Override
+    public ResetResult reset(long seed) {
+        return reset(ResetRequest.newBuilder().setSessionId(sessionId).setSeed(seed));
+    }
+
+    @Override
+    public ResetResult reset(long[] seeds) {
+        if (seeds.length != numEnvs) {
+            throw new IllegalArgumentException("reset(seeds) needs one seed per env: " + numEnvs + " seeds, got "
+                    + seeds.length);
+        }
+        ResetRequest.Builder b = ResetRequest.newBuilder().setSessionId(sessionId);
+        for (long s : seeds) {
+            b.addSeeds(s);
+        }
+        return reset(b);
+    }
+
+    private ResetResult reset(ResetRequest.Builder req) {
+        checkOpen();
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setReset(req), "reset");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+        return new ResetResult(Wire.fromProto(r.getReset().getObservations()), Wire.infosFromProto(r.getReset().getInfos()));
+    }
+
+    @Override
+    public StepResult step(Value actions) {
+        return toStepResult(stream.await(sendStep(actions), "step"));
+    }
+
+    @Override
+    public CompletableFuture<StepResult> stepAsync(Value actions) {
+        return sendStep(actions).thenApply(RemoteVectorEnv::toStepResult);
+    }
+
+    private CompletableFuture<SessionResponse> sendStep(Value actions) {
+        checkOpen();
+        if (actions == null) {
+            throw new IllegalArgumentException("actions must not be null; pass a value of actionSpace(), "
+                    + "e.g. actionSpace().sample(rng)");
+        }
+        StepRequest.Builder step = StepRequest.newBuilder().setSessionId(sessionId).setActions(Wire.toProto(actions));
+        return stream.send(SessionRequest.newBuilder().setStep(step), "step");
+    }
+
+    private static StepResult toStepResult(SessionResponse r) {
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), true);
+        }
+        StepResponse s = r.getStep();
+        return new StepResult(Wire.fromProto(s.getObservations()),
+                Wire.fromProto(s.getRewards()).toDoubleArray(),
+                Wire.fromProto(s.getTerminated()).toBoolArray(),
+                Wire.fromProto(s.getTruncated()).toBoolArray(),
+                Wire.infosFromProto(s.getInfos()));
+    }
+
+    @Override
+    public Value render() {
+        checkOpen();
+        SessionResponse r = stream.call(SessionRequest.newBuilder()
+                .setRender(RenderRequest.newBuilder().setSessionId(sessionId)), "render");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+        return Wire.fromProto(r.getRender().getFrames());
+    }
+
+    /**
+     * Closes the session on the server (after any pipelined steps), then the stream, then the client if
+     * this env owns it. A session the server no longer has, or a server that is gone, counts as closed.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            closeSession();
+        } finally {
+            stream.finish();
+            if (owned != null) {
+                try {
+                    owned.close();
+                } catch (Exception e) {
+                    throw new GymBridgeException("closing the connection failed: " + e.getMessage(),
+                            Status.Code.INTERNAL, "", e);
+                }
+            }
+        }
+    }
+
+    private void closeSession() {
+        try {
+            if (stream.isOpen()) {
+                SessionResponse r = stream.call(SessionRequest.newBuilder()
+                        .setClose(CloseRequest.newBuilder().setSessionId(sessionId)), "close");
+                if (r.hasError()) {
+                    throw Errors.fromProto(r.getError(), false);
+                }
+            } else {
+                client.blockingStub(false).close(CloseRequest.newBuilder().setSessionId(sessionId).build());
+            }
+        } catch (SessionNotFoundException | ServerUnavailableException gone) {
+            // Already closed on the server, or the server is gone (and the session with it).
+        } catch (GymBridgeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            GymBridgeException g = client.translate(e, "closing session " + sessionId);
+            if (!(g instanceof SessionNotFoundException) && !(g instanceof ServerUnavailableException)) {
+                throw g;
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this VectorEnv (" + spec.envId() + ", session " + sessionId + ") is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VectorEnv(" + spec.envId() + " x" + numEnvs + ", session " + sessionId + " on " + client.target() + ")";
+    }
+}

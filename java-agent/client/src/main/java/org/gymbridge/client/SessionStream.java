@@ -1,0 +1,124 @@
+package org.gymbridge.client;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.gymbridge.proto.v1.SessionRequest;
+import org.gymbridge.proto.v1.SessionResponse;
+
+/**
+ * The bidirectional Session stream of one vector env: every reset/step/render is one request with a
+ * sequence number; responses are matched back by seq, so steps can be pipelined. Errors arrive
+ * in-band and fail only their own request. If the stream itself breaks (server gone), the pending
+ * requests fail and the next request opens a new stream (the session lives on the server, not in
+ * the stream).
+ */
+final class SessionStream {
+    private final GymBridgeClient client;
+    private Call call; // guarded by this
+    private long nextSeq = 1; // guarded by this
+
+    SessionStream(GymBridgeClient client) {
+        this.client = client;
+    }
+
+    /** Sends one request; the future completes with its response (which may carry an in-band error). */
+    synchronized CompletableFuture<SessionResponse> send(SessionRequest.Builder request, String what) {
+        client.checkOpen();
+        if (call == null || call.broken) {
+            call = new Call(what);
+        }
+        long seq = nextSeq++;
+        CompletableFuture<SessionResponse> f = new CompletableFuture<>();
+        call.pending.put(seq, f);
+        try {
+            call.requests.onNext(request.setSeq(seq).build());
+        } catch (RuntimeException e) {
+            call.pending.remove(seq);
+            call.broken = true;
+            f.completeExceptionally(client.translate(e, what));
+        }
+        return f;
+    }
+
+    /** Sends one request and waits for its response within the call timeout. */
+    SessionResponse call(SessionRequest.Builder request, String what) {
+        return await(send(request, what), what);
+    }
+
+    SessionResponse await(CompletableFuture<SessionResponse> f, String what) {
+        long ms = client.options().callTimeout().toMillis();
+        try {
+            return f.get(ms, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof GymBridgeException g ? g : client.translate(c, what);
+        } catch (TimeoutException e) {
+            throw new GymBridgeException(what + ": no answer from the server within " + ms + " ms; raise "
+                    + "ClientOptions.callTimeout if the env is this slow", Status.Code.DEADLINE_EXCEEDED, "TIMEOUT", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GymBridgeException(what + " interrupted", Status.Code.CANCELLED, "INTERRUPTED", e);
+        }
+    }
+
+    /** Half-closes the stream (after the last request); pending requests still get their answers. */
+    synchronized void finish() {
+        if (call != null && !call.broken) {
+            try {
+                call.requests.onCompleted();
+            } catch (RuntimeException ignored) {
+                // The stream is already gone; nothing to finish.
+            }
+        }
+        call = null;
+    }
+
+    /** Whether a stream is open (requests have been sent on it and it has not broken). */
+    synchronized boolean isOpen() {
+        return call != null && !call.broken;
+    }
+
+    /** One gRPC call of the Session method, with the requests waiting for an answer on it. */
+    private final class Call implements StreamObserver<SessionResponse> {
+        final Map<Long, CompletableFuture<SessionResponse>> pending = new ConcurrentHashMap<>();
+        final StreamObserver<SessionRequest> requests;
+        final String what;
+        volatile boolean broken;
+
+        Call(String what) {
+            this.what = what;
+            this.requests = client.asyncStub().session(this);
+        }
+
+        @Override
+        public void onNext(SessionResponse r) {
+            CompletableFuture<SessionResponse> f = pending.remove(r.getSeq());
+            if (f != null) {
+                f.complete(r);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            broken = true;
+            GymBridgeException e = client.translate(t, "session stream");
+            pending.values().forEach(f -> f.completeExceptionally(e));
+            pending.clear();
+        }
+
+        @Override
+        public void onCompleted() {
+            broken = true;
+            GymBridgeException e = new ServerUnavailableException("the server ended the session stream before "
+                    + "answering; it may be shutting down", Status.Code.UNAVAILABLE, "STREAM_CLOSED");
+            pending.values().forEach(f -> f.completeExceptionally(e));
+            pending.clear();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package org.gymbridge.env;
+
+import org.gymbridge.spaces.DictValue;
+import org.gymbridge.spaces.Value;
+
+/**
+ * What {@link VectorEnv#reset} returns: batched observations (a member of the batched observation
+ * space) and the vector infos (Gymnasium layout: {@code key -> batch}, {@code "_key" -> mask}).
+ */
+public record ResetResult(Value observations, DictValue infos) {
+}

@@ -1,0 +1,66 @@
+package org.gymbridge.env;
+
+import java.util.concurrent.CompletableFuture;
+import org.gymbridge.spaces.Space;
+import org.gymbridge.spaces.Value;
+
+/**
+ * {@code numEnvs} copies of one environment stepped together, mirroring gymnasium.vector.VectorEnv:
+ * observations, actions, rewards and flags are batched on axis 0, and finished envs reset
+ * automatically according to {@link #autoresetMode()}.
+ *
+ * <p>Seeding as in Gymnasium: {@code reset(seed)} seeds env i with {@code seed + i}; the same seed
+ * and actions give bit-identical results. Every call reports a bad request (wrong action, step
+ * before reset) as a {@code GymBridgeException} from that call only; the env stays usable. Calls
+ * are thread-safe but a vector env is one sequential simulation: issue them from one thread.
+ * Close it (try-with-resources) to free the server session, and a local server it started.
+ */
+public interface VectorEnv extends AutoCloseable {
+
+    /** Number of sub-environments. */
+    int numEnvs();
+
+    /** Batched observation space (Gymnasium batch_space of the single one). */
+    Space observationSpace();
+
+    /** Batched action space: {@code actionSpace().sample(rng)} is a valid argument of {@link #step}. */
+    Space actionSpace();
+
+    /** Observation space of one env. */
+    Space singleObservationSpace();
+
+    /** Action space of one env. */
+    Space singleActionSpace();
+
+    /** Spec metadata (id, time limit, reward range, render modes). */
+    EnvSpec spec();
+
+    /** The autoreset mode in effect. */
+    AutoresetMode autoresetMode();
+
+    /** Resets all envs (seeded by the URL's seed on the first reset, if one was given). */
+    ResetResult reset();
+
+    /** Resets all envs, env i with seed {@code seed + i}. */
+    ResetResult reset(long seed);
+
+    /** Resets all envs, env i with {@code seeds[i]}. */
+    ResetResult reset(long[] seeds);
+
+    /** Steps every env with its slice of the batched {@code actions}. */
+    StepResult step(Value actions);
+
+    /**
+     * Sends the step now and returns at once; the future completes when the server answers. Steps are
+     * pipelined on the session stream and applied in call order, so an agent can prepare the next
+     * batch while this one runs. Errors complete the future exceptionally with a GymBridgeException.
+     */
+    CompletableFuture<StepResult> stepAsync(Value actions);
+
+    /** Frames of every env in the env's render_mode (uint8 [n, H, W, 3] for rgb_array, text for ansi). */
+    Value render();
+
+    /** Closes the session (idempotent); also stops a local server this env started. */
+    @Override
+    void close();
+}
