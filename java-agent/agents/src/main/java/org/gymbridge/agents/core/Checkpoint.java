@@ -1,0 +1,55 @@
+package org.gymbridge.agents.core;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+/**
+ * Agent checkpoints: a DL4J model zip written by {@link ModelSerializer} (readable by any DL4J tool), with
+ * the agent's own state (its config, optimizer moments) stored as extra named entries in the same zip.
+ */
+public final class Checkpoint {
+
+    private Checkpoint() {
+    }
+
+    /** Writes {@code graph} and the {@code extras} (entry name -> serializable value) to {@code file}. */
+    public static void write(Path file, ComputationGraph graph, Map<String, ? extends Serializable> extras)
+            throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        ModelSerializer.writeModel(graph, file.toFile(), false);
+        for (Map.Entry<String, ? extends Serializable> extra : extras.entrySet()) {
+            ModelSerializer.addObjectToFile(file.toFile(), extra.getKey(), extra.getValue());
+        }
+    }
+
+    /** Reads the network of a checkpoint written by {@link #write}. */
+    public static ComputationGraph readGraph(Path file) throws IOException {
+        requireFile(file);
+        return ModelSerializer.restoreComputationGraph(file.toFile(), false);
+    }
+
+    /** Reads one extra entry of a checkpoint written by {@link #write}. */
+    public static <T> T readExtra(Path file, String name, Class<T> type) throws IOException {
+        requireFile(file);
+        Object value = ModelSerializer.getObjectFromFile(file.toFile(), name);
+        if (!type.isInstance(value)) {
+            throw new IOException("checkpoint " + file + " has no entry '" + name + "' of type "
+                    + type.getSimpleName() + ": was it written by this version of gymbridge-agents?");
+        }
+        return type.cast(value);
+    }
+
+    private static void requireFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no checkpoint at " + file.toAbsolutePath());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.gymbridge.agents.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Runs an agent's greedy policy ({@code act(obs, false)}) for a fixed number of episodes from a fixed
+ * seed, so the same agent always gets the same score.
+ *
+ * <p>Episodes are split evenly across the envs up front (env i runs its quota and then idles) rather
+ * than taking the first N to finish, which would favour short episodes.
+ */
+public final class Evaluation {
+
+    private Evaluation() {
+    }
+
+    /**
+     * Evaluates {@code agent} on {@code env} (reset with {@code seed}: env i gets seed + i).
+     * The env must use NEXT_STEP autoreset (the default). Its episodes must end (CartPole's time limit).
+     */
+    public static EvalResult run(Agent agent, VectorEnv env, int episodes, long seed) {
+        if (episodes < 1) {
+            throw new IllegalArgumentException("evaluation episodes must be >= 1, got " + episodes);
+        }
+        Trainer.requireNextStepAutoreset(env);
+        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
+        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
+        int numEnvs = env.numEnvs();
+        int[] quota = new int[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            quota[i] = episodes / numEnvs + (i < episodes % numEnvs ? 1 : 0);
+        }
+        int[] finished = new int[numEnvs];
+        double[] running = new double[numEnvs];
+        boolean[] resetting = new boolean[numEnvs];
+        List<Double> returns = new ArrayList<>();
+
+        INDArray obs = observationAdapter.toBatch(env.reset(seed).observations());
+        while (returns.size() < episodes) {
+            INDArray actions = agent.act(obs, false);
+            StepResult step = env.step(actionAdapter.toValue(actions));
+            for (int i = 0; i < numEnvs; i++) {
+                if (resetting[i]) {           // NEXT_STEP autoreset: this step only reset env i
+                    resetting[i] = false;
+                    continue;
+                }
+                running[i] += step.rewards()[i];
+                if (step.done(i)) {
+                    if (finished[i] < quota[i]) {
+                        returns.add(running[i]);
+                        finished[i]++;
+                    }
+                    running[i] = 0;
+                    resetting[i] = true;
+                }
+            }
+            obs = observationAdapter.toBatch(step.observations());
+        }
+        return new EvalResult(returns.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+}

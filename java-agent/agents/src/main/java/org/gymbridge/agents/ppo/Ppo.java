@@ -1,0 +1,343 @@
+package org.gymbridge.agents.ppo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.gymbridge.agents.core.ActionAdapter;
+import org.gymbridge.agents.core.ActionDistribution;
+import org.gymbridge.agents.core.ActorCritic;
+import org.gymbridge.agents.core.Adam;
+import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.Categorical;
+import org.gymbridge.agents.core.Checkpoint;
+import org.gymbridge.agents.core.Gae;
+import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.ObservationAdapter;
+import org.gymbridge.agents.core.Seeding;
+import org.gymbridge.agents.core.Transition;
+import org.gymbridge.env.VectorEnv;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Proximal Policy Optimization (Schulman et al. 2017), following CleanRL's ppo.py: collect a rollout of
+ * numSteps x numEnvs transitions with one batched forward pass per vector step, compute GAE advantages,
+ * then run a few epochs of minibatch updates on the clipped surrogate objective with a value loss and an
+ * entropy bonus.
+ *
+ * <p>The loss gradient is derived by hand (see {@link #updateMinibatch}) and back-propagated through the
+ * DL4J {@link ActorCritic} graph as external errors; {@link Adam} applies it after global norm clipping.
+ * Actions come from an {@link ActionDistribution} ({@link Categorical} for Discrete action spaces), so a
+ * continuous head only needs a diagonal-Gaussian distribution.
+ *
+ * <p>Used through {@link org.gymbridge.agents.core.Trainer}, which steps the env and calls
+ * {@link #act}, {@link #observe} and {@link #learn}.
+ */
+public final class Ppo implements Agent {
+
+    private final PpoConfig config;
+    private final int numEnvs;
+    private final int obsSize;
+    private final ActionDistribution distribution;
+    private final int actionWidth;
+    private final ActorCritic net;
+    private final Adam adam;
+    private final Random rng;
+
+    // Rollout storage, time-major: index t * numEnvs + i.
+    private final float[] observations;
+    private final float[] actions;
+    private final double[] logProbs;
+    private final double[] values;
+    private final double[] rewards;
+    private final boolean[] terminated;
+    private final boolean[] dones;
+    private final boolean[] valid;
+    private int step;
+    private int update;
+
+    /**
+     * A new agent for {@code numEnvs} envs with observations of {@code obsSize} features and actions drawn from
+     * {@code distribution}. The seed fixes weight init, action sampling and minibatch order.
+     */
+    public Ppo(PpoConfig config, int numEnvs, int obsSize, ActionDistribution distribution, long seed) {
+        this(config, numEnvs, obsSize, distribution, seed, null);
+    }
+
+    private Ppo(PpoConfig config, int numEnvs, int obsSize, ActionDistribution distribution, long seed,
+                ActorCritic restored) {
+        this.config = config;
+        this.numEnvs = numEnvs;
+        this.obsSize = obsSize;
+        this.distribution = distribution;
+        this.actionWidth = distribution.actionSize();
+        this.rng = Seeding.seed(seed);
+        this.net = restored != null ? restored
+                : ActorCritic.create(obsSize, distribution.paramSize(), config.hidden(), rng);
+        this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
+        int batch = config.batchSize(numEnvs);
+        this.observations = new float[batch * obsSize];
+        this.actions = new float[batch * actionWidth];
+        this.logProbs = new double[batch];
+        this.values = new double[batch];
+        this.rewards = new double[batch];
+        this.terminated = new boolean[batch];
+        this.dones = new boolean[batch];
+        this.valid = new boolean[batch];
+    }
+
+    /** A new agent sized for {@code env}'s spaces. Discrete action spaces are supported so far. */
+    public static Ppo forEnv(VectorEnv env, PpoConfig config, long seed) {
+        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
+        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
+        if (!actionAdapter.isDiscrete()) {
+            throw new UnsupportedOperationException("PPO supports Discrete action spaces so far; "
+                    + env.singleActionSpace() + " needs a diagonal-Gaussian ActionDistribution");
+        }
+        return new Ppo(config, env.numEnvs(), observationAdapter.size(), new Categorical(actionAdapter.size()), seed);
+    }
+
+    /** Restores an agent written by {@link #save} (network, config and optimizer state). */
+    public static Ppo load(Path file, int numEnvs, long seed) throws IOException {
+        PpoConfig config = Checkpoint.readExtra(file, "ppo-config", PpoConfig.class);
+        ActorCritic net = new ActorCritic(Checkpoint.readGraph(file));
+        int obsSize = (int) net.graph().layerInputSize(0);
+        int policySize = (int) net.graph().getLayer("policy").getParam("b").length();
+        Ppo ppo = new Ppo(config, numEnvs, obsSize, new Categorical(policySize), seed, net);
+        ppo.adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
+        return ppo;
+    }
+
+    @Override
+    public void save(Path file) throws IOException {
+        Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state()));
+    }
+
+    public PpoConfig config() {
+        return config;
+    }
+
+    // ---- Rollout ------------------------------------------------------------------------------------
+
+    @Override
+    public INDArray act(INDArray obs, boolean explore) {
+        ActorCritic.Output out = net.predict(obs);        // one forward pass for all envs
+        if (!explore) {
+            return HostArrays.toArray(distribution.mode(out.policy()), out.value().length, actionWidth);
+        }
+        if (step >= config.numSteps()) {
+            throw new IllegalStateException("the rollout is full: call learn() before acting again");
+        }
+        int k = step * numEnvs;
+        float[] action = new float[numEnvs * actionWidth];
+        double[] logProb = distribution.sample(out.policy(), rng, action);
+        System.arraycopy(HostArrays.toFloats(obs), 0, observations, k * obsSize, numEnvs * obsSize);
+        System.arraycopy(action, 0, actions, k * actionWidth, numEnvs * actionWidth);
+        System.arraycopy(logProb, 0, logProbs, k, numEnvs);
+        for (int i = 0; i < numEnvs; i++) {
+            values[k + i] = out.value()[i];
+        }
+        return HostArrays.toArray(action, numEnvs, actionWidth);
+    }
+
+    @Override
+    public void observe(Transition transition) {
+        int k = step * numEnvs;
+        for (int i = 0; i < numEnvs; i++) {
+            rewards[k + i] = transition.rewards()[i];
+            terminated[k + i] = transition.terminated()[i];
+            dones[k + i] = transition.done(i);
+            valid[k + i] = transition.valid()[i];
+        }
+        step++;
+    }
+
+    @Override
+    public boolean readyToLearn() {
+        return step == config.numSteps();
+    }
+
+    // ---- Update -------------------------------------------------------------------------------------
+
+    @Override
+    public Map<String, Double> learn(INDArray nextObs) {
+        if (!readyToLearn()) {
+            throw new IllegalStateException("learn() needs a full rollout: " + step + " of " + config.numSteps()
+                    + " steps observed");
+        }
+        // 1. Learning-rate annealing: lr = (1 - update / numUpdates) * lr0.
+        long numUpdates = Math.max(1, config.totalSteps() / config.batchSize(numEnvs));
+        double lr = config.annealLr()
+                ? config.learningRate() * Math.max(0, 1.0 - (double) update / numUpdates) : config.learningRate();
+        update++;
+
+        // 2. Advantages: GAE(lambda), bootstrapped from V(s_T) of the next observations.
+        float[] nextValues = net.predict(nextObs).value();
+        double[] bootstrap = new double[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            bootstrap[i] = nextValues[i];
+        }
+        Gae.Result gae = Gae.compute(rewards, values, terminated, dones, bootstrap, config.gamma(), config.gaeLambda());
+
+        // 3. The batch: every real transition; the reset steps of NEXT_STEP autoreset are left out.
+        int[] batch = java.util.stream.IntStream.range(0, valid.length).filter(k -> valid[k]).toArray();
+        int minibatchSize = Math.max(1, batch.length / config.numMinibatches());
+
+        // 4. Epochs of minibatch updates over a fresh permutation each time.
+        Map<String, Double> stats = new LinkedHashMap<>();
+        double approxKl = 0;
+        int epochsRun = 0;
+        for (int epoch = 0; epoch < config.updateEpochs(); epoch++) {
+            shuffle(batch);
+            double klSum = 0;
+            int minibatches = 0;
+            for (int start = 0; start + minibatchSize <= batch.length; start += minibatchSize) {
+                int[] mb = java.util.Arrays.copyOfRange(batch, start, start + minibatchSize);
+                Map<String, Double> mbStats = updateMinibatch(mb, gae, lr);
+                klSum += mbStats.get("approx_kl");
+                minibatches++;
+                mbStats.forEach((key, value) -> stats.merge(key, value, Double::sum));
+            }
+            approxKl = klSum / minibatches;
+            epochsRun++;
+            if (config.targetKl() > 0 && approxKl > config.targetKl()) {
+                break;
+            }
+        }
+        int minibatchesRun = epochsRun * (batch.length / minibatchSize);
+        stats.replaceAll((key, value) -> value / minibatchesRun);
+
+        // Explained variance of the value function on this rollout: 1 - Var(R - V) / Var(R).
+        stats.put("explained_var", explainedVariance(batch, gae.returns()));
+        stats.put("lr", lr);
+        step = 0;
+        return stats;
+    }
+
+    /**
+     * One gradient step on a minibatch of rollout indices. The loss (CleanRL's, minimized):
+     * <pre>
+     *   ratio  = exp(log pi(a|s) - log pi_old(a|s))
+     *   L_pi   = mean(max(-A ratio, -A clip(ratio, 1 - eps, 1 + eps)))
+     *   L_v    = 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -eps, eps) - R)^2))
+     *   L      = L_pi - entCoef mean(H) + vfCoef L_v
+     * </pre>
+     * and its gradient with respect to the network outputs, per sample i of B:
+     * <pre>
+     *   dL/dlog pi_i = -A_i ratio_i / B   where the unclipped term is the max, else 0
+     *   dL/dV_i      = vfCoef (V_i - R_i) / B, or vfCoef (V_clip_i - R_i) / B inside the clip range
+     * </pre>
+     */
+    private Map<String, Double> updateMinibatch(int[] mb, Gae.Result gae, double lr) {
+        int b = mb.length;
+        float[] mbObs = new float[b * obsSize];
+        float[] mbActions = new float[b * actionWidth];
+        double[] advantages = new double[b];
+        for (int j = 0; j < b; j++) {
+            System.arraycopy(observations, mb[j] * obsSize, mbObs, j * obsSize, obsSize);
+            System.arraycopy(actions, mb[j] * actionWidth, mbActions, j * actionWidth, actionWidth);
+            advantages[j] = gae.advantages()[mb[j]];
+        }
+        if (config.normAdvantages()) {
+            normalize(advantages);
+        }
+        ActorCritic.Output out = net.forward(HostArrays.toArray(mbObs, b, obsSize));
+        double[] newLogProb = distribution.logProb(out.policy(), mbActions);
+        float[] newValue = out.value();
+        double entropy = java.util.Arrays.stream(distribution.entropy(out.policy())).average().orElse(0);
+
+        double eps = config.clipCoef();
+        double pgLoss = 0;
+        double vLoss = 0;
+        double approxKl = 0;
+        double clipFraction = 0;
+        double[] dLogProb = new double[b];
+        float[] dValue = new float[b];
+        for (int j = 0; j < b; j++) {
+            int k = mb[j];
+            double logRatio = newLogProb[j] - logProbs[k];
+            double ratio = Math.exp(logRatio);
+            approxKl += (ratio - 1) - logRatio;                // http://joschu.net/blog/kl-approx.html
+            clipFraction += Math.abs(ratio - 1) > eps ? 1 : 0;
+
+            // Policy: clipped surrogate.
+            double a = advantages[j];
+            double unclipped = -a * ratio;
+            double clipped = -a * Math.max(1 - eps, Math.min(1 + eps, ratio));
+            pgLoss += Math.max(unclipped, clipped);
+            dLogProb[j] = unclipped >= clipped ? -a * ratio / b : 0;   // d ratio / d log pi = ratio
+
+            // Value: squared error, optionally clipped around the rollout's value.
+            double ret = gae.returns()[k];
+            double v = newValue[j];
+            double vError = v - ret;
+            if (config.clipValueLoss()) {
+                double delta = Math.max(-eps, Math.min(eps, v - values[k]));
+                double vClippedError = values[k] + delta - ret;
+                boolean useUnclipped = vError * vError >= vClippedError * vClippedError;
+                vLoss += 0.5 * Math.max(vError * vError, vClippedError * vClippedError);
+                boolean inside = Math.abs(v - values[k]) < eps;
+                dValue[j] = (float) (config.vfCoef() * (useUnclipped ? vError : inside ? vClippedError : 0) / b);
+            } else {
+                vLoss += 0.5 * vError * vError;
+                dValue[j] = (float) (config.vfCoef() * vError / b);
+            }
+        }
+
+        // Back-propagate, clip the global gradient norm, take an Adam step.
+        float[] dPolicy = distribution.gradient(out.policy(), mbActions, dLogProb, -config.entCoef() / b);
+        INDArray gradient = net.backward(dPolicy, dValue);
+        double gradNorm = Adam.clipGradientNorm(gradient, config.maxGradNorm());
+        adam.step(net.params(), gradient, lr);
+
+        Map<String, Double> stats = new LinkedHashMap<>();
+        stats.put("pi_loss", pgLoss / b);
+        stats.put("v_loss", vLoss / b);
+        stats.put("entropy", entropy);
+        stats.put("approx_kl", approxKl / b);
+        stats.put("clipfrac", clipFraction / b);
+        stats.put("grad_norm", gradNorm);
+        return stats;
+    }
+
+    // ---- Small helpers --------------------------------------------------------------------------------
+
+    /** In place: (x - mean) / (std + 1e-8), std with Bessel's correction like torch.std. */
+    static void normalize(double[] x) {
+        double mean = java.util.Arrays.stream(x).average().orElse(0);
+        double var = 0;
+        for (double v : x) {
+            var += (v - mean) * (v - mean);
+        }
+        double std = Math.sqrt(var / Math.max(1, x.length - 1));
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (x[i] - mean) / (std + 1e-8);
+        }
+    }
+
+    private void shuffle(int[] a) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    private double explainedVariance(int[] batch, double[] returns) {
+        double[] y = new double[batch.length];
+        double[] residual = new double[batch.length];
+        for (int j = 0; j < batch.length; j++) {
+            y[j] = returns[batch[j]];
+            residual[j] = returns[batch[j]] - values[batch[j]];
+        }
+        double varY = variance(y);
+        return varY == 0 ? Double.NaN : 1 - variance(residual) / varY;
+    }
+
+    private static double variance(double[] x) {
+        double mean = java.util.Arrays.stream(x).average().orElse(0);
+        return java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
+    }
+}

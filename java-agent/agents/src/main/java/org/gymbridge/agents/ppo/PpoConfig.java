@@ -1,0 +1,98 @@
+package org.gymbridge.agents.ppo;
+
+import java.io.Serializable;
+
+/**
+ * PPO hyperparameters (names and meaning as in CleanRL's ppo.py). {@link #defaults()} are tuned for
+ * CartPole-v1 with 8 envs; change one with the {@code with...} methods.
+ *
+ * @param totalSteps       env steps of the whole run (over all envs); sets the learning-rate schedule
+ * @param learningRate     Adam step size at the start
+ * @param annealLr         decay the learning rate linearly to 0 over the run
+ * @param numSteps         vector steps per rollout (a rollout is numSteps x numEnvs transitions)
+ * @param gamma            discount factor
+ * @param gaeLambda        GAE lambda
+ * @param numMinibatches   minibatches per epoch
+ * @param updateEpochs     passes over each rollout
+ * @param normAdvantages   normalize advantages per minibatch
+ * @param clipCoef         surrogate clipping epsilon
+ * @param clipValueLoss    clip the value update around the old value as well
+ * @param entCoef          entropy bonus coefficient
+ * @param vfCoef           value loss coefficient
+ * @param maxGradNorm      global gradient L2 norm limit
+ * @param targetKl         stop the epochs early when the approximate KL exceeds this (0: never)
+ * @param adamEps          Adam epsilon (CleanRL uses 1e-5)
+ * @param hidden           hidden layer widths of the policy and of the value MLP
+ */
+public record PpoConfig(long totalSteps, double learningRate, boolean annealLr, int numSteps, double gamma,
+                        double gaeLambda, int numMinibatches, int updateEpochs, boolean normAdvantages,
+                        double clipCoef, boolean clipValueLoss, double entCoef, double vfCoef, double maxGradNorm,
+                        double targetKl, double adamEps, int[] hidden) implements Serializable {
+
+    public PpoConfig {
+        require(totalSteps > 0, "totalSteps must be > 0");
+        require(learningRate > 0, "learningRate must be > 0");
+        require(numSteps > 0, "numSteps must be > 0");
+        require(gamma >= 0 && gamma <= 1, "gamma must be in [0, 1]");
+        require(gaeLambda >= 0 && gaeLambda <= 1, "gaeLambda must be in [0, 1]");
+        require(numMinibatches > 0, "numMinibatches must be > 0");
+        require(updateEpochs > 0, "updateEpochs must be > 0");
+        require(clipCoef > 0, "clipCoef must be > 0");
+        require(maxGradNorm > 0, "maxGradNorm must be > 0");
+        require(targetKl >= 0, "targetKl must be >= 0 (0 disables early stopping)");
+        hidden = hidden.clone();
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("PpoConfig: " + message);
+        }
+    }
+
+    /** Defaults for CartPole-v1 with 8 envs. */
+    public static PpoConfig defaults() {
+        return new PpoConfig(150_000, 2.5e-3, true, 128, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, 0,
+                1e-5, new int[] {64, 64});
+    }
+
+    public PpoConfig withTotalSteps(long value) {
+        return new PpoConfig(value, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches, updateEpochs,
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+    }
+
+    public PpoConfig withLearningRate(double value) {
+        return new PpoConfig(totalSteps, value, annealLr, numSteps, gamma, gaeLambda, numMinibatches, updateEpochs,
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+    }
+
+    public PpoConfig withNumSteps(int value) {
+        return new PpoConfig(totalSteps, learningRate, annealLr, value, gamma, gaeLambda, numMinibatches, updateEpochs,
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+    }
+
+    public PpoConfig withEpochs(int value) {
+        return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches, value,
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+    }
+
+    public PpoConfig withMinibatches(int value) {
+        return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, value, updateEpochs,
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+    }
+
+    public PpoConfig withEntCoef(double value) {
+        return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches,
+                updateEpochs, normAdvantages, clipCoef, clipValueLoss, value, vfCoef, maxGradNorm, targetKl, adamEps,
+                hidden);
+    }
+
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
+    }
+
+    /** Transitions per rollout. */
+    public int batchSize(int numEnvs) {
+        return numSteps * numEnvs;
+    }
+}
