@@ -60,9 +60,10 @@ public final class ObservationAdapter {
             throw new IllegalArgumentException("expected a Tensor of observations for " + space + ", got "
                     + observations.getClass().getSimpleName());
         }
-        if (tensor.rank() < 1 || tensor.size() % Math.max(1, size) != 0) {
+        int perEnv = space instanceof Discrete ? 1 : size;
+        if (tensor.rank() < 1 || tensor.size() != tensor.shape()[0] * perEnv) {
             throw new IllegalArgumentException("observation tensor " + tensor + " does not match the space "
-                    + space + " (expected [numEnvs, ...] with " + size + " values per env)");
+                    + space + " (expected [numEnvs, ...] with " + perEnv + " values per env)");
         }
         int numEnvs = Math.toIntExact(tensor.shape()[0]);
         if (space instanceof Discrete discrete) {

@@ -2,7 +2,9 @@ package org.gymbridge.agents.core;
 
 import java.io.PrintStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import org.gymbridge.env.AutoresetMode;
 import org.gymbridge.env.StepResult;
@@ -24,8 +26,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Trainer {
 
     /** What a training run did and how fast, with the wall clock split between env and agent. */
-    public record Summary(long envSteps, int episodes, double recentMeanReturn, double seconds,
+    public record Summary(long envSteps, double[] episodeReturns, double recentMeanReturn, double seconds,
                           double envSeconds, double agentSeconds) {
+
+        /** Completed training episodes. */
+        public int episodes() {
+            return episodeReturns.length;
+        }
 
         public double stepsPerSecond() {
             return envSteps / Math.max(seconds, 1e-9);
@@ -34,7 +41,7 @@ public final class Trainer {
         @Override
         public String toString() {
             return String.format("%,d env steps, %d episodes in %.1f s (%,.0f steps/s; env %.1f s, agent %.1f s),"
-                    + " mean return of the last episodes %.1f", envSteps, episodes, seconds, stepsPerSecond(),
+                    + " mean return of the last episodes %.1f", envSteps, episodes(), seconds, stepsPerSecond(),
                     envSeconds, agentSeconds, recentMeanReturn);
         }
     }
@@ -71,7 +78,7 @@ public final class Trainer {
         boolean[] resetting = new boolean[numEnvs];
         double[] running = new double[numEnvs];
         Deque<Double> recent = new ArrayDeque<>();
-        int episodes = 0;
+        List<Double> returns = new ArrayList<>();
         long steps = 0;
         long nextLog = logEverySteps;
         long envNanos = 0;
@@ -96,7 +103,7 @@ public final class Trainer {
                 if (valid[i]) {
                     running[i] += step.rewards()[i];
                     if (step.done(i)) {
-                        episodes++;
+                        returns.add(running[i]);
                         recent.addLast(running[i]);
                         if (recent.size() > RECENT_EPISODES) {
                             recent.removeFirst();
@@ -120,7 +127,7 @@ public final class Trainer {
                     if (bar) {
                         out.print("\r" + " ".repeat(72) + "\r");
                     }
-                    out.println(progressLine(steps, totalSteps, episodes, recent, start, stats));
+                    out.println(progressLine(steps, totalSteps, returns.size(), recent, start, stats));
                     while (nextLog <= steps) {
                         nextLog += logEverySteps;
                     }
@@ -135,7 +142,8 @@ public final class Trainer {
             out.println();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Summary(steps, episodes, mean(recent), seconds, envNanos / 1e9, agentNanos / 1e9);
+        return new Summary(steps, returns.stream().mapToDouble(Double::doubleValue).toArray(), mean(recent), seconds,
+                envNanos / 1e9, agentNanos / 1e9);
     }
 
     private static String progressLine(long steps, long totalSteps, int episodes, Deque<Double> recent, long start,

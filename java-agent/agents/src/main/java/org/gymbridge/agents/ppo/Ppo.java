@@ -118,6 +118,11 @@ public final class Ppo implements Agent {
         return config;
     }
 
+    /** The policy and value network. */
+    public ActorCritic network() {
+        return net;
+    }
+
     // ---- Rollout ------------------------------------------------------------------------------------
 
     @Override

@@ -91,6 +91,15 @@ public record PpoConfig(long totalSteps, double learningRate, boolean annealLr, 
         return hidden.clone();
     }
 
+    @Override
+    public String toString() {
+        return String.format("PpoConfig[totalSteps=%d, learningRate=%g, annealLr=%b, numSteps=%d, gamma=%g, gaeLambda=%g,"
+                + " numMinibatches=%d, updateEpochs=%d, normAdvantages=%b, clipCoef=%g, clipValueLoss=%b, entCoef=%g,"
+                + " vfCoef=%g, maxGradNorm=%g, targetKl=%g, adamEps=%g, hidden=%s]", totalSteps, learningRate, annealLr,
+                numSteps, gamma, gaeLambda, numMinibatches, updateEpochs, normAdvantages, clipCoef, clipValueLoss,
+                entCoef, vfCoef, maxGradNorm, targetKl, adamEps, java.util.Arrays.toString(hidden));
+    }
+
     /** Transitions per rollout. */
     public int batchSize(int numEnvs) {
         return numSteps * numEnvs;

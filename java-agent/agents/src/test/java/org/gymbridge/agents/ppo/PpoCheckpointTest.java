@@ -1,0 +1,42 @@
+package org.gymbridge.agents.ppo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.gymbridge.agents.core.Categorical;
+import org.gymbridge.agents.core.HostArrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class PpoCheckpointTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void savedAgentLoadsWithTheSameNetworkAndConfig() throws IOException {
+        PpoConfig config = PpoConfig.defaults().withLearningRate(1e-3).withNumSteps(16);
+        Ppo agent = new Ppo(config, 4, 4, new Categorical(2), 3);
+        Path file = dir.resolve("ppo.zip");
+        agent.save(file);
+
+        Ppo loaded = Ppo.load(file, 4, 3);
+        assertEquals(agent.network().params(), loaded.network().params());
+        assertEquals(config.toString(), loaded.config().toString());
+        INDArray obs = Nd4j.rand(DataType.FLOAT, 16, 4).subi(0.5);
+        assertEquals(HostArrays.toFloats(agent.act(obs, false)).length, 16);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(agent.network().predict(obs).policy(),
+                loaded.network().predict(obs).policy());
+    }
+
+    @Test
+    void loadingAMissingFileSaysWhere() {
+        IOException e = assertThrows(IOException.class, () -> Ppo.load(dir.resolve("nope.zip"), 4, 1));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("nope.zip"), e.getMessage());
+    }
+}
