@@ -1,0 +1,11 @@
+"""gymbridge-server: hosts Gymnasium environments as gRPC sessions for Java and Python clients.
+
+Importing the package registers the server's own test environments (``gymbridge/AllSpaces-v0``).
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from gymbridge_server import testenvs as _testenvs  # noqa: E402  (registers gymbridge/* ids)
+
+_testenvs.register()

@@ -1,0 +1,177 @@
+"""Gymnasium adapter: make sessions' vector envs, describe their spec, list registered ids.
+
+Every session is ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" | "async",
+vector_kwargs={"autoreset_mode": ...}, **kwargs)``; the ``vector_entry_point`` mode is never used,
+so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make``.
+Env ids resolve only from Gymnasium's registry (which includes the server's own ``gymbridge/``
+envs); the ``module:Env-v0`` import form of ``gymnasium.make`` is refused, because it would let a
+client import arbitrary modules on the server.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from gymbridge_server.wrappers import build_wrappers
+
+log = logging.getLogger(__name__)
+
+
+class UnknownEnvError(LookupError):
+    """The env id is not registered; the message lists close matches."""
+
+
+class EnvDependencyError(RuntimeError):
+    """The env id is registered but its Python dependencies are not installed on the server."""
+
+
+@dataclass(frozen=True)
+class EnvSpecInfo:
+    """Spec metadata of a made env (the EnvSpec message, as plain data)."""
+
+    env_id: str
+    max_episode_steps: int
+    reward_min: float
+    reward_max: float
+    render_modes: list[str]
+    render_fps: float
+    render_mode: str
+    nondeterministic: bool
+    entry_point: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
+    """The registered spec of ``env_id``; UnknownEnvError with suggestions otherwise."""
+    if ":" in env_id:
+        raise UnknownEnvError(
+            f"env id {env_id!r} uses the 'module:Env-v0' import form, which this server does not "
+            "allow (it would import arbitrary modules); use a registered id -- ListEnvs shows all ids"
+        )
+    spec = gym.registry.get(env_id)
+    if spec is None:
+        servable = [e.env_id for e in list_envs()]
+        matches = difflib.get_close_matches(env_id, servable, n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(matches)}? " if matches else ""
+        raise UnknownEnvError(f"unknown env id {env_id!r}; {hint}ListEnvs shows all ids")
+    return spec
+
+
+def make_vector_env(
+    env_id: str,
+    num_envs: int,
+    *,
+    autoreset_mode: AutoresetMode,
+    kwargs: dict[str, Any],
+    wrappers: Sequence[tuple[str, dict[str, Any]]] = (),
+    render_mode: str | None = None,
+    max_episode_steps: int | None = None,
+    vectorization: str = "sync",
+) -> VectorEnv:
+    """Make the vector env of a session (see the module docstring for the exact call)."""
+    spec = check_env_id(env_id)
+    if spec.entry_point is None:
+        raise UnknownEnvError(
+            f"env id {env_id!r} has only a vector entry point, which the bridge does not serve "
+            "(results would differ from per-env gymnasium.make); ListEnvs shows servable ids"
+        )
+    make_kwargs = dict(kwargs)
+    if render_mode:
+        make_kwargs["render_mode"] = render_mode
+    if max_episode_steps:
+        make_kwargs["max_episode_steps"] = max_episode_steps
+    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers)
+    # copy=False: the service serializes each result before the next call on the session, so
+    # Gymnasium's defensive deepcopy of every observation batch would be wasted work.
+    vector_kwargs: dict[str, Any] = {"autoreset_mode": autoreset_mode, "copy": False}
+    if vectorization == "async":
+        # Worker processes must not be forked from a multi-threaded gRPC server.
+        vector_kwargs["context"] = "spawn"
+    try:
+        return gym.make_vec(
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode=vectorization,
+            vector_kwargs=vector_kwargs,
+            wrappers=wrapper_fns,
+            **make_kwargs,
+        )
+    except gym.error.DependencyNotInstalled as e:
+        raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
+
+
+def spec_info(env: VectorEnv, env_id: str, kwargs: dict[str, Any], render_mode: str | None) -> EnvSpecInfo:
+    """Spec metadata of a made vector env (its per-env spec and metadata)."""
+    spec = env.spec
+    single = getattr(env, "envs", None)
+    first = single[0] if single else None
+    reward_range = getattr(first, "reward_range", (-math.inf, math.inf)) if first is not None else (-math.inf, math.inf)
+    metadata = env.metadata or {}
+    entry = spec.entry_point if spec is not None else ""
+    return EnvSpecInfo(
+        env_id=env_id,
+        max_episode_steps=int(spec.max_episode_steps or 0) if spec is not None else 0,
+        reward_min=float(reward_range[0]),
+        reward_max=float(reward_range[1]),
+        render_modes=[str(m) for m in metadata.get("render_modes", [])],
+        render_fps=float(metadata.get("render_fps") or 0.0),
+        render_mode=render_mode or "",
+        nondeterministic=bool(spec.nondeterministic) if spec is not None else False,
+        entry_point=entry if isinstance(entry, str) else f"{entry.__module__}:{entry.__qualname__}",
+        kwargs=dict(kwargs),
+    )
+
+
+_importable: dict[str, bool] = {}
+_importable_lock = threading.Lock()
+
+
+def _entry_point_importable(entry_point: Any) -> bool:
+    """Whether an env's entry point module imports here (cached per module)."""
+    if callable(entry_point):
+        return True
+    if not isinstance(entry_point, str) or ":" not in entry_point:
+        return False
+    module = entry_point.split(":", 1)[0]
+    with _importable_lock:
+        if module not in _importable:
+            try:
+                importlib.import_module(module)
+                _importable[module] = True
+            except Exception as e:  # noqa: BLE001 -- any import failure means "not servable here"
+                log.debug("env module %s is not importable: %s", module, e)
+                _importable[module] = False
+        return _importable[module]
+
+
+@dataclass(frozen=True)
+class RegisteredEnv:
+    """One entry of ListEnvs."""
+
+    env_id: str
+    entry_point: str
+    max_episode_steps: int
+
+
+def list_envs(prefix: str = "") -> list[RegisteredEnv]:
+    """Registered env ids whose modules import on this server, sorted, filtered by prefix."""
+    out = []
+    for env_id, spec in sorted(gym.registry.items()):
+        if prefix and not env_id.startswith(prefix):
+            continue
+        if spec.entry_point is None or not _entry_point_importable(spec.entry_point):
+            continue
+        entry = spec.entry_point if isinstance(spec.entry_point, str) else (
+            f"{spec.entry_point.__module__}:{spec.entry_point.__qualname__}"
+        )
+        out.append(RegisteredEnv(env_id, entry, int(spec.max_episode_steps or 0)))
+    return out

@@ -1,0 +1,104 @@
+"""``gymbridge-server``: argument parsing and process lifecycle only (see README.md).
+
+When serving, prints exactly one line to stdout -- ``GYMBRIDGE_READY 127.0.0.1:43521`` or
+``GYMBRIDGE_READY unix:/path`` -- and flushes it; everything else goes to stderr. SIGTERM/SIGINT
+stop gracefully with exit code 0; ``--exit-with-parent`` also stops when stdin reaches EOF, so a
+server started by a JVM (which holds the pipe) dies with it.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+READY_PREFIX = "GYMBRIDGE_READY"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gymbridge-server",
+        description="Serve Gymnasium environments over gRPC (gymbridge.v1.EnvService).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)")
+    p.add_argument("--port", type=int, default=50051, help="TCP port; 0 binds a free port (default 50051)")
+    p.add_argument("--unix", metavar="PATH", help="serve on a unix domain socket at PATH instead of TCP")
+    p.add_argument("--exit-with-parent", action="store_true", help="exit (closing all sessions) when stdin reaches EOF")
+    p.add_argument("--max-sessions", type=int, default=0, metavar="N", help="concurrent sessions allowed (0: unlimited)")
+    p.add_argument("--max-envs-per-session", type=int, default=0, metavar="N", help="num_envs allowed per session (0: unlimited)")
+    p.add_argument("--max-message-mb", type=int, default=64, metavar="M", help="largest gRPC message, both ways, in MiB (default 64)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.port < 0 or args.port > 65535:
+        build_parser().error(f"--port {args.port} is not in 0..65535")
+    for flag in ("max_sessions", "max_envs_per_session"):
+        if getattr(args, flag) < 0:
+            build_parser().error(f"--{flag.replace('_', '-')} must be >= 0")
+    if args.max_message_mb < 1:
+        build_parser().error("--max-message-mb must be >= 1")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Heavy imports after parsing, so --help is instant.
+    from gymbridge_server.server import GymBridgeServer, ServerConfig
+
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        unix=args.unix,
+        max_sessions=args.max_sessions,
+        max_envs_per_session=args.max_envs_per_session,
+        max_message_mb=args.max_message_mb,
+    )
+    if args.unix and os.path.exists(args.unix):
+        os.unlink(args.unix)  # a stale socket from a killed server would make bind fail
+    try:
+        server = GymBridgeServer(config)
+    except OSError as e:
+        logging.getLogger("gymbridge_server").error("%s", e)
+        return 2
+    server.start()
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logging.getLogger("gymbridge_server").info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if args.exit_with_parent:
+        threading.Thread(target=_watch_stdin, args=(stop,), name="stdin-watch", daemon=True).start()
+
+    sys.stdout.write(f"{READY_PREFIX} {server.address}\n")
+    sys.stdout.flush()
+
+    # Event.wait with a timeout keeps the main thread responsive to signals.
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    if args.unix and os.path.exists(args.unix):
+        os.unlink(args.unix)
+    return 0
+
+
+def _watch_stdin(stop: threading.Event) -> None:
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    logging.getLogger("gymbridge_server").info("stdin closed (parent gone), stopping")
+    stop.set()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

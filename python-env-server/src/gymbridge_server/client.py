@@ -1,0 +1,283 @@
+"""A thin Python client: ``RemoteVectorEnv`` and ``RemoteEnv``, real Gymnasium env classes.
+
+They let Gymnasium's own tooling (``check_env``, wrappers, any Python RL library) run against a
+gymbridge server, which makes the bridge testable by code nobody here wrote::
+
+    from gymbridge_server.client import RemoteVectorEnv
+    envs = RemoteVectorEnv("127.0.0.1:50051", "CartPole-v1", num_envs=4, seed=1)
+    obs, infos = envs.reset()
+    obs, rewards, terminated, truncated, infos = envs.step(envs.action_space.sample())
+    envs.close()
+
+By default calls travel on one bidirectional ``Session`` stream (the hot path); pass
+``transport="unary"`` to use the unary RPCs instead. Server errors raise :class:`RemoteError`
+with the gRPC code, the server's message and its machine-readable reason.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import grpc
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import concatenate, create_empty_array, iterate
+
+from gymbridge.v1 import env_pb2 as epb
+from gymbridge.v1 import env_pb2_grpc
+from gymbridge_server import codec
+
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+_AUTORESET = {
+    AutoresetMode.NEXT_STEP: epb.AUTORESET_MODE_NEXT_STEP,
+    AutoresetMode.SAME_STEP: epb.AUTORESET_MODE_SAME_STEP,
+    AutoresetMode.DISABLED: epb.AUTORESET_MODE_DISABLED,
+}
+_AUTORESET_BACK = {v: k for k, v in _AUTORESET.items()}
+_CODES = {c.value[0]: c for c in grpc.StatusCode}
+
+
+class RemoteError(RuntimeError):
+    """A call the server refused or that failed on the server."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, reason: str = "", metadata: Mapping[str, str] | None = None):
+        super().__init__(f"{code.name}: {message}" + (f" [{reason}]" if reason else ""))
+        self.code = code
+        self.message = message
+        self.reason = reason
+        self.metadata = dict(metadata or {})
+
+
+def open_channel(target: str, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> grpc.Channel:
+    """An insecure channel to ``host:port`` or ``unix:/path`` with the bridge's message limits."""
+    return grpc.insecure_channel(
+        target,
+        options=[
+            ("grpc.max_send_message_length", max_message_bytes),
+            ("grpc.max_receive_message_length", max_message_bytes),
+        ],
+    )
+
+
+def _from_rpc_error(e: grpc.RpcError) -> RemoteError:
+    reason = ""
+    for key, value in (e.trailing_metadata() or ()):  # type: ignore[attr-defined]
+        if key == "gymbridge-reason":
+            reason = value
+    return RemoteError(e.code(), e.details() or "", reason)  # type: ignore[attr-defined]
+
+
+class _SessionStream:
+    """One bidirectional Session stream used as a synchronous request/response channel."""
+
+    _END = object()
+
+    def __init__(self, stub: env_pb2_grpc.EnvServiceStub) -> None:
+        self._requests: queue.Queue[Any] = queue.Queue()
+        self._responses: Iterator[epb.SessionResponse] = stub.Session(iter(self._requests.get, self._END))
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def call(self, **request: Any) -> epb.SessionResponse:
+        with self._lock:
+            self._seq += 1
+            self._requests.put(epb.SessionRequest(seq=self._seq, **request))
+            try:
+                resp = next(self._responses)
+            except grpc.RpcError as e:
+                raise _from_rpc_error(e) from None
+            if resp.seq != self._seq:
+                raise RemoteError(grpc.StatusCode.INTERNAL, f"stream out of order: sent seq {self._seq}, got {resp.seq}")
+            if resp.HasField("error"):
+                err = resp.error
+                raise RemoteError(_CODES.get(err.code, grpc.StatusCode.UNKNOWN), err.message, err.reason, err.metadata)
+            return resp
+
+    def close(self) -> None:
+        self._requests.put(self._END)
+        for _ in self._responses:  # drain until the server ends the stream
+            pass
+
+
+class RemoteVectorEnv(VectorEnv):
+    """A Gymnasium ``VectorEnv`` whose envs live in a gymbridge server session."""
+
+    def __init__(
+        self,
+        target: str,
+        env_id: str,
+        num_envs: int = 1,
+        *,
+        seed: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        kwargs: Mapping[str, Any] | None = None,
+        wrappers: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        render_mode: str | None = None,
+        max_episode_steps: int = 0,
+        vectorization: str = "",
+        transport: str = "stream",
+        channel: grpc.Channel | None = None,
+    ) -> None:
+        if transport not in ("stream", "unary"):
+            raise ValueError(f"transport must be 'stream' or 'unary', got {transport!r}")
+        self._own_channel = channel is None
+        self._channel = channel or open_channel(target)
+        self._stub = env_pb2_grpc.EnvServiceStub(self._channel)
+        self._stream = _SessionStream(self._stub) if transport == "stream" else None
+        self._closed_remote = False
+        mode = autoreset_mode if isinstance(autoreset_mode, AutoresetMode) else AutoresetMode(autoreset_mode)
+        req = epb.MakeRequest(
+            env_id=env_id,
+            num_envs=num_envs,
+            kwargs=codec.dict_to_args(kwargs),
+            wrappers=[epb.WrapperSpec(name=n, kwargs=codec.dict_to_args(k)) for n, k in wrappers],
+            autoreset_mode=_AUTORESET[mode],
+            render_mode=render_mode or "",
+            vectorization=vectorization,
+            max_episode_steps=max_episode_steps,
+        )
+        if seed is not None:
+            req.seed = seed
+        try:
+            made = self._call("make", req)
+        except BaseException:
+            self._shutdown_transport()
+            raise
+        self.session_id = made.session_id
+        self.num_envs = made.num_envs
+        self.single_observation_space = codec.decode_space(made.single_observation_space)
+        self.single_action_space = codec.decode_space(made.single_action_space)
+        self.observation_space = codec.decode_space(made.observation_space)
+        self.action_space = codec.decode_space(made.action_space)
+        if seed is not None:
+            self.action_space.seed(seed)
+        self.spec_info = made.spec
+        self.render_mode = made.spec.render_mode or None
+        self.metadata = {
+            "render_modes": list(made.spec.render_modes),
+            "render_fps": made.spec.render_fps,
+            "autoreset_mode": _AUTORESET_BACK[made.autoreset_mode],
+        }
+
+    # -------------------------------------------------------------------------------- transport
+
+    def _call(self, kind: str, req: Any) -> Any:
+        if self._stream is not None:
+            return getattr(self._stream.call(**{kind: req}), kind)
+        method = getattr(self._stub, kind.capitalize())
+        try:
+            return method(req)
+        except grpc.RpcError as e:
+            raise _from_rpc_error(e) from None
+
+    def _shutdown_transport(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.close()
+            except grpc.RpcError:
+                pass
+            self._stream = None
+        if self._own_channel:
+            self._channel.close()
+
+    # ------------------------------------------------------------------------------- Gymnasium
+
+    def reset(self, *, seed: int | Sequence[int] | None = None, options: dict[str, Any] | None = None):
+        req = epb.ResetRequest(session_id=self.session_id)
+        if isinstance(seed, (int, np.integer)):
+            req.seed = int(seed)
+        elif seed is not None:
+            req.seeds.extend(int(s) for s in seed)
+        options = dict(options or {})
+        mask = options.pop("reset_mask", None)
+        if mask is not None:
+            req.reset_mask.extend(bool(m) for m in np.asarray(mask, dtype=np.bool_))
+        for k, v in codec.dict_to_args(options).items():
+            req.options[k].CopyFrom(v)
+        resp = self._call("reset", req)
+        return (
+            codec.decode_value(self.observation_space, resp.observations, "observations"),
+            codec.decode_info(resp.infos),
+        )
+
+    def step(self, actions: Any):
+        req = epb.StepRequest(session_id=self.session_id, actions=codec.encode_value(self.action_space, actions))
+        resp = self._call("step", req)
+        return (
+            codec.decode_value(self.observation_space, resp.observations, "observations"),
+            codec.decode_tensor(resp.rewards, "rewards"),
+            codec.decode_tensor(resp.terminated, "terminated"),
+            codec.decode_tensor(resp.truncated, "truncated"),
+            codec.decode_info(resp.infos),
+        )
+
+    def render(self) -> Any:
+        resp = self._call("render", epb.RenderRequest(session_id=self.session_id))
+        return codec.decode_info(resp.frames)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        if not self._closed_remote:
+            self._closed_remote = True
+            try:
+                self._call("close", epb.CloseRequest(session_id=self.session_id))
+            except RemoteError as e:
+                if e.code != grpc.StatusCode.NOT_FOUND and e.code != grpc.StatusCode.UNAVAILABLE:
+                    raise
+            finally:
+                self._shutdown_transport()
+
+
+class RemoteEnv(gym.Env):
+    """A single Gymnasium ``Env`` backed by a one-env server session without autoreset."""
+
+    def __init__(self, target: str, env_id: str, **kwargs: Any) -> None:
+        kwargs.setdefault("autoreset_mode", AutoresetMode.DISABLED)
+        self._vec = RemoteVectorEnv(target, env_id, 1, **kwargs)
+        self.observation_space = self._vec.single_observation_space
+        self.action_space = self._vec.single_action_space
+        self.render_mode = self._vec.render_mode
+        self.metadata = {k: v for k, v in self._vec.metadata.items() if k != "autoreset_mode"}
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        obs, infos = self._vec.reset(seed=seed, options=options)
+        return _first(self._vec.observation_space, obs), _unbatch_info(infos)
+
+    def step(self, action: Any):
+        batched = concatenate(self.action_space, [action], create_empty_array(self.action_space, 1))
+        obs, rewards, terminated, truncated, infos = self._vec.step(batched)
+        return (
+            _first(self._vec.observation_space, obs),
+            float(rewards[0]),
+            bool(terminated[0]),
+            bool(truncated[0]),
+            _unbatch_info(infos),
+        )
+
+    def render(self) -> Any:
+        frames = self._vec.render()
+        return frames[0] if frames is not None else None
+
+    def close(self) -> None:
+        self._vec.close()
+
+
+def _first(batched_space: gym.Space, batch: Any) -> Any:
+    return next(iter(iterate(batched_space, batch)))
+
+
+def _unbatch_info(infos: dict[str, Any]) -> dict[str, Any]:
+    """Env 0's entries of a vector info dict (those whose ``_key`` mask is set)."""
+    out: dict[str, Any] = {}
+    for k, v in infos.items():
+        if k.startswith("_") and k[1:] in infos:
+            continue
+        mask = infos.get(f"_{k}")
+        if mask is not None and not bool(np.asarray(mask)[0]):
+            continue
+        out[k] = _unbatch_info(v) if isinstance(v, dict) else v[0]
+    return out

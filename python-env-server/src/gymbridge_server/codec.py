@@ -1,0 +1,619 @@
+"""The one place that knows the wire format: numpy values, Gymnasium spaces, infos and Args <-> proto.
+
+Tensors travel as raw little-endian C-order bytes (``Tensor.data``), so encoding is one
+``ndarray.tobytes()`` and decoding one ``np.frombuffer`` -- no per-element Python work. Structured
+values (Dict, Tuple, Text, ...) are walked once per node of the *space*, never per element.
+
+Two directions of value encoding exist, both normative in proto/gymbridge/v1/tensor.proto:
+
+* observations and actions are encoded *directed by their space* (``encode_value`` /
+  ``decode_value`` / ``decode_actions``): Dict keys in the space's order, a Text leaf as a
+  TextValue of one string, Sequence/Graph/OneOf per Gymnasium's structure;
+* infos are encoded *by Python type* (``encode_info`` / ``decode_info``), since they have no space.
+
+Every decoding error raises :class:`CodecError` (a ``ValueError``) with a message that names the
+problem and the fix; the service maps it to INVALID_ARGUMENT.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector.utils import concatenate, create_empty_array, iterate
+
+from gymbridge.v1 import tensor_pb2 as pb
+
+__all__ = [
+    "CodecError",
+    "ActionError",
+    "encode_tensor",
+    "decode_tensor",
+    "encode_space",
+    "decode_space",
+    "encode_value",
+    "decode_value",
+    "decode_actions",
+    "encode_info",
+    "decode_info",
+    "arg_to_py",
+    "py_to_arg",
+    "args_to_dict",
+    "dict_to_args",
+]
+
+
+class CodecError(ValueError):
+    """A malformed or mismatching wire value; the message says what is wrong and how to fix it."""
+
+    reason = "MALFORMED_VALUE"
+
+
+class ActionError(CodecError):
+    """An action that is well-formed on the wire but not in the session's action space."""
+
+    reason = "ACTION_OUT_OF_SPACE"
+
+
+# --------------------------------------------------------------------------------------- dtypes
+
+_DTYPES: dict[int, np.dtype] = {
+    pb.DTYPE_BOOL: np.dtype(np.bool_),
+    pb.DTYPE_INT8: np.dtype("<i1"),
+    pb.DTYPE_UINT8: np.dtype("<u1"),
+    pb.DTYPE_INT16: np.dtype("<i2"),
+    pb.DTYPE_UINT16: np.dtype("<u2"),
+    pb.DTYPE_INT32: np.dtype("<i4"),
+    pb.DTYPE_UINT32: np.dtype("<u4"),
+    pb.DTYPE_INT64: np.dtype("<i8"),
+    pb.DTYPE_UINT64: np.dtype("<u8"),
+    pb.DTYPE_FLOAT16: np.dtype("<f2"),
+    pb.DTYPE_FLOAT32: np.dtype("<f4"),
+    pb.DTYPE_FLOAT64: np.dtype("<f8"),
+}
+# Keyed by (kind, itemsize) so that native and explicitly little/big-endian dtypes all map.
+_DTYPE_ENUMS: dict[tuple[str, int], int] = {(d.kind, d.itemsize): e for e, d in _DTYPES.items()}
+
+
+def dtype_to_proto(dtype: Any) -> int:
+    """The DType enum of a numpy dtype; CodecError for dtypes the wire cannot carry."""
+    d = np.dtype(dtype)
+    try:
+        return _DTYPE_ENUMS[(d.kind, d.itemsize)]
+    except KeyError:
+        raise CodecError(
+            f"dtype {d} cannot travel as a Tensor; supported: bool, int8..int64, uint8..uint64, "
+            "float16/32/64"
+        ) from None
+
+
+def dtype_from_proto(dtype: int) -> np.dtype:
+    """The numpy dtype of a DType enum value; CodecError for unspecified/unknown values."""
+    try:
+        return _DTYPES[dtype]
+    except KeyError:
+        name = pb.DType.Name(dtype) if dtype in pb.DType.values() else str(dtype)
+        raise CodecError(
+            f"tensor dtype {name} is not a concrete element type; set Tensor.dtype to one of "
+            "DTYPE_BOOL, DTYPE_INT8 .. DTYPE_FLOAT64"
+        ) from None
+
+
+# -------------------------------------------------------------------------------------- tensors
+
+
+def encode_tensor(array: Any) -> pb.Tensor:
+    """A numpy array (or numpy/Python scalar) as a raw little-endian C-order Tensor."""
+    a = np.asarray(array)
+    enum = dtype_to_proto(a.dtype)
+    if a.dtype.byteorder == ">":
+        a = a.astype(a.dtype.newbyteorder("<"))
+    # tobytes() always emits C order, whatever the array's memory layout.
+    return pb.Tensor(dtype=enum, shape=a.shape, data=a.tobytes())
+
+
+def decode_tensor(t: pb.Tensor, what: str = "tensor") -> np.ndarray:
+    """A Tensor as a read-only numpy array viewing the message bytes (no copy).
+
+    Validates codec, dtype, shape and the exact byte length; ``what`` names the value in errors.
+    """
+    if t.codec != pb.CODEC_UNSPECIFIED:
+        raise CodecError(
+            f"{what}: codec {pb.Codec.Name(t.codec) if t.codec in pb.Codec.values() else t.codec} "
+            "is not supported; this server reads raw tensors only (leave Tensor.codec unset)"
+        )
+    dtype = dtype_from_proto(t.dtype)
+    shape = tuple(t.shape)
+    if any(d < 0 for d in shape):
+        raise CodecError(f"{what}: shape {list(shape)} has a negative dimension")
+    expected = math.prod(shape) * dtype.itemsize
+    if len(t.data) != expected:
+        raise CodecError(
+            f"{what}: {len(t.data)} data bytes do not match shape {list(shape)} of "
+            f"{dtype.name} ({expected} bytes = prod(shape) * {dtype.itemsize}); send raw "
+            "little-endian C-order bytes"
+        )
+    a = np.frombuffer(t.data, dtype=dtype).reshape(shape)
+    if dtype.kind == "b" and a.size and a.view(np.uint8).max() > 1:
+        raise CodecError(f"{what}: DTYPE_BOOL bytes must be 0 or 1")
+    return a
+
+
+# --------------------------------------------------------------------------------------- spaces
+
+
+def encode_space(space: spaces.Space) -> pb.Space:
+    """A Gymnasium space as a Space message (Dict key order kept; +-inf bounds kept)."""
+    if isinstance(space, spaces.Box):
+        return pb.Space(
+            box=pb.BoxSpace(
+                dtype=dtype_to_proto(space.dtype),
+                shape=space.shape,
+                low=encode_tensor(space.low),
+                high=encode_tensor(space.high),
+            )
+        )
+    if isinstance(space, spaces.Discrete):
+        return pb.Space(
+            discrete=pb.DiscreteSpace(
+                n=int(space.n), start=int(space.start), dtype=dtype_to_proto(space.dtype)
+            )
+        )
+    if isinstance(space, spaces.MultiDiscrete):
+        return pb.Space(
+            multi_discrete=pb.MultiDiscreteSpace(
+                nvec=encode_tensor(space.nvec),
+                start=encode_tensor(space.start),
+                dtype=dtype_to_proto(space.dtype),
+            )
+        )
+    if isinstance(space, spaces.MultiBinary):
+        return pb.Space(multi_binary=pb.MultiBinarySpace(shape=space.shape))
+    if isinstance(space, spaces.Dict):
+        return pb.Space(
+            dict=pb.DictSpace(
+                entries=[pb.NamedSpace(key=str(k), space=encode_space(s)) for k, s in space.items()]
+            )
+        )
+    if isinstance(space, spaces.Tuple):
+        return pb.Space(tuple=pb.TupleSpace(spaces=[encode_space(s) for s in space.spaces]))
+    if isinstance(space, spaces.Text):
+        return pb.Space(
+            text=pb.TextSpace(
+                min_length=space.min_length,
+                max_length=space.max_length,
+                charset="".join(space.character_list),
+            )
+        )
+    if isinstance(space, spaces.Sequence):
+        return pb.Space(
+            sequence=pb.SequenceSpace(feature_space=encode_space(space.feature_space), stack=space.stack)
+        )
+    if isinstance(space, spaces.Graph):
+        g = pb.GraphSpace(node_space=encode_space(space.node_space))
+        if space.edge_space is not None:
+            g.edge_space.CopyFrom(encode_space(space.edge_space))
+        return pb.Space(graph=g)
+    if isinstance(space, spaces.OneOf):
+        return pb.Space(one_of=pb.OneOfSpace(spaces=[encode_space(s) for s in space.spaces]))
+    raise CodecError(f"space {space!r} of type {type(space).__name__} has no wire form")
+
+
+def decode_space(msg: pb.Space) -> spaces.Space:
+    """A Space message as the equal Gymnasium space."""
+    kind = msg.WhichOneof("kind")
+    if kind == "box":
+        b = msg.box
+        low, high = decode_tensor(b.low, "Box.low"), decode_tensor(b.high, "Box.high")
+        return spaces.Box(low=low, high=high, shape=tuple(b.shape), dtype=dtype_from_proto(b.dtype))
+    if kind == "discrete":
+        d = msg.discrete
+        dtype = dtype_from_proto(d.dtype) if d.dtype else np.int64
+        return spaces.Discrete(n=d.n, start=d.start, dtype=dtype)
+    if kind == "multi_discrete":
+        m = msg.multi_discrete
+        dtype = dtype_from_proto(m.dtype) if m.dtype else np.int64
+        nvec = decode_tensor(m.nvec, "MultiDiscrete.nvec")
+        start = decode_tensor(m.start, "MultiDiscrete.start") if m.HasField("start") else None
+        return spaces.MultiDiscrete(nvec=nvec, start=start, dtype=dtype)
+    if kind == "multi_binary":
+        shape = tuple(int(s) for s in msg.multi_binary.shape)
+        # MultiBinary(3) and MultiBinary((3,)) compare unequal in Gymnasium: 1-d uses the int form.
+        return spaces.MultiBinary(shape[0] if len(shape) == 1 else shape)
+    if kind == "dict":
+        # The wire order is the space's order: keep it (Gymnasium would sort a plain dict).
+        return spaces.Dict({e.key: decode_space(e.space) for e in msg.dict.entries}, sort_keys=False)
+    if kind == "tuple":
+        return spaces.Tuple([decode_space(s) for s in msg.tuple.spaces])
+    if kind == "text":
+        t = msg.text
+        return spaces.Text(min_length=t.min_length, max_length=t.max_length, charset=t.charset)
+    if kind == "sequence":
+        return spaces.Sequence(decode_space(msg.sequence.feature_space), stack=msg.sequence.stack)
+    if kind == "graph":
+        g = msg.graph
+        edge = decode_space(g.edge_space) if g.HasField("edge_space") else None
+        return spaces.Graph(node_space=decode_space(g.node_space), edge_space=edge)
+    if kind == "one_of":
+        return spaces.OneOf([decode_space(s) for s in msg.one_of.spaces])
+    raise CodecError("Space message has no kind set; set exactly one of box, discrete, ...")
+
+
+# ---------------------------------------------------------------------- space-directed values
+
+_LEAF_TYPES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
+
+
+def encode_value(space: spaces.Space, x: Any) -> pb.Value:
+    """An observation/action (single or batched) as a Value, walking ``space``'s structure."""
+    if isinstance(space, _LEAF_TYPES):
+        return pb.Value(tensor=encode_tensor(x))
+    if isinstance(space, spaces.Dict):
+        return pb.Value(
+            dict=pb.DictValue(
+                entries=[pb.NamedValue(key=str(k), value=encode_value(s, x[k])) for k, s in space.items()]
+            )
+        )
+    if isinstance(space, spaces.Tuple):
+        return pb.Value(tuple=pb.TupleValue(items=[encode_value(s, v) for s, v in zip(space.spaces, x)]))
+    if isinstance(space, spaces.Text):
+        return pb.Value(text=pb.TextValue(items=[x]))
+    if isinstance(space, spaces.Sequence):
+        if space.stack:
+            items = iterate(space.stacked_feature_space, x)
+        else:
+            items = x
+        return pb.Value(list=pb.ValueList(items=[encode_value(space.feature_space, v) for v in items]))
+    if isinstance(space, spaces.Graph):
+        return pb.Value(
+            dict=pb.DictValue(
+                entries=[
+                    pb.NamedValue(key="nodes", value=pb.Value(tensor=encode_tensor(x.nodes))),
+                    pb.NamedValue(key="edges", value=_tensor_or_none(x.edges)),
+                    pb.NamedValue(key="edge_links", value=_tensor_or_none(x.edge_links)),
+                ]
+            )
+        )
+    if isinstance(space, spaces.OneOf):
+        index, sample = x
+        return pb.Value(
+            tuple=pb.TupleValue(
+                items=[
+                    pb.Value(tensor=encode_tensor(np.int64(index))),
+                    encode_value(space.spaces[int(index)], sample),
+                ]
+            )
+        )
+    raise CodecError(f"space {space!r} of type {type(space).__name__} has no wire form")
+
+
+def _tensor_or_none(a: Any) -> pb.Value:
+    return pb.Value(none=pb.NoneValue()) if a is None else pb.Value(tensor=encode_tensor(a))
+
+
+def _expect(v: pb.Value, kind: str, what: str, space: spaces.Space) -> None:
+    got = v.WhichOneof("kind")
+    if got != kind:
+        raise CodecError(f"{what}: expected a Value.{kind} for {space}, got Value.{got}")
+
+
+def decode_value(space: spaces.Space, v: pb.Value, what: str = "value") -> Any:
+    """A Value as the Python/numpy value Gymnasium uses for ``space`` (no range checks)."""
+    if isinstance(space, _LEAF_TYPES):
+        _expect(v, "tensor", what, space)
+        a = decode_tensor(v.tensor, what)
+        # Gymnasium samples a single Discrete as a numpy scalar, not a 0-d array.
+        return a[()] if isinstance(space, spaces.Discrete) and a.ndim == 0 else a
+    if isinstance(space, spaces.Dict):
+        _expect(v, "dict", what, space)
+        got = {e.key: e.value for e in v.dict.entries}
+        _check_keys(space, got, what)
+        return {k: decode_value(s, got[k], f"{what}[{k!r}]") for k, s in space.items()}
+    if isinstance(space, spaces.Tuple):
+        _expect(v, "tuple", what, space)
+        _check_len(len(space.spaces), len(v.tuple.items), what, space)
+        return tuple(
+            decode_value(s, item, f"{what}[{i}]")
+            for i, (s, item) in enumerate(zip(space.spaces, v.tuple.items))
+        )
+    if isinstance(space, spaces.Text):
+        _expect(v, "text", what, space)
+        if len(v.text.items) != 1:
+            raise CodecError(f"{what}: a Text value is a TextValue with exactly one string, got {len(v.text.items)}")
+        return v.text.items[0]
+    if isinstance(space, spaces.Sequence):
+        _expect(v, "list", what, space)
+        items = [decode_value(space.feature_space, item, f"{what}[{i}]") for i, item in enumerate(v.list.items)]
+        if space.stack:
+            return concatenate(space.feature_space, items, create_empty_array(space.feature_space, n=len(items)))
+        return tuple(items)
+    if isinstance(space, spaces.Graph):
+        _expect(v, "dict", what, space)
+        got = {e.key: e.value for e in v.dict.entries}
+        if "nodes" not in got:
+            raise CodecError(f"{what}: a Graph value is a DictValue with keys nodes, edges, edge_links")
+
+        def opt(key: str) -> Any:
+            item = got.get(key)
+            if item is None or item.WhichOneof("kind") == "none":
+                return None
+            _expect(item, "tensor", f"{what}[{key!r}]", space)
+            return decode_tensor(item.tensor, f"{what}[{key!r}]")
+
+        return spaces.GraphInstance(nodes=opt("nodes"), edges=opt("edges"), edge_links=opt("edge_links"))
+    if isinstance(space, spaces.OneOf):
+        _expect(v, "tuple", what, space)
+        _check_len(2, len(v.tuple.items), what, space)
+        idx_v, sample_v = v.tuple.items
+        _expect(idx_v, "tensor", f"{what}[0]", space)
+        index = int(decode_tensor(idx_v.tensor, f"{what}[0]").reshape(()))
+        if not 0 <= index < len(space.spaces):
+            raise CodecError(f"{what}: OneOf index {index} is not in 0..{len(space.spaces) - 1}")
+        return (np.int64(index), decode_value(space.spaces[index], sample_v, f"{what}[1]"))
+    raise CodecError(f"space {space!r} of type {type(space).__name__} has no wire form")
+
+
+def _check_keys(space: spaces.Dict, got: Mapping[str, Any], what: str) -> None:
+    want = list(space.keys())
+    missing = [k for k in want if k not in got]
+    extra = [k for k in got if k not in space.spaces]
+    if missing or extra:
+        raise CodecError(
+            f"{what}: Dict keys do not match the space; missing {missing}, unexpected {extra}; "
+            f"expected keys {want}"
+        )
+
+
+def _check_len(want: int, got: int, what: str, space: spaces.Space) -> None:
+    if want != got:
+        raise CodecError(f"{what}: expected {want} items for {space}, got {got}")
+
+
+# ------------------------------------------------------------------------------------ actions
+
+
+def decode_actions(
+    batched: spaces.Space, single: spaces.Space, num_envs: int, v: pb.Value, what: str = "actions"
+) -> Any:
+    """Decode and validate a batched action against the session's batched action space.
+
+    Leaves must have the batched shape; integer spaces accept any integer dtype (cast safely
+    after a range check), floats are rejected for Discrete/MultiDiscrete/MultiBinary, and a
+    Box requires its dtype's kind. Out-of-space values raise :class:`ActionError` naming the env
+    index, its value and its single space. The result is always a fresh, writable array
+    structure in the space's dtypes, so the envs never see the message buffer.
+    """
+    if isinstance(single, spaces.Dict):
+        _expect(v, "dict", what, single)
+        got = {e.key: e.value for e in v.dict.entries}
+        _check_keys(single, got, what)
+        return {
+            k: decode_actions(batched[k], s, num_envs, got[k], f"{what}[{k!r}]") for k, s in single.items()
+        }
+    if isinstance(single, spaces.Tuple):
+        _expect(v, "tuple", what, single)
+        _check_len(len(single.spaces), len(v.tuple.items), what, single)
+        return tuple(
+            decode_actions(b, s, num_envs, item, f"{what}[{i}]")
+            for i, (b, s, item) in enumerate(zip(batched.spaces, single.spaces, v.tuple.items))
+        )
+    if isinstance(single, _LEAF_TYPES):
+        return _decode_action_leaf(batched, single, num_envs, v, what)
+    # Text / Sequence / Graph / OneOf batch as a Tuple of num_envs single spaces.
+    _expect(v, "tuple", what, batched)
+    if len(v.tuple.items) != num_envs:
+        raise CodecError(
+            f"{what}: expected one item per env ({num_envs}) for batched {single}, got {len(v.tuple.items)}"
+        )
+    out = []
+    for i, item in enumerate(v.tuple.items):
+        value = decode_value(single, item, f"{what}[{i}]")
+        if not single.contains(value):
+            raise ActionError(
+                f"action for env {i} is not in its space: {what}[{i}] = {_show(value)} is not a "
+                f"member of {single}; send a value that {single}.contains()"
+            )
+        out.append(value)
+    return tuple(out)
+
+
+def _decode_action_leaf(
+    batched: spaces.Space, single: spaces.Space, num_envs: int, v: pb.Value, what: str
+) -> np.ndarray:
+    _expect(v, "tensor", what, single)
+    a = decode_tensor(v.tensor, what)
+    want_shape = batched.shape
+    target = np.dtype(batched.dtype)
+    integer_space = target.kind in "iu"
+    if a.shape != want_shape:
+        raise CodecError(
+            f"{what}: shape {list(a.shape)} does not match the batched action space "
+            f"{list(want_shape)} ({num_envs} envs x {single}); send one action per env stacked on axis 0"
+        )
+    kind = a.dtype.kind
+    if integer_space:
+        ok_kinds = "iub" if isinstance(single, spaces.MultiBinary) else "iu"
+        if kind not in ok_kinds:
+            raise CodecError(
+                f"{what}: dtype {a.dtype} is not allowed for {single}: its actions are integers; "
+                f"send an integer tensor (e.g. {target.name})"
+            )
+    elif kind != target.kind:
+        raise CodecError(
+            f"{what}: dtype {a.dtype} does not match {single} (dtype {target.name}); send {target.name} values"
+        )
+
+    if integer_space:
+        low, high = _int_bounds(batched)
+        # Compare before casting so an int64 that would wrap in int8 is caught, not cast.
+        with np.errstate(invalid="ignore"):
+            bad = (a < low) | (a > high)
+        out = a.astype(target, copy=True) if not bad.any() else None
+    else:
+        out = a.astype(target, copy=True)
+        nan = np.isnan(out)
+        if nan.any():
+            env = int(np.nonzero(nan.reshape(num_envs, -1).any(axis=1))[0][0])
+            raise ActionError(
+                f"action for env {env} contains NaN: {what}[{env}] = {_show(out[env])}; "
+                f"{single} has no NaN members; send finite values within its bounds"
+            )
+        bad = (out < batched.low) | (out > batched.high)
+    if bad.any():
+        env = int(np.nonzero(bad.reshape(num_envs, -1).any(axis=1))[0][0])
+        raise ActionError(
+            f"action for env {env} is out of its space: {what}[{env}] = {_show(a[env])} is not in "
+            f"{single}{_range_hint(single)}"
+        )
+    assert out is not None
+    return out
+
+
+def _int_bounds(batched: spaces.Space) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(batched, spaces.MultiDiscrete):
+        return batched.start, batched.start + batched.nvec - 1
+    if isinstance(batched, spaces.MultiBinary):
+        return np.zeros(batched.shape, np.int8), np.ones(batched.shape, np.int8)
+    return batched.low, batched.high  # Box (incl. batched MultiDiscrete/MultiBinary)
+
+
+def _range_hint(single: spaces.Space) -> str:
+    if isinstance(single, spaces.Discrete):
+        return f"; send an integer in {int(single.start)}..{int(single.start + single.n - 1)}"
+    if isinstance(single, spaces.MultiDiscrete):
+        return f"; element i must lie in [start[i], start[i] + nvec[i]) with start={single.start.tolist()}, nvec={single.nvec.tolist()}"
+    if isinstance(single, spaces.MultiBinary):
+        return "; send 0 or 1 for each element"
+    if isinstance(single, spaces.Box):
+        return f"; send values within low={_show(single.low)} and high={_show(single.high)}"
+    return ""
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, threshold=12, edgeitems=3, max_line_width=200)
+    s = repr(x)
+    return s if len(s) <= 200 else s[:197] + "..."
+
+
+# ---------------------------------------------------------------------------- type-directed infos
+
+
+def encode_info(x: Any) -> pb.Value:
+    """An info (vector infos dict, or anything inside it) as a Value, directed by Python type."""
+    if isinstance(x, dict):
+        return pb.Value(dict=pb.DictValue(entries=[pb.NamedValue(key=str(k), value=encode_info(v)) for k, v in x.items()]))
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind in "biuf":
+            return pb.Value(tensor=encode_tensor(x))
+        if x.dtype.kind in "US":
+            return pb.Value(list=pb.ValueList(items=[encode_info(str(s)) for s in x.reshape(-1)])) if x.ndim != 1 \
+                else pb.Value(list=pb.ValueList(items=[encode_info(str(s)) for s in x]))
+        # object arrays (final_obs, final_info, strings, ragged values): one Value per element
+        return pb.Value(list=pb.ValueList(items=[encode_info(v) for v in x.reshape(-1)]))
+    if x is None:
+        return pb.Value(none=pb.NoneValue())
+    if isinstance(x, (bool, np.bool_)):
+        return pb.Value(tensor=encode_tensor(np.bool_(x)))
+    if isinstance(x, int):
+        return pb.Value(tensor=encode_tensor(np.int64(x)))
+    if isinstance(x, float):
+        return pb.Value(tensor=encode_tensor(np.float64(x)))
+    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+        return pb.Value(tensor=encode_tensor(x))
+    if isinstance(x, str):
+        return pb.Value(text=pb.TextValue(items=[x]))
+    if isinstance(x, tuple):
+        return pb.Value(tuple=pb.TupleValue(items=[encode_info(v) for v in x]))
+    if isinstance(x, list):
+        return pb.Value(list=pb.ValueList(items=[encode_info(v) for v in x]))
+    if isinstance(x, spaces.GraphInstance):
+        return pb.Value(dict=pb.DictValue(entries=[
+            pb.NamedValue(key="nodes", value=encode_info(x.nodes)),
+            pb.NamedValue(key="edges", value=encode_info(x.edges)),
+            pb.NamedValue(key="edge_links", value=encode_info(x.edge_links)),
+        ]))
+    # Anything else has no faithful wire form; its repr keeps the info visible rather than lost.
+    return pb.Value(text=pb.TextValue(items=[repr(x)]))
+
+
+def decode_info(v: pb.Value) -> Any:
+    """Inverse of :func:`encode_info`: dicts, numpy arrays/scalars, object arrays, str, tuples."""
+    kind = v.WhichOneof("kind")
+    if kind == "tensor":
+        a = decode_tensor(v.tensor, "info")
+        return a[()] if a.ndim == 0 else a.copy()
+    if kind == "dict":
+        return {e.key: decode_info(e.value) for e in v.dict.entries}
+    if kind == "list":
+        out = np.empty(len(v.list.items), dtype=object)
+        for i, item in enumerate(v.list.items):
+            out[i] = decode_info(item)
+        return out
+    if kind == "text":
+        items = list(v.text.items)
+        return items[0] if len(items) == 1 else items
+    if kind == "tuple":
+        return tuple(decode_info(i) for i in v.tuple.items)
+    if kind == "none" or kind is None:
+        return None
+    raise CodecError(f"unknown Value kind {kind}")
+
+
+# ------------------------------------------------------------------------------------------ Args
+
+
+def arg_to_py(a: pb.Arg) -> Any:
+    """A JSON-typed Arg as the Python value (kwargs, reset options, wrapper arguments)."""
+    kind = a.WhichOneof("kind")
+    if kind == "bool_value":
+        return a.bool_value
+    if kind == "int_value":
+        return a.int_value
+    if kind == "double_value":
+        return a.double_value
+    if kind == "string_value":
+        return a.string_value
+    if kind == "list_value":
+        return [arg_to_py(i) for i in a.list_value.items]
+    if kind == "map_value":
+        return {k: arg_to_py(v) for k, v in a.map_value.entries.items()}
+    if kind == "none_value" or kind is None:
+        return None
+    raise CodecError(f"unknown Arg kind {kind}")
+
+
+def py_to_arg(x: Any) -> pb.Arg:
+    """A JSON-like Python value as an Arg; CodecError for anything else (never pickled)."""
+    if x is None:
+        return pb.Arg(none_value=pb.NoneValue())
+    if isinstance(x, (bool, np.bool_)):
+        return pb.Arg(bool_value=bool(x))
+    if isinstance(x, (int, np.integer)):
+        return pb.Arg(int_value=int(x))
+    if isinstance(x, (float, np.floating)):
+        return pb.Arg(double_value=float(x))
+    if isinstance(x, str):
+        return pb.Arg(string_value=x)
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return pb.Arg(list_value=pb.ArgList(items=[py_to_arg(i) for i in list(x)]))
+    if isinstance(x, Mapping):
+        return pb.Arg(map_value=pb.ArgMap(entries={str(k): py_to_arg(v) for k, v in x.items()}))
+    raise CodecError(
+        f"argument {x!r} of type {type(x).__name__} is not JSON-like; use bool, int, float, str, "
+        "None, lists and str-keyed dicts"
+    )
+
+
+def args_to_dict(m: Mapping[str, pb.Arg]) -> dict[str, Any]:
+    """A ``map<string, Arg>`` field as a dict of Python values."""
+    return {k: arg_to_py(v) for k, v in m.items()}
+
+
+def dict_to_args(d: Mapping[str, Any] | None) -> dict[str, pb.Arg]:
+    """A dict of Python values as the entries of a ``map<string, Arg>`` field."""
+    return {str(k): py_to_arg(v) for k, v in (d or {}).items()}

@@ -1,0 +1,45 @@
+"""BridgeError: a failure the client can act on, carrying its gRPC code and a reason.
+
+Unary RPCs turn it into a gRPC status (reason in the "gymbridge-reason" trailer); the session
+stream turns it into an in-band ``Status``. Messages name the problem and the fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+
+
+@dataclass
+class BridgeError(Exception):
+    """An error with a gRPC status code, a human message and a machine-readable reason."""
+
+    code: grpc.StatusCode
+    message: str
+    reason: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.code.name} {self.reason}: {self.message}"
+
+
+def not_found(message: str, reason: str) -> BridgeError:
+    return BridgeError(grpc.StatusCode.NOT_FOUND, message, reason)
+
+
+def invalid(message: str, reason: str = "INVALID_REQUEST") -> BridgeError:
+    return BridgeError(grpc.StatusCode.INVALID_ARGUMENT, message, reason)
+
+
+def precondition(message: str, reason: str) -> BridgeError:
+    return BridgeError(grpc.StatusCode.FAILED_PRECONDITION, message, reason)
+
+
+def aborted(message: str, reason: str = "ENV_ERROR") -> BridgeError:
+    return BridgeError(grpc.StatusCode.ABORTED, message, reason)
+
+
+def exhausted(message: str, limit: str, flag: str) -> BridgeError:
+    return BridgeError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, message, "LIMIT_EXCEEDED", {"limit": limit, "flag": flag}
+    )

@@ -1,0 +1,88 @@
+"""Build, start and stop the gRPC server: EnvService, health and reflection, on TCP or a unix socket."""
+from __future__ import annotations
+
+import logging
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from gymbridge.v1 import env_pb2, env_pb2_grpc
+from gymbridge_server.service import Dispatcher, EnvService
+from gymbridge_server.sessions import SessionRegistry
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = env_pb2.DESCRIPTOR.services_by_name["EnvService"].full_name  # gymbridge.v1.EnvService
+
+
+@dataclass
+class ServerConfig:
+    """Everything the CLI configures (see cli.py for the flags)."""
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    unix: str | None = None
+    max_sessions: int = 0
+    max_envs_per_session: int = 0
+    max_message_mb: int = 64
+    max_workers: int = 64
+
+
+class GymBridgeServer:
+    """A running server; ``address`` is what the READY line prints."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.registry = SessionRegistry(config.max_sessions, config.max_envs_per_session)
+        max_bytes = config.max_message_mb * 1024 * 1024
+        # Each open Session stream holds one worker thread for its lifetime, so the pool is
+        # sized for many concurrent streams rather than for CPU count.
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=config.max_workers, thread_name_prefix="gymbridge"),
+            options=[
+                ("grpc.max_send_message_length", max_bytes),
+                ("grpc.max_receive_message_length", max_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        env_pb2_grpc.add_EnvServiceServicer_to_server(
+            EnvService(Dispatcher(self.registry, max_bytes), self.registry), self._server
+        )
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+            self._server,
+        )
+        if config.unix:
+            bound = self._server.add_insecure_port(f"unix:{config.unix}")
+            self.address = f"unix:{config.unix}"
+        else:
+            bound = self._server.add_insecure_port(_host_port(config.host, config.port))
+            self.address = _host_port(config.host, bound)
+        if not bound:
+            where = f"unix:{config.unix}" if config.unix else _host_port(config.host, config.port)
+            raise OSError(f"could not bind {where} (in use or not permitted); pick another --port, or --port 0 for a free one")
+
+    def start(self) -> None:
+        self._server.start()
+        for name in ("", SERVICE_NAME):
+            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("gymbridge-server serving on %s", self.address)
+
+    def stop(self, grace: float = 2.0) -> None:
+        """Graceful stop: report NOT_SERVING, let calls finish for ``grace`` seconds, close all sessions."""
+        self._health.enter_graceful_shutdown()
+        self._server.stop(grace).wait(grace + 1.0)
+        self.registry.close_all()
+        log.info("gymbridge-server stopped")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._server.wait_for_termination(timeout)
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"

@@ -1,0 +1,411 @@
+"""The EnvService servicer: translate requests, delegate to sessions, map errors.
+
+Unary RPCs and the bidirectional ``Session`` stream share one :class:`Dispatcher`, so both paths
+behave identically. Unary failures become gRPC status codes (reason in the ``gymbridge-reason``
+trailer); stream failures travel in-band as ``SessionResponse.error`` and the stream goes on.
+"""
+from __future__ import annotations
+
+import logging
+import platform
+import traceback
+from collections.abc import Iterator
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+import grpc
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+from gymbridge.v1 import env_pb2 as epb
+from gymbridge.v1 import env_pb2_grpc
+from gymbridge.v1 import tensor_pb2 as tpb
+from gymbridge_server import __version__, codec
+from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server.errors import BridgeError, aborted, invalid, precondition
+from gymbridge_server.sessions import Session, SessionRegistry
+from gymbridge_server.wrappers import WrapperError
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = epb.PROTOCOL_VERSION_1
+MIN_PROTOCOL_VERSION = epb.PROTOCOL_VERSION_1
+REASON_TRAILER = "gymbridge-reason"
+
+_AUTORESET_FROM_PROTO = {
+    epb.AUTORESET_MODE_UNSPECIFIED: AutoresetMode.NEXT_STEP,
+    epb.AUTORESET_MODE_NEXT_STEP: AutoresetMode.NEXT_STEP,
+    epb.AUTORESET_MODE_SAME_STEP: AutoresetMode.SAME_STEP,
+    epb.AUTORESET_MODE_DISABLED: AutoresetMode.DISABLED,
+}
+_AUTORESET_TO_PROTO = {
+    AutoresetMode.NEXT_STEP: epb.AUTORESET_MODE_NEXT_STEP,
+    AutoresetMode.SAME_STEP: epb.AUTORESET_MODE_SAME_STEP,
+    AutoresetMode.DISABLED: epb.AUTORESET_MODE_DISABLED,
+}
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that decide env behaviour and the wire (for the handshake)."""
+    out = {"python": platform.python_version(), "gymbridge-server": __version__}
+    for name in ("gymnasium", "numpy", "mujoco", "grpcio", "protobuf"):
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _last_line(e: BaseException) -> str:
+    """The Python error's last line, e.g. "ValueError: bad value" (what ABORTED carries)."""
+    return traceback.format_exception_only(type(e), e)[-1].strip()
+
+
+class Dispatcher:
+    """Executes Make/Reset/Step/Render/Close for both the unary RPCs and the stream."""
+
+    def __init__(self, registry: SessionRegistry, max_message_bytes: int) -> None:
+        self.registry = registry
+        self.max_message_bytes = max_message_bytes
+
+    # ---------------------------------------------------------------------------------- make
+
+    def make(self, req: epb.MakeRequest) -> epb.MakeResponse:
+        if not req.env_id:
+            raise invalid("MakeRequest.env_id is empty; name a registered env id, e.g. 'CartPole-v1'")
+        if req.num_envs < 0:
+            raise invalid(f"num_envs={req.num_envs} is negative; use 1 or more (0 means 1)")
+        num_envs = req.num_envs or 1
+        if req.autoreset_mode not in _AUTORESET_FROM_PROTO:
+            raise invalid(f"unknown autoreset_mode {req.autoreset_mode}; use NEXT_STEP, SAME_STEP or DISABLED")
+        mode = _AUTORESET_FROM_PROTO[req.autoreset_mode]
+        vectorization = req.vectorization or "sync"
+        if vectorization not in ("sync", "async"):
+            raise invalid(f"vectorization {req.vectorization!r} is not 'sync' or 'async' (empty: server picks)")
+        if req.max_episode_steps < 0:
+            raise invalid(f"max_episode_steps={req.max_episode_steps} is negative; use > 0 or 0 for the registered limit")
+        try:
+            kwargs = codec.args_to_dict(req.kwargs)
+            wrappers = [(w.name, codec.args_to_dict(w.kwargs)) for w in req.wrappers]
+        except codec.CodecError as e:
+            raise invalid(str(e), e.reason) from e
+        # Unknown ids fail before any limit is consumed.
+        try:
+            gym_adapter.check_env_id(req.env_id)
+        except gym_adapter.UnknownEnvError as e:
+            raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
+
+        def build(session_id: str) -> Session:
+            try:
+                env = gym_adapter.make_vector_env(
+                    req.env_id,
+                    num_envs,
+                    autoreset_mode=mode,
+                    kwargs=kwargs,
+                    wrappers=wrappers,
+                    render_mode=req.render_mode or None,
+                    max_episode_steps=req.max_episode_steps or None,
+                    vectorization=vectorization,
+                )
+            except gym_adapter.UnknownEnvError as e:
+                raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
+            except WrapperError as e:
+                raise invalid(str(e), "WRAPPER_NOT_ALLOWED") from e
+            except gym_adapter.EnvDependencyError as e:
+                raise precondition(str(e), "DEPENDENCY_MISSING") from e
+            except TypeError as e:
+                raise invalid(
+                    f"making {req.env_id} failed: {_last_line(e)}; check the kwargs/wrapper arguments",
+                    "BAD_KWARGS",
+                ) from e
+            except Exception as e:  # noqa: BLE001 -- the env's constructor raised
+                log.exception("making %s failed", req.env_id)
+                raise aborted(f"making {req.env_id} failed: {_last_line(e)}", "ENV_ERROR") from e
+            if req.HasField("seed"):
+                env.action_space.seed(req.seed)
+            spec = gym_adapter.spec_info(env, req.env_id, kwargs, req.render_mode or None)
+            return Session(
+                id=session_id,
+                env_id=req.env_id,
+                env=env,
+                num_envs=num_envs,
+                autoreset_mode=mode,
+                spec=spec,
+                pending_seed=req.seed if req.HasField("seed") else None,
+            )
+
+        s = self.registry.create(num_envs, build)
+        env = s.env
+        sp = s.spec
+        return epb.MakeResponse(
+            session_id=s.id,
+            num_envs=s.num_envs,
+            single_observation_space=codec.encode_space(env.single_observation_space),
+            single_action_space=codec.encode_space(env.single_action_space),
+            observation_space=codec.encode_space(env.observation_space),
+            action_space=codec.encode_space(env.action_space),
+            spec=epb.EnvSpec(
+                env_id=sp.env_id,
+                max_episode_steps=sp.max_episode_steps,
+                reward_min=sp.reward_min,
+                reward_max=sp.reward_max,
+                render_modes=sp.render_modes,
+                render_fps=sp.render_fps,
+                render_mode=sp.render_mode,
+                nondeterministic=sp.nondeterministic,
+                entry_point=sp.entry_point,
+                kwargs=codec.dict_to_args(sp.kwargs),
+            ),
+            autoreset_mode=_AUTORESET_TO_PROTO[s.autoreset_mode],
+        )
+
+    # --------------------------------------------------------------------------------- reset
+
+    def reset(self, req: epb.ResetRequest) -> epb.ResetResponse:
+        s = self.registry.get(req.session_id)
+        n = s.num_envs
+        if req.HasField("seed") and req.seeds:
+            raise invalid("set either seed (env i gets seed + i) or seeds (one per env), not both")
+        if req.seeds and len(req.seeds) != n:
+            raise invalid(f"seeds has {len(req.seeds)} entries but the session has {n} envs; send one seed per env")
+        if req.reset_mask and len(req.reset_mask) != n:
+            raise invalid(f"reset_mask has {len(req.reset_mask)} entries but the session has {n} envs; send one bool per env")
+        try:
+            options: dict[str, Any] | None = codec.args_to_dict(req.options) or None
+        except codec.CodecError as e:
+            raise invalid(str(e), e.reason) from e
+        with s.lock:
+            self._check_open(s)
+            seed: int | list[int] | None
+            if req.HasField("seed"):
+                seed = req.seed
+            elif req.seeds:
+                seed = list(req.seeds)
+            else:
+                seed = s.pending_seed
+            if req.reset_mask and not all(req.reset_mask):
+                mask = np.array(req.reset_mask, dtype=np.bool_)
+                if not mask.any():
+                    raise invalid("reset_mask selects no env; set at least one entry to true (or send no mask to reset all)")
+                if s.needs_reset:
+                    raise precondition(
+                        "this session needs a full reset first (it is new, or an env raised); "
+                        "call reset() without reset_mask",
+                        "RESET_REQUIRED",
+                    )
+                options = dict(options or {})
+                options["reset_mask"] = mask
+            try:
+                obs, infos = s.env.reset(seed=seed, options=options)
+            except Exception as e:  # noqa: BLE001 -- the env raised
+                s.needs_reset = True
+                log.warning("session %s (%s): reset raised\n%s", s.id, s.env_id, traceback.format_exc())
+                raise aborted(f"{s.env_id} reset raised {_last_line(e)}; the session needs reset()") from e
+            s.pending_seed = None
+            s.needs_reset = False
+            return epb.ResetResponse(
+                observations=codec.encode_value(s.env.observation_space, obs),
+                infos=codec.encode_info(infos),
+            )
+
+    # ---------------------------------------------------------------------------------- step
+
+    def step(self, req: epb.StepRequest) -> epb.StepResponse:
+        s = self.registry.get(req.session_id)
+        if req.env_ids:
+            raise invalid("StepRequest.env_ids is reserved for partial batches and must be empty; step all envs")
+        if not req.HasField("actions"):
+            raise invalid(f"StepRequest.actions is missing; send a value of the action space {s.env.action_space}")
+        with s.lock:
+            self._check_open(s)
+            if s.needs_reset:
+                raise precondition("call reset() before step(): the session is new or an env raised", "RESET_REQUIRED")
+            env = s.env
+            try:
+                actions = codec.decode_actions(env.action_space, env.single_action_space, s.num_envs, req.actions)
+            except codec.CodecError as e:
+                raise invalid(str(e), e.reason) from e
+            if not env.action_space.contains(actions):
+                raise invalid(
+                    f"actions are not in the batched action space {env.action_space}; send "
+                    f"{s.num_envs} actions of {env.single_action_space} stacked on axis 0",
+                    codec.ActionError.reason,
+                )
+            try:
+                obs, rewards, terminated, truncated, infos = env.step(actions)
+            except Exception as e:  # noqa: BLE001 -- the env raised
+                s.needs_reset = True
+                log.warning("session %s (%s): step raised\n%s", s.id, s.env_id, traceback.format_exc())
+                raise aborted(f"{s.env_id} step raised {_last_line(e)}; the session needs reset()") from e
+            return epb.StepResponse(
+                observations=codec.encode_value(env.observation_space, obs),
+                rewards=codec.encode_tensor(np.asarray(rewards, dtype=np.float64)),
+                terminated=codec.encode_tensor(np.asarray(terminated, dtype=np.bool_)),
+                truncated=codec.encode_tensor(np.asarray(truncated, dtype=np.bool_)),
+                infos=codec.encode_info(infos),
+            )
+
+    # -------------------------------------------------------------------------- render/close
+
+    def render(self, req: epb.RenderRequest) -> epb.RenderResponse:
+        s = self.registry.get(req.session_id)
+        with s.lock:
+            self._check_open(s)
+            if not s.spec.render_mode:
+                modes = ", ".join(s.spec.render_modes) or "none"
+                raise precondition(
+                    f"session {s.id} was made without render_mode; Make it with render_mode set "
+                    f"(this env supports: {modes})",
+                    "NO_RENDER_MODE",
+                )
+            try:
+                frames = s.env.render()
+            except Exception as e:  # noqa: BLE001 -- the env raised
+                log.warning("session %s (%s): render raised\n%s", s.id, s.env_id, traceback.format_exc())
+                raise aborted(f"{s.env_id} render raised {_last_line(e)}") from e
+        return epb.RenderResponse(frames=_encode_frames(frames))
+
+    def close(self, req: epb.CloseRequest) -> epb.CloseResponse:
+        self.registry.close(req.session_id)
+        return epb.CloseResponse()
+
+    @staticmethod
+    def _check_open(s: Session) -> None:
+        if s.closed:
+            raise BridgeError(
+                grpc.StatusCode.NOT_FOUND,
+                f"session {s.id!r} was closed; call Make to create a new one",
+                "SESSION_NOT_FOUND",
+            )
+
+
+def _encode_frames(frames: Any) -> tpb.Value:
+    """Render output: uint8 [n, H, W, 3] for rgb_array, TextValue(n) for ansi, else by type."""
+    if isinstance(frames, (tuple, list)) and frames:
+        if all(isinstance(f, np.ndarray) for f in frames) and len({f.shape for f in frames}) == 1:
+            return tpb.Value(tensor=codec.encode_tensor(np.stack(frames)))
+        if all(isinstance(f, str) for f in frames):
+            return tpb.Value(text=tpb.TextValue(items=list(frames)))
+    return codec.encode_info(frames)
+
+
+# ------------------------------------------------------------------------------------ servicer
+
+
+class EnvService(env_pb2_grpc.EnvServiceServicer):
+    """gymbridge.v1.EnvService over a Dispatcher."""
+
+    def __init__(self, dispatcher: Dispatcher, registry: SessionRegistry) -> None:
+        self.d = dispatcher
+        self.registry = registry
+
+    def Handshake(self, request: epb.HandshakeRequest, context: grpc.ServicerContext) -> epb.HandshakeResponse:
+        if request.protocol_version and request.protocol_version < MIN_PROTOCOL_VERSION:
+            self._abort(
+                context,
+                precondition(
+                    f"client speaks protocol version {request.protocol_version}, this server needs "
+                    f">= {MIN_PROTOCOL_VERSION}; upgrade the client",
+                    "PROTOCOL_VERSION",
+                ),
+            )
+        log.info(
+            "handshake from %s %s (protocol %d)",
+            request.client_name or "?", request.client_version or "?", request.protocol_version,
+        )
+        return epb.HandshakeResponse(
+            protocol_version=PROTOCOL_VERSION,
+            min_protocol_version=MIN_PROTOCOL_VERSION,
+            server_version=__version__,
+            library_versions=library_versions(),
+            capabilities=epb.Capabilities(
+                codecs=[],  # raw only: reserved codecs are never produced
+                autoreset_modes=[
+                    epb.AUTORESET_MODE_NEXT_STEP,
+                    epb.AUTORESET_MODE_SAME_STEP,
+                    epb.AUTORESET_MODE_DISABLED,
+                ],
+                max_message_bytes=self.d.max_message_bytes,
+                max_sessions=self.registry.max_sessions,
+                max_envs_per_session=self.registry.max_envs_per_session,
+            ),
+        )
+
+    def ListEnvs(self, request: epb.ListEnvsRequest, context: grpc.ServicerContext) -> epb.ListEnvsResponse:
+        return epb.ListEnvsResponse(
+            envs=[
+                epb.EnvInfo(env_id=e.env_id, entry_point=e.entry_point, max_episode_steps=e.max_episode_steps)
+                for e in gym_adapter.list_envs(request.prefix)
+            ]
+        )
+
+    def Make(self, request, context):
+        return self._unary(self.d.make, request, context)
+
+    def Reset(self, request, context):
+        return self._unary(self.d.reset, request, context)
+
+    def Step(self, request, context):
+        return self._unary(self.d.step, request, context)
+
+    def Render(self, request, context):
+        return self._unary(self.d.render, request, context)
+
+    def Close(self, request, context):
+        return self._unary(self.d.close, request, context)
+
+    def _unary(self, fn, request, context):
+        try:
+            return fn(request)
+        except BridgeError as e:
+            self._abort(context, e)
+        except Exception as e:  # noqa: BLE001 -- a bug in the bridge; say so instead of UNKNOWN
+            log.exception("internal error in %s", fn.__name__)
+            self._abort(context, BridgeError(grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {_last_line(e)}", "INTERNAL"))
+
+    @staticmethod
+    def _abort(context: grpc.ServicerContext, e: BridgeError) -> None:
+        context.set_trailing_metadata(((REASON_TRAILER, e.reason),))
+        context.abort(e.code, e.message)
+
+    def Session(self, request_iterator: Iterator[epb.SessionRequest], context: grpc.ServicerContext) -> Iterator[epb.SessionResponse]:
+        """The hot path. Sessions made on a stream are closed when the stream ends."""
+        owned: list[str] = []
+        try:
+            for req in request_iterator:
+                yield self._dispatch_stream(req, owned)
+        finally:
+            for sid in owned:
+                self.registry.close_quietly(sid)
+
+    def _dispatch_stream(self, req: epb.SessionRequest, owned: list[str]) -> epb.SessionResponse:
+        kind = req.WhichOneof("request")
+        try:
+            if kind == "step":
+                return epb.SessionResponse(seq=req.seq, step=self.d.step(req.step))
+            if kind == "reset":
+                return epb.SessionResponse(seq=req.seq, reset=self.d.reset(req.reset))
+            if kind == "make":
+                made = self.d.make(req.make)
+                owned.append(made.session_id)
+                return epb.SessionResponse(seq=req.seq, make=made)
+            if kind == "render":
+                return epb.SessionResponse(seq=req.seq, render=self.d.render(req.render))
+            if kind == "close":
+                resp = self.d.close(req.close)
+                if req.close.session_id in owned:
+                    owned.remove(req.close.session_id)
+                return epb.SessionResponse(seq=req.seq, close=resp)
+            raise invalid("SessionRequest has no request set; set one of make, reset, step, render, close", "EMPTY_REQUEST")
+        except BridgeError as e:
+            return epb.SessionResponse(seq=req.seq, error=_status(e))
+        except Exception as e:  # noqa: BLE001 -- keep the stream alive, report the bug in-band
+            log.exception("internal error on stream request %s", kind)
+            return epb.SessionResponse(
+                seq=req.seq,
+                error=_status(BridgeError(grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {_last_line(e)}", "INTERNAL")),
+            )
+
+
+def _status(e: BridgeError) -> epb.Status:
+    return epb.Status(code=e.code.value[0], message=e.message, reason=e.reason, metadata=e.metadata)

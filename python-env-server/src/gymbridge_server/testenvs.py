@@ -1,0 +1,88 @@
+"""Environments the server registers itself, under the ``gymbridge/`` namespace.
+
+``gymbridge/AllSpaces-v0`` exists so that both sides of the bridge (the Python tests and the
+Java client's tests) can round-trip every kind of space through real sessions: its action space
+and its observation space are the same Dict covering Box (float32 with infinite bounds, float64,
+uint8 image), Discrete with a start, MultiDiscrete with starts, MultiBinary, Tuple, a nested Dict
+and Text. ``step`` returns the action as the next observation, reward 1.0, and terminates after
+5 steps. The ``fail_at_step`` kwarg (default 0: never) makes ``step`` raise, to test how the
+bridge reports an env that crashes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+ALL_SPACES_ID = "gymbridge/AllSpaces-v0"
+EPISODE_LENGTH = 5
+
+
+def all_spaces_space() -> spaces.Dict:
+    """The Dict space used as both the action and the observation space of AllSpaces-v0."""
+    return spaces.Dict(
+        {
+            "box_f32": spaces.Box(low=-np.inf, high=np.inf, shape=(3,), dtype=np.float32),
+            "box_f64": spaces.Box(low=-1.0, high=2.0, shape=(2, 2), dtype=np.float64),
+            "image": spaces.Box(low=0, high=255, shape=(4, 5, 3), dtype=np.uint8),
+            "discrete": spaces.Discrete(5, start=-2),
+            "multi_discrete": spaces.MultiDiscrete([3, 4], start=[1, -1]),
+            "multi_binary": spaces.MultiBinary(3),
+            "tuple": spaces.Tuple(
+                (spaces.Discrete(2), spaces.Box(low=-1.0, high=1.0, shape=(2,), dtype=np.float32))
+            ),
+            "nested": spaces.Dict(
+                {
+                    "position": spaces.Box(low=0.0, high=1.0, shape=(2,), dtype=np.float32),
+                    "mode": spaces.Discrete(3),
+                }
+            ),
+            "text": spaces.Text(max_length=8),
+        },
+        # Keep the declaration order on the wire (the default would sort the keys).
+        sort_keys=False,
+    )
+
+
+class AllSpacesEnv(gym.Env[dict[str, Any], dict[str, Any]]):
+    """Echo env: the next observation is the action; reward 1.0; terminates after 5 steps."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, fail_at_step: int = 0, render_mode: str | None = None) -> None:
+        self.observation_space = all_spaces_space()
+        self.action_space = all_spaces_space()
+        self.render_mode = render_mode
+        self.fail_at_step = int(fail_at_step)
+        self._t = 0
+        self._last: dict[str, Any] | None = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        # Derive the first observation from the env's own RNG, so equal seeds give equal resets.
+        self.observation_space.seed(int(self.np_random.integers(2**31 - 1)))
+        self._t = 0
+        self._last = self.observation_space.sample()
+        return self._last, {"t": self._t, "label": "reset"}
+
+    def step(self, action: dict[str, Any]):
+        self._t += 1
+        if self.fail_at_step and self._t >= self.fail_at_step:
+            raise RuntimeError(f"AllSpaces-v0 failed on purpose at step {self._t} (fail_at_step={self.fail_at_step})")
+        self._last = action
+        terminated = self._t >= EPISODE_LENGTH
+        info = {"t": self._t, "label": f"step {self._t}", "echo_text": action["text"]}
+        return action, 1.0, terminated, False, info
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return f"AllSpaces t={self._t} text={None if self._last is None else self._last['text']!r}\n"
+        return None
+
+
+def register() -> None:
+    """Register the gymbridge/ test envs with Gymnasium (idempotent)."""
+    if ALL_SPACES_ID not in gym.registry:
+        gym.register(id=ALL_SPACES_ID, entry_point="gymbridge_server.testenvs:AllSpacesEnv")

@@ -1,0 +1,33 @@
+"""Comparison helpers: bit-identical equality of observations and infos."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def assert_same(a: Any, b: Any, path: str = "value") -> None:
+    """Assert a == b exactly: same structure, same dtypes, same bytes (NaN-safe)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict), f"{path}: {type(b)} is not a dict"
+        assert list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
+        for k in a:
+            assert_same(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(a, tuple):
+        assert isinstance(b, tuple) and len(a) == len(b), f"{path}: {b!r} is not a tuple of {len(a)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, np.ndarray) and a.dtype == object:
+        assert isinstance(b, np.ndarray) and b.dtype == object and a.shape == b.shape, f"{path}: {b!r}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, (np.ndarray, np.generic)):
+        b_arr = np.asarray(b)
+        assert np.asarray(a).dtype == b_arr.dtype, f"{path}: dtype {b_arr.dtype} != {np.asarray(a).dtype}"
+        assert np.asarray(a).shape == b_arr.shape, f"{path}: shape {b_arr.shape} != {np.asarray(a).shape}"
+        assert np.asarray(a).tobytes() == b_arr.tobytes(), f"{path}: {b!r} != {a!r}"
+    elif isinstance(a, (bool, int, float)):
+        # Python scalars cross as 0-d tensors (bool/int64/float64) and come back as numpy scalars.
+        assert np.asarray(b).item() == a and np.asarray(b).dtype.kind == np.asarray(a).dtype.kind, f"{path}: {b!r} != {a!r}"
+    else:
+        assert a == b, f"{path}: {b!r} != {a!r}"
