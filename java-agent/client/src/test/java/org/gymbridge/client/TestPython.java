@@ -1,0 +1,67 @@
+package org.gymbridge.client;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the server venv's Python (python-env-server/.venv/bin/python, or -Dgymbridge.python) on a
+ * script from the test resources: the in-process Gymnasium ground truth the bridge is compared to.
+ */
+final class TestPython {
+    private TestPython() {
+    }
+
+    static Path python() {
+        String prop = System.getProperty("gymbridge.python");
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("python-env-server/.venv/bin/python");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("python-env-server/.venv/bin/python not found above " + Path.of("").toAbsolutePath()
+                + "; build it with `mvn -B -pl python-env-server generate-resources` or set -Dgymbridge.python");
+    }
+
+    static Path resource(String name) {
+        try {
+            return Path.of(TestPython.class.getResource(name).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("test resource " + name + " missing", e);
+        }
+    }
+
+    /** Runs {@code python script args...} and returns its stdout lines; fails with its stderr on a non-zero exit. */
+    static List<String> run(String script, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(python().toString());
+        cmd.add(resource(script).toString());
+        cmd.addAll(args);
+        Path err = Files.createTempFile("gymbridge-ref", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("reference script timed out: " + cmd);
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("reference script failed (" + p.exitValue() + "): " + cmd + "\n"
+                        + Files.readString(err));
+            }
+            return new String(out, StandardCharsets.UTF_8).lines().toList();
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+}
