@@ -52,7 +52,8 @@ class ServerProcess:
         return line
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def stub(self) -> env_pb2_grpc.EnvServiceStub:

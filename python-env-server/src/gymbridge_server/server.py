@@ -57,15 +57,17 @@ class GymBridgeServer:
             (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
             self._server,
         )
-        if config.unix:
-            bound = self._server.add_insecure_port(f"unix:{config.unix}")
-            self.address = f"unix:{config.unix}"
-        else:
-            bound = self._server.add_insecure_port(_host_port(config.host, config.port))
-            self.address = _host_port(config.host, bound)
+        where = f"unix:{config.unix}" if config.unix else _host_port(config.host, config.port)
+        try:
+            bound = self._server.add_insecure_port(where)
+        except RuntimeError:  # grpcio raises instead of returning 0 when the bind fails
+            bound = 0
         if not bound:
-            where = f"unix:{config.unix}" if config.unix else _host_port(config.host, config.port)
-            raise OSError(f"could not bind {where} (in use or not permitted); pick another --port, or --port 0 for a free one")
+            raise OSError(
+                f"could not bind {where} (in use or not permitted); pick another --port, or --port 0 "
+                "for a free one" + ("" if not config.unix else ", or another --unix path")
+            )
+        self.address = where if config.unix else _host_port(config.host, bound)
 
     def start(self) -> None:
         self._server.start()

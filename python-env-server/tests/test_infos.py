@@ -1,0 +1,79 @@
+"""Infos keep Gymnasium's vector layout: values, "_key" masks, nested dicts, episode stats."""
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+from gymbridge.v1 import tensor_pb2 as tpb
+from gymbridge_server import codec
+from gymbridge_server.client import RemoteVectorEnv
+from helpers import assert_same
+
+
+def info_wire(x):
+    v = tpb.Value()
+    v.ParseFromString(codec.encode_info(x).SerializeToString())
+    return codec.decode_info(v)
+
+
+def test_record_episode_statistics_like_infos_round_trip():
+    infos = {
+        "episode": {
+            "r": np.array([0.0, 21.0, 0.0], dtype=np.float64),
+            "l": np.array([0, 21, 0], dtype=np.int64),
+            "t": np.array([0.0, 0.013, 0.0], dtype=np.float64),
+        },
+        "_episode": np.array([False, True, False]),
+        "final_obs": np.array([None, np.arange(4, dtype=np.float32), None], dtype=object),
+        "_final_obs": np.array([False, True, False]),
+        "lives": np.array([3, 2, 3], dtype=np.int32),
+        "text": np.array(["a", None, "c"], dtype=object),
+        "flag": True,
+        "count": 7,
+        "ratio": 0.25,
+        "name": "x",
+        "pair": (1, "b"),
+        "nothing": None,
+    }
+    back = info_wire(infos)
+    assert list(back) == list(infos)  # insertion order kept
+    assert_same(infos["episode"], back["episode"])
+    assert_same(infos["_episode"], back["_episode"])
+    assert_same(infos["final_obs"], back["final_obs"])
+    assert_same(infos["lives"], back["lives"])
+    assert list(back["text"]) == ["a", None, "c"]
+    assert back["flag"] is np.True_ and back["count"] == 7 and back["count"].dtype == np.int64
+    assert back["ratio"] == 0.25 and back["ratio"].dtype == np.float64
+    assert back["name"] == "x"
+    assert back["pair"][0] == 1 and back["pair"][1] == "b"
+    assert back["nothing"] is None
+
+
+def test_episode_statistics_from_server_side_wrapper_match_gymnasium(server):
+    wrappers = [("RecordEpisodeStatistics", {})]
+    local = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync",
+                         wrappers=[gym.wrappers.RecordEpisodeStatistics],
+                         vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP})
+    remote = RemoteVectorEnv(server.address, "CartPole-v1", 2, wrappers=wrappers)
+    try:
+        local.action_space.seed(0)
+        local.reset(seed=12)
+        remote.reset(seed=12)
+        episodes = 0
+        for _ in range(60):
+            a = local.action_space.sample()
+            l_out, r_out = local.step(a), remote.step(a)
+            assert_same(l_out[:4], r_out[:4])
+            if "episode" in l_out[4]:
+                episodes += 1
+                l_ep, r_ep = l_out[4]["episode"], r_out[4]["episode"]
+                assert_same(l_out[4]["_episode"], r_out[4]["_episode"])
+                assert_same(l_ep["r"], r_ep["r"])
+                assert_same(l_ep["l"], r_ep["l"])
+                # "t" is wall-clock time: same dtype and mask, values differ between processes.
+                assert r_ep["t"].dtype == l_ep["t"].dtype
+        assert episodes >= 1
+    finally:
+        local.close()
+        remote.close()
