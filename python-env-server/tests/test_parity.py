@@ -116,3 +116,18 @@ def test_next_step_autoreset_resets_on_the_step_after_done(server):
 def test_disabled_autoreset_with_masked_resets_matches_gymnasium(server):
     dones = run_both(server, "CartPole-v1", 3, 70, seed=9, mode=AutoresetMode.DISABLED, reset_done_with_mask=True)
     assert dones >= 2
+
+
+def test_async_vectorization_is_bit_identical_to_sync(server):
+    # vectorization="async" steps the envs in worker processes; results must not change.
+    local = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync")
+    remote = RemoteVectorEnv(server.address, "CartPole-v1", 2, vectorization="async")
+    try:
+        local.action_space.seed(4)
+        assert_same(local.reset(seed=8), remote.reset(seed=8))
+        for t in range(40):
+            a = local.action_space.sample()
+            assert_same(local.step(a), remote.step(a), f"step {t}")
+    finally:
+        local.close()
+        remote.close()

@@ -1,20 +1,13 @@
-"""``gymbridge-server``: argument parsing and process lifecycle only (see README.md).
+"""``gymbridge-server``: argument parsing only; the process lifecycle is ``server.serve``.
 
-When serving, prints exactly one line to stdout -- ``GYMBRIDGE_READY 127.0.0.1:43521`` or
-``GYMBRIDGE_READY unix:/path`` -- and flushes it; everything else goes to stderr. SIGTERM/SIGINT
-stop gracefully with exit code 0; ``--exit-with-parent`` also stops when stdin reaches EOF, so a
-server started by a JVM (which holds the pipe) dies with it.
+When serving, the server prints exactly one line to stdout -- ``GYMBRIDGE_READY 127.0.0.1:43521``
+or ``GYMBRIDGE_READY unix:/path`` -- and flushes it; everything else goes to stderr.
 """
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-import signal
 import sys
-import threading
-
-READY_PREFIX = "GYMBRIDGE_READY"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,56 +41,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Heavy imports after parsing, so --help is instant.
-    from gymbridge_server.server import GymBridgeServer, ServerConfig
+    from gymbridge_server.server import ServerConfig, serve
 
-    config = ServerConfig(
-        host=args.host,
-        port=args.port,
-        unix=args.unix,
-        max_sessions=args.max_sessions,
-        max_envs_per_session=args.max_envs_per_session,
-        max_message_mb=args.max_message_mb,
+    return serve(
+        ServerConfig(
+            host=args.host,
+            port=args.port,
+            unix=args.unix,
+            max_sessions=args.max_sessions,
+            max_envs_per_session=args.max_envs_per_session,
+            max_message_mb=args.max_message_mb,
+        ),
+        exit_with_parent=args.exit_with_parent,
     )
-    if args.unix and os.path.exists(args.unix):
-        os.unlink(args.unix)  # a stale socket from a killed server would make bind fail
-    try:
-        server = GymBridgeServer(config)
-    except OSError as e:
-        logging.getLogger("gymbridge_server").error("%s", e)
-        return 2
-    server.start()
-
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        logging.getLogger("gymbridge_server").info("received %s, stopping", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    if args.exit_with_parent:
-        threading.Thread(target=_watch_stdin, args=(stop,), name="stdin-watch", daemon=True).start()
-
-    sys.stdout.write(f"{READY_PREFIX} {server.address}\n")
-    sys.stdout.flush()
-
-    # Event.wait with a timeout keeps the main thread responsive to signals.
-    while not stop.wait(0.5):
-        pass
-    server.stop()
-    if args.unix and os.path.exists(args.unix):
-        os.unlink(args.unix)
-    return 0
-
-
-def _watch_stdin(stop: threading.Event) -> None:
-    try:
-        while sys.stdin.buffer.read(4096):
-            pass
-    except (OSError, ValueError):
-        pass
-    logging.getLogger("gymbridge_server").info("stdin closed (parent gone), stopping")
-    stop.set()
 
 
 if __name__ == "__main__":

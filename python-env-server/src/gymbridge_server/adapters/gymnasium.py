@@ -175,3 +175,29 @@ def list_envs(prefix: str = "") -> list[RegisteredEnv]:
         )
         out.append(RegisteredEnv(env_id, entry, int(spec.max_episode_steps or 0)))
     return out
+
+
+_mujoco_seen: set[str] = set()
+
+
+def route_mujoco_warnings() -> None:
+    """Send MuJoCo's warnings to logging instead of MUJOCO_LOG.TXT in the working directory.
+
+    MuJoCo otherwise appends every warning (e.g. the deprecated ``settotalmass`` of the v5 model
+    files, once per env made) to a file in whatever directory the server was started from.
+    Each distinct message is logged once at WARNING, repeats at DEBUG.
+    """
+    try:
+        import mujoco
+    except ImportError:
+        return
+    mj_log = logging.getLogger("mujoco")
+
+    def on_warning(message: str) -> None:
+        if message in _mujoco_seen:
+            mj_log.debug("%s", message)
+        else:
+            _mujoco_seen.add(message)
+            mj_log.warning("%s", message)
+
+    mujoco.set_mju_user_warning(on_warning)
