@@ -90,8 +90,8 @@ public final class GymBridgeClient implements AutoCloseable {
     }
 
     /**
-     * Starts a private server listening on the unix socket {@code socketPath} (tests and tools that
-     * need a unix-socket server); the returned client owns it.
+     * Starts a private server with extra flags (e.g. "--max-sessions", "2"), on the unix socket
+     * {@code socketPath} or, when it is null, a free loopback port; the returned client owns it.
      */
     static GymBridgeClient startLocal(String socketPath, List<String> extraArgs, ClientOptions options) {
         LocalServer server = LocalServer.start(socketPath, extraArgs, options.serverStartTimeout());
@@ -137,6 +137,11 @@ public final class GymBridgeClient implements AutoCloseable {
         } catch (RuntimeException e) {
             throw translate(e, "handshake with " + target);
         }
+        return serverInfo(r, target);
+    }
+
+    /** The server's handshake answer as a ServerInfo; a clear error if its protocol range excludes ours. */
+    static ServerInfo serverInfo(HandshakeResponse r, String target) {
         int min = r.getMinProtocolVersion() == 0 ? r.getProtocolVersion() : r.getMinProtocolVersion();
         if (r.getProtocolVersion() < PROTOCOL_VERSION || min > PROTOCOL_VERSION) {
             throw new GymBridgeException("protocol mismatch: this client speaks gymbridge protocol " + PROTOCOL_VERSION

@@ -147,6 +147,31 @@ class ErrorsTest {
     }
 
     @Test
+    void anEnvConstructorThatRaisesIsEnvCrashedWithThePythonError() {
+        EnvCrashedException e = assertThrows(EnvCrashedException.class, () -> client.makeVec("FrozenLake-v1",
+                MakeOptions.builder().kwarg("map_name", "no-such-map").build()));
+        assertEquals(Status.Code.ABORTED, e.code());
+        assertTrue(e.getMessage().contains("no-such-map"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownKwargIsAnInvalidArgumentNotAnInvalidAction() {
+        GymBridgeException e = assertThrows(GymBridgeException.class, () -> client.makeVec("CartPole-v1",
+                MakeOptions.builder().kwarg("no_such_kwarg", 1L).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+        assertTrue(!(e instanceof InvalidActionException), e.getClass().getName());
+        assertTrue(e.getMessage().contains("no_such_kwarg"), e.getMessage());
+    }
+
+    @Test
+    void resetWithTheWrongNumberOfSeedsFailsLocally() {
+        try (VectorEnv env = cartPoles()) {
+            assertThrows(IllegalArgumentException.class, () -> env.reset(new long[] {1}));
+            assertEquals(env.reset(new long[] {4, 5}).observations(), env.reset(new long[] {4, 5}).observations());
+        }
+    }
+
+    @Test
     void nullActionsAreRejectedLocally() {
         try (VectorEnv env = cartPoles()) {
             assertThrows(IllegalArgumentException.class, () -> env.step(null));

@@ -111,6 +111,20 @@ class LocalServerTest {
     }
 
     @Test
+    void aServerLimitIsLimitExceededNamingTheFlag() {
+        try (GymBridgeClient limited = GymBridgeClient.startLocal(null, List.of("--max-envs-per-session", "2"),
+                ClientOptions.defaults())) {
+            assertEquals(2, limited.serverInfo().maxEnvsPerSession());
+            LimitExceededException e = assertThrows(LimitExceededException.class,
+                    () -> limited.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(3).build()));
+            assertTrue(e.getMessage().contains("--max-envs-per-session"), e.getMessage());
+            try (VectorEnv ok = limited.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(2).build())) {
+                assertEquals(2, ok.numEnvs());
+            }
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndClosedEnvsRefuseCalls() {
         VectorEnv env = GymBridge.makeVec("local:CartPole-v1");
         env.close();
