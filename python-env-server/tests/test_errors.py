@@ -236,3 +236,27 @@ def test_reset_argument_errors(stub, cartpole):
     a = gym.make("CartPole-v1").reset(seed=5)[0]
     b = gym.make("CartPole-v1").reset(seed=9)[0]
     assert codec.decode_tensor(per_env.tensor).tobytes() == np.stack([a, b]).tobytes()
+
+
+def test_stepping_an_ended_env_without_autoreset_asks_for_a_masked_reset(server):
+    from gymnasium.vector import AutoresetMode
+
+    envs = RemoteVectorEnv(server.address, ALL_SPACES_ID, 2, autoreset_mode=AutoresetMode.DISABLED)
+    try:
+        envs.reset(seed=0)
+        for _ in range(5):  # AllSpaces terminates after 5 steps
+            _, _, terminated, _, _ = envs.step(envs.action_space.sample())
+        assert terminated.tolist() == [True, True]
+        with pytest.raises(RemoteError) as info:
+            envs.step(envs.action_space.sample())
+        assert info.value.code == grpc.StatusCode.FAILED_PRECONDITION and info.value.reason == "RESET_REQUIRED"
+        assert "envs [0, 1] ended" in info.value.message
+        envs.reset(options={"reset_mask": np.array([True, False])})
+        with pytest.raises(RemoteError) as info:
+            envs.step(envs.action_space.sample())
+        assert "envs [1] ended" in info.value.message
+        envs.reset(options={"reset_mask": np.array([False, True])})
+        _, rewards, terminated, _, infos = envs.step(envs.action_space.sample())
+        assert rewards.tolist() == [1.0, 1.0] and infos["t"].tolist() == [1, 1]
+    finally:
+        envs.close()

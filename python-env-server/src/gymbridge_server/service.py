@@ -183,6 +183,7 @@ class Dispatcher:
                 seed = list(req.seeds)
             else:
                 seed = s.pending_seed
+            mask = None  # a partial reset's mask (Gymnasium pops it from options)
             if req.reset_mask and not all(req.reset_mask):
                 mask = np.array(req.reset_mask, dtype=np.bool_)
                 if not mask.any():
@@ -203,6 +204,11 @@ class Dispatcher:
                 raise aborted(f"{s.env_id} reset raised {_last_line(e)}; the session needs reset()") from e
             s.pending_seed = None
             s.needs_reset = False
+            if s.autoreset_mode == AutoresetMode.DISABLED:
+                if s.done is None or mask is None:
+                    s.done = np.zeros(n, dtype=np.bool_)
+                else:
+                    s.done[mask] = False
             return epb.ResetResponse(
                 observations=codec.encode_value(s.env.observation_space, obs),
                 infos=codec.encode_info(infos),
@@ -231,12 +237,21 @@ class Dispatcher:
                     f"{s.num_envs} actions of {env.single_action_space} stacked on axis 0",
                     codec.ActionError.reason,
                 )
+            if s.done is not None and s.done.any():
+                ended = np.flatnonzero(s.done).tolist()
+                raise precondition(
+                    f"envs {ended} ended and autoreset is disabled: reset them before the next "
+                    f"step, e.g. reset(reset_mask) with true at {ended}",
+                    "RESET_REQUIRED",
+                )
             try:
                 obs, rewards, terminated, truncated, infos = env.step(actions)
             except Exception as e:  # noqa: BLE001 -- the env raised
                 s.needs_reset = True
                 log.warning("session %s (%s): step raised\n%s", s.id, s.env_id, traceback.format_exc())
                 raise aborted(f"{s.env_id} step raised {_last_line(e)}; the session needs reset()") from e
+            if s.done is not None:
+                s.done = np.logical_or(terminated, truncated)
             return epb.StepResponse(
                 observations=codec.encode_value(env.observation_space, obs),
                 rewards=codec.encode_tensor(np.asarray(rewards, dtype=np.float64)),

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gymbridge_server.adapters.gymnasium import EnvSpecInfo
@@ -33,6 +34,9 @@ class Session:
     spec: EnvSpecInfo
     pending_seed: int | None = None  # MakeRequest.seed, used by the first reset without a seed
     needs_reset: bool = True  # step() is refused until a full reset succeeds
+    # AUTORESET_MODE_DISABLED only: envs that ended and must be reset (with reset_mask) before
+    # the next step; Gymnasium would otherwise fail the whole step with a bare AssertionError.
+    done: np.ndarray | None = None
     closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
