@@ -13,6 +13,13 @@ VENV="$HERE/.venv"
 STAMP="$VENV/.gymbridge-stamp"
 PROTO="$HERE/../proto"
 
+# Two builds at once (e.g. two Maven runs in one tree) must not pip-install into one venv
+# concurrently: hold a lock on the module directory for the whole script.
+if command -v flock >/dev/null 2>&1; then
+  exec 9<"$HERE"
+  flock 9
+fi
+
 if [ ! -d "$PROTO/gymbridge/v1" ]; then
   echo "setup-venv: $PROTO/gymbridge/v1 not found; run from a full gymbridge checkout" >&2
   exit 2
