@@ -98,3 +98,46 @@ def test_render_without_render_mode_is_failed_precondition(stub):
             assert "render_mode" in e.details()
     finally:
         stub.Close(epb.CloseRequest(session_id=made.session_id))
+
+
+def test_handshake_refuses_a_client_protocol_older_than_the_minimum(stub):
+    try:
+        stub.Handshake(epb.HandshakeRequest(protocol_version=-1, client_name="ancient"))
+        raise AssertionError("an older protocol must be refused")
+    except grpc.RpcError as e:
+        assert e.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert "upgrade the client" in e.details()
+        assert dict(e.trailing_metadata())["gymbridge-reason"] == "PROTOCOL_MISMATCH"
+
+
+def test_render_ansi_returns_one_string_per_env(stub):
+    made = stub.Make(epb.MakeRequest(env_id="gymbridge/AllSpaces-v0", num_envs=2, render_mode="ansi"))
+    try:
+        stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=0))
+        frames = stub.Render(epb.RenderRequest(session_id=made.session_id)).frames
+        assert len(frames.text.items) == 2
+        assert all(f.startswith("AllSpaces t=0") for f in frames.text.items)
+    finally:
+        stub.Close(epb.CloseRequest(session_id=made.session_id))
+
+
+def test_unsupported_or_human_render_modes_are_invalid_argument(stub):
+    for mode in ("human", "rgb_array"):  # AllSpaces renders ansi only
+        try:
+            stub.Make(epb.MakeRequest(env_id="gymbridge/AllSpaces-v0", render_mode=mode))
+            raise AssertionError(f"render_mode {mode} must be refused")
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "render_mode" in e.details()
+
+
+def test_max_episode_steps_override_is_reported_and_applied(stub):
+    made = stub.Make(epb.MakeRequest(env_id="CartPole-v1", max_episode_steps=3))
+    try:
+        assert made.spec.max_episode_steps == 3
+        stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=0))
+        one = tpb.Value(tensor=tpb.Tensor(dtype=tpb.DTYPE_INT64, shape=[1], data=b"\x00" * 8))
+        truncated = [stub.Step(epb.StepRequest(session_id=made.session_id, actions=one)).truncated.data for _ in range(3)]
+        assert truncated == [b"\x00", b"\x00", b"\x01"]
+    finally:
+        stub.Close(epb.CloseRequest(session_id=made.session_id))

@@ -82,6 +82,12 @@ class Dispatcher:
         vectorization = req.vectorization or "sync"
         if vectorization not in ("sync", "async"):
             raise invalid(f"vectorization {req.vectorization!r} is not 'sync' or 'async' (empty: server picks)")
+        if req.render_mode == "human":
+            raise invalid(
+                "render_mode 'human' would open a window on the server; use 'rgb_array' and show "
+                "the frames from Render on the client",
+                "BAD_RENDER_MODE",
+            )
         if req.max_episode_steps < 0:
             raise invalid(f"max_episode_steps={req.max_episode_steps} is negative; use > 0 or 0 for the registered limit")
         try:
@@ -123,7 +129,14 @@ class Dispatcher:
                 raise aborted(f"making {req.env_id} failed: {_last_line(e)}", "ENV_ERROR") from e
             if req.HasField("seed"):
                 env.action_space.seed(req.seed)
-            spec = gym_adapter.spec_info(env, req.env_id, kwargs, req.render_mode or None)
+            spec = gym_adapter.spec_info(env, req.env_id, kwargs, req.render_mode or None, req.max_episode_steps or None)
+            if req.render_mode and spec.render_modes and req.render_mode not in spec.render_modes:
+                env.close()
+                raise invalid(
+                    f"render_mode {req.render_mode!r} is not supported by {req.env_id}; use one of "
+                    f"{', '.join(spec.render_modes)}",
+                    "BAD_RENDER_MODE",
+                )
             return Session(
                 id=session_id,
                 env_id=req.env_id,
@@ -321,7 +334,7 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 precondition(
                     f"client speaks protocol version {request.protocol_version}, this server needs "
                     f">= {MIN_PROTOCOL_VERSION}; upgrade the client",
-                    "PROTOCOL_VERSION",
+                    "PROTOCOL_MISMATCH",
                 ),
             )
         log.info(

@@ -109,8 +109,13 @@ def make_vector_env(
         raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
 
 
-def spec_info(env: VectorEnv, env_id: str, kwargs: dict[str, Any], render_mode: str | None) -> EnvSpecInfo:
-    """Spec metadata of a made vector env (its per-env spec and metadata)."""
+def spec_info(
+    env: VectorEnv, env_id: str, kwargs: dict[str, Any], render_mode: str | None, max_episode_steps: int | None = None
+) -> EnvSpecInfo:
+    """Spec metadata of a made vector env (its per-env spec and metadata).
+
+    ``max_episode_steps`` is the session's override, which the vector env's spec does not show.
+    """
     spec = env.spec
     single = getattr(env, "envs", None)
     first = single[0] if single else None
@@ -119,7 +124,7 @@ def spec_info(env: VectorEnv, env_id: str, kwargs: dict[str, Any], render_mode: 
     entry = spec.entry_point if spec is not None else ""
     return EnvSpecInfo(
         env_id=env_id,
-        max_episode_steps=int(spec.max_episode_steps or 0) if spec is not None else 0,
+        max_episode_steps=int(max_episode_steps or (spec.max_episode_steps if spec is not None else 0) or 0),
         reward_min=float(reward_range[0]),
         reward_max=float(reward_range[1]),
         render_modes=[str(m) for m in metadata.get("render_modes", [])],
