@@ -96,3 +96,18 @@ def test_help_lists_the_contract_flags():
     for flag in ("--host", "--port", "--unix", "--exit-with-parent", "--max-sessions",
                  "--max-envs-per-session", "--max-message-mb", "--log-level"):
         assert flag in out
+
+
+def test_responses_over_the_message_limit_are_resource_exhausted_in_band(new_server):
+    # 1 MiB limit; 3 rgb_array CartPole frames are 3 * 400 * 600 * 3 bytes = 2.1 MiB.
+    srv = new_server("--port", "0", "--max-message-mb", "1")
+    envs = RemoteVectorEnv(srv.address, "CartPole-v1", 3, render_mode="rgb_array")
+    try:
+        envs.reset(seed=0)
+        with pytest.raises(RemoteError) as info:
+            envs.render()
+        assert info.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "--max-message-mb" in info.value.message and "2.1 MiB" in info.value.message
+        envs.step(np.array([0, 1, 0]))  # the stream survived
+    finally:
+        envs.close()

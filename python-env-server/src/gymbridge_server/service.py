@@ -22,7 +22,7 @@ from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import __version__, codec
 from gymbridge_server.adapters import gymnasium as gym_adapter
-from gymbridge_server.errors import BridgeError, aborted, invalid, precondition
+from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
 from gymbridge_server.sessions import Session, SessionRegistry
 from gymbridge_server.wrappers import WrapperError
 
@@ -222,10 +222,10 @@ class Dispatcher:
                     s.done = np.zeros(n, dtype=np.bool_)
                 else:
                     s.done[mask] = False
-            return epb.ResetResponse(
+            return self._fit(s, "reset", epb.ResetResponse(
                 observations=codec.encode_value(s.env.observation_space, obs),
                 infos=codec.encode_info(infos),
-            )
+            ))
 
     # ---------------------------------------------------------------------------------- step
 
@@ -265,13 +265,13 @@ class Dispatcher:
                 raise aborted(f"{s.env_id} step raised {_last_line(e)}; the session needs reset()") from e
             if s.done is not None:
                 s.done = np.logical_or(terminated, truncated)
-            return epb.StepResponse(
+            return self._fit(s, "step", epb.StepResponse(
                 observations=codec.encode_value(env.observation_space, obs),
                 rewards=codec.encode_tensor(np.asarray(rewards, dtype=np.float64)),
                 terminated=codec.encode_tensor(np.asarray(terminated, dtype=np.bool_)),
                 truncated=codec.encode_tensor(np.asarray(truncated, dtype=np.bool_)),
                 infos=codec.encode_info(infos),
-            )
+            ))
 
     # -------------------------------------------------------------------------- render/close
 
@@ -291,11 +291,28 @@ class Dispatcher:
             except Exception as e:  # noqa: BLE001 -- the env raised
                 log.warning("session %s (%s): render raised\n%s", s.id, s.env_id, traceback.format_exc())
                 raise aborted(f"{s.env_id} render raised {_last_line(e)}") from e
-        return epb.RenderResponse(frames=_encode_frames(frames))
+        return self._fit(s, "render", epb.RenderResponse(frames=_encode_frames(frames)))
 
     def close(self, req: epb.CloseRequest) -> epb.CloseResponse:
         self.registry.close(req.session_id)
         return epb.CloseResponse()
+
+    def _fit(self, s: Session, what: str, resp: Any) -> Any:
+        """The response, or RESOURCE_EXHAUSTED if it exceeds the message limit.
+
+        gRPC would otherwise fail the call (and kill a stream) with a bare size error.
+        """
+        size = resp.ByteSize()
+        if size > self.max_message_bytes:
+            raise exhausted(
+                f"the {what} response of session {s.id} ({s.env_id} x{s.num_envs}) is "
+                f"{size / 2**20:.1f} MiB, over this server's {self.max_message_bytes / 2**20:.0f} MiB "
+                "message limit (the call itself ran); use fewer envs per session, or restart the "
+                "server with a larger --max-message-mb and raise the client's limit to match",
+                "max_message_bytes",
+                "--max-message-mb",
+            )
+        return resp
 
     @staticmethod
     def _check_open(s: Session) -> None:
