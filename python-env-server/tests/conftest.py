@@ -5,7 +5,6 @@ python), started on ``--port 0`` (or a unix socket) and found through its GYMBRI
 """
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -260,3 +260,20 @@ def test_stepping_an_ended_env_without_autoreset_asks_for_a_masked_reset(server)
         assert rewards.tolist() == [1.0, 1.0] and infos["t"].tolist() == [1, 1]
     finally:
         envs.close()
+
+
+def test_async_session_recovers_from_a_crashed_worker_on_reset(server):
+    envs = RemoteVectorEnv(server.address, ALL_SPACES_ID, 2, vectorization="async", kwargs={"fail_at_step": 2})
+    try:
+        envs.reset(seed=0)
+        envs.step(envs.action_space.sample())
+        with pytest.raises(RemoteError) as info:
+            envs.step(envs.action_space.sample())
+        assert info.value.code == grpc.StatusCode.ABORTED
+        assert "failed on purpose at step 2" in info.value.message
+        obs, _ = envs.reset(seed=1)  # remakes the worker processes
+        assert envs.observation_space.contains(obs)
+        _, rewards, _, _, _ = envs.step(envs.action_space.sample())
+        assert rewards.tolist() == [1.0, 1.0]
+    finally:
+        envs.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
-import pytest
 from gymnasium.vector import AutoresetMode
 
 from gymbridge_server.client import RemoteVectorEnv

@@ -15,7 +15,7 @@ from typing import Any
 
 import grpc
 import numpy as np
-from gymnasium.vector import AutoresetMode
+from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
@@ -101,9 +101,9 @@ class Dispatcher:
         except gym_adapter.UnknownEnvError as e:
             raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
 
-        def build(session_id: str) -> Session:
+        def make_env() -> VectorEnv:
             try:
-                env = gym_adapter.make_vector_env(
+                return gym_adapter.make_vector_env(
                     req.env_id,
                     num_envs,
                     autoreset_mode=mode,
@@ -127,6 +127,9 @@ class Dispatcher:
             except Exception as e:  # noqa: BLE001 -- the env's constructor raised
                 log.exception("making %s failed", req.env_id)
                 raise aborted(f"making {req.env_id} failed: {_last_line(e)}", "ENV_ERROR") from e
+
+        def build(session_id: str) -> Session:
+            env = make_env()
             if req.HasField("seed"):
                 env.action_space.seed(req.seed)
             spec = gym_adapter.spec_info(env, req.env_id, kwargs, req.render_mode or None, req.max_episode_steps or None)
@@ -145,6 +148,9 @@ class Dispatcher:
                 autoreset_mode=mode,
                 spec=spec,
                 pending_seed=req.seed if req.HasField("seed") else None,
+                # An AsyncVectorEnv whose worker raised has closed its pipes for good; the reset
+                # after the error builds a fresh one (a SyncVectorEnv just resets its envs).
+                remake=make_env if vectorization == "async" else None,
             )
 
         s = self.registry.create(num_envs, build)
@@ -209,10 +215,13 @@ class Dispatcher:
                     )
                 options = dict(options or {})
                 options["reset_mask"] = mask
+            if s.broken and s.remake is not None:
+                s.replace_env(s.remake())
             try:
                 obs, infos = s.env.reset(seed=seed, options=options)
             except Exception as e:  # noqa: BLE001 -- the env raised
                 s.needs_reset = True
+                s.broken = True
                 log.warning("session %s (%s): reset raised\n%s", s.id, s.env_id, traceback.format_exc())
                 raise aborted(f"{s.env_id} reset raised {_last_line(e)}; the session needs reset()") from e
             s.pending_seed = None
@@ -261,6 +270,7 @@ class Dispatcher:
                 obs, rewards, terminated, truncated, infos = env.step(actions)
             except Exception as e:  # noqa: BLE001 -- the env raised
                 s.needs_reset = True
+                s.broken = True
                 log.warning("session %s (%s): step raised\n%s", s.id, s.env_id, traceback.format_exc())
                 raise aborted(f"{s.env_id} step raised {_last_line(e)}; the session needs reset()") from e
             if s.done is not None:

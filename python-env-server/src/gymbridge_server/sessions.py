@@ -38,7 +38,18 @@ class Session:
     # the next step; Gymnasium would otherwise fail the whole step with a bare AssertionError.
     done: np.ndarray | None = None
     closed: bool = False
+    broken: bool = False  # the env raised; the next reset remakes it when ``remake`` is set
+    remake: Callable[[], VectorEnv] | None = field(default=None, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def replace_env(self, env: VectorEnv) -> None:
+        """Swap in a freshly made env (caller holds ``lock``); the old one is closed."""
+        old, self.env = self.env, env
+        self.broken = False
+        try:
+            old.close()
+        except Exception:  # noqa: BLE001 -- the old env is already broken
+            log.debug("closing the broken env of session %s raised", self.id, exc_info=True)
 
     def close(self) -> None:
         """Close the env (idempotent); waits for a call in progress on this session."""
