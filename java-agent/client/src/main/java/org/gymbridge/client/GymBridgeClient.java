@@ -209,6 +209,10 @@ public final class GymBridgeClient implements AutoCloseable {
                 .putAllKwargs(Wire.toArgs(options.kwargs()))
                 .setAutoresetMode(Wire.toProto(options.autoreset()))
                 .setMaxEpisodeSteps(options.maxEpisodeSteps());
+        for (MakeOptions.Wrapper w : options.wrappers()) {
+            req.addWrappers(org.gymbridge.proto.v1.WrapperSpec.newBuilder().setName(w.name())
+                    .putAllKwargs(Wire.toArgs(w.kwargs())));
+        }
         if (options.seed() != null) {
             req.setSeed(options.seed());
         }

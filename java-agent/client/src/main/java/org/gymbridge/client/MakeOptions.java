@@ -7,10 +7,10 @@ import java.util.Objects;
 import org.gymbridge.env.AutoresetMode;
 
 /**
- * How to make a vector env: number of copies, seed, autoreset mode, render mode, time limit and the
- * keyword arguments passed to {@code gymnasium.make}. Immutable; build with
+ * How to make a vector env: number of copies, seed, autoreset mode, render mode, time limit, the
+ * keyword arguments passed to {@code gymnasium.make} and server-side wrappers. Immutable; build with
  * {@code MakeOptions.builder().numEnvs(8).seed(1).kwarg("map_name", "8x8").build()}.
- * The URL query of {@link GymBridge#makeVec(String)} maps onto exactly these fields.
+ * The URL query of {@link GymBridge#makeVec(String)} maps onto these fields (all but wrappers).
  */
 public final class MakeOptions {
     private final int numEnvs;
@@ -20,6 +20,19 @@ public final class MakeOptions {
     private final int maxEpisodeSteps;
     private final String vectorization;
     private final Map<String, Object> kwargs;
+    private final java.util.List<Wrapper> wrappers;
+
+    /**
+     * A Gymnasium wrapper the server applies to each env (from its allowlist: TimeLimit, ClipAction,
+     * RescaleAction, FlattenObservation, NormalizeObservation, FrameStackObservation, ...), with JSON-like
+     * keyword arguments.
+     */
+    public record Wrapper(String name, Map<String, Object> kwargs) {
+        public Wrapper {
+            Objects.requireNonNull(name, "name");
+            kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(kwargs));
+        }
+    }
 
     private MakeOptions(Builder b) {
         this.numEnvs = b.numEnvs;
@@ -29,6 +42,7 @@ public final class MakeOptions {
         this.maxEpisodeSteps = b.maxEpisodeSteps;
         this.vectorization = b.vectorization;
         this.kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.kwargs));
+        this.wrappers = java.util.List.copyOf(b.wrappers);
     }
 
     /** One env, no seed, server defaults for everything else. */
@@ -50,6 +64,7 @@ public final class MakeOptions {
         b.maxEpisodeSteps = maxEpisodeSteps;
         b.vectorization = vectorization;
         b.kwargs.putAll(kwargs);
+        b.wrappers.addAll(wrappers);
         return b;
     }
 
@@ -88,11 +103,16 @@ public final class MakeOptions {
         return kwargs;
     }
 
+    /** Wrappers applied to each env, innermost first. */
+    public java.util.List<Wrapper> wrappers() {
+        return wrappers;
+    }
+
     @Override
     public String toString() {
         return "MakeOptions{numEnvs=" + numEnvs + ", seed=" + seed + ", autoreset=" + autoreset + ", renderMode="
                 + renderMode + ", maxEpisodeSteps=" + maxEpisodeSteps + ", vectorization=" + vectorization
-                + ", kwargs=" + kwargs + "}";
+                + ", kwargs=" + kwargs + ", wrappers=" + wrappers + "}";
     }
 
     @Override
@@ -100,12 +120,12 @@ public final class MakeOptions {
         return o instanceof MakeOptions m && numEnvs == m.numEnvs && Objects.equals(seed, m.seed)
                 && autoreset == m.autoreset && Objects.equals(renderMode, m.renderMode)
                 && maxEpisodeSteps == m.maxEpisodeSteps && Objects.equals(vectorization, m.vectorization)
-                && kwargs.equals(m.kwargs);
+                && kwargs.equals(m.kwargs) && wrappers.equals(m.wrappers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, kwargs);
+        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, kwargs, wrappers);
     }
 
     /** Builder of {@link MakeOptions}. */
@@ -117,6 +137,7 @@ public final class MakeOptions {
         private int maxEpisodeSteps;
         private String vectorization;
         private final Map<String, Object> kwargs = new LinkedHashMap<>();
+        private final java.util.List<Wrapper> wrappers = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -171,6 +192,20 @@ public final class MakeOptions {
 
         public Builder kwargs(Map<String, ?> values) {
             values.forEach(this::kwarg);
+            return this;
+        }
+
+        /**
+         * Adds a server-side wrapper applied to each env after those added before, e.g.
+         * {@code wrapper("FrameStackObservation", Map.of("stack_size", 4))}.
+         */
+        public Builder wrapper(String name, Map<String, ?> kwargs) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            kwargs.forEach((k, v) -> {
+                Wire.toArg(v);
+                copy.put(k, v);
+            });
+            this.wrappers.add(new Wrapper(name, copy));
             return this;
         }
 

@@ -115,6 +115,32 @@ final class RemoteVectorEnv implements VectorEnv {
         return reset(b);
     }
 
+    @Override
+    public ResetResult reset(long[] seeds, boolean[] resetMask, java.util.Map<String, Object> options) {
+        ResetRequest.Builder b = ResetRequest.newBuilder().setSessionId(sessionId);
+        if (seeds != null) {
+            if (seeds.length != numEnvs) {
+                throw new IllegalArgumentException("reset needs one seed per env: " + numEnvs + " seeds, got " + seeds.length);
+            }
+            for (long s : seeds) {
+                b.addSeeds(s);
+            }
+        }
+        if (resetMask != null) {
+            if (resetMask.length != numEnvs) {
+                throw new IllegalArgumentException("resetMask needs one entry per env: " + numEnvs + ", got "
+                        + resetMask.length);
+            }
+            for (boolean m : resetMask) {
+                b.addResetMask(m);
+            }
+        }
+        if (options != null) {
+            b.putAllOptions(Wire.toArgs(options));
+        }
+        return reset(b);
+    }
+
     private ResetResult reset(ResetRequest.Builder req) {
         checkOpen();
         SessionResponse r = stream.call(SessionRequest.newBuilder().setReset(req), "reset");

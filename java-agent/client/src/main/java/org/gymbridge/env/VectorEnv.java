@@ -47,6 +47,14 @@ public interface VectorEnv extends AutoCloseable {
     /** Resets all envs, env i with {@code seeds[i]}. */
     ResetResult reset(long[] seeds);
 
+    /**
+     * Gymnasium's full reset: {@code seeds} one per env (or null), {@code resetMask} the envs to reset
+     * (or null for all; with {@link AutoresetMode#DISABLED} this is how finished envs are restarted, the
+     * others keep their state and observation), {@code options} passed to each env's reset (JSON-like
+     * values; empty for none).
+     */
+    ResetResult reset(long[] seeds, boolean[] resetMask, java.util.Map<String, Object> options);
+
     /** Steps every env with its slice of the batched {@code actions}. */
     StepResult step(Value actions);
 
