@@ -2,7 +2,6 @@ package org.gymbridge.client;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 
 /** Maps gRPC statuses (unary) and in-band Status messages (stream) to the typed exceptions. */
 final class Errors {
@@ -30,7 +29,7 @@ final class Errors {
             message = what + ": no answer before the deadline (" + message + "); raise ClientOptions.callTimeout "
                     + "or makeTimeout if the env is slow.";
         }
-        return of(status.getCode(), message, reason, false, t instanceof StatusRuntimeException ? t : t);
+        return of(status.getCode(), message, reason, false, t);
     }
 
     /** The exception for an in-band error on the session stream. */

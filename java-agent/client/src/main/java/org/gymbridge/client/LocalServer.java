@@ -120,11 +120,6 @@ final class LocalServer implements AutoCloseable {
         return address;
     }
 
-    /** The gRPC target for the address. */
-    String grpcTarget() {
-        return address;
-    }
-
     Process process() {
         return process;
     }

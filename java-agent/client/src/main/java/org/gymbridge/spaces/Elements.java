@@ -11,7 +11,7 @@ final class Elements {
     /** Compares element i of a with element j of b numerically, exactly for integers (incl. uint64). */
     static int compare(Tensor a, long i, Tensor b, long j) {
         if (a.dtype().isFloating() || b.dtype().isFloating()) {
-            return Double.compare(a.getDouble(i), b.getDouble(j)) ;
+            return Double.compare(a.getDouble(i), b.getDouble(j));
         }
         long x = a.getLong(i);
         long y = b.getLong(j);
@@ -41,13 +41,5 @@ final class Elements {
             return false;
         }
         return x >= start && x - start < n;
-    }
-
-    static boolean isIntegerLike(DType d) {
-        return d.isInteger();
-    }
-
-    static boolean sameShape(long[] a, long[] b) {
-        return java.util.Arrays.equals(a, b);
     }
 }

@@ -53,6 +53,16 @@ class RenderAndInfosTest {
     }
 
     @Test
+    void messagesAboveGrpcsDefault4MiBArrive() {
+        try (VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(8).renderMode("rgb_array").build())) {
+            env.reset(0);
+            Tensor frames = env.render().asTensor();
+            assertTrue(frames.data().remaining() > 4 << 20, "8 frames of 400x600x3 = 5.8 MB");
+            assertArrayEquals(new long[] {8, 400, 600, 3}, frames.shape());
+        }
+    }
+
+    @Test
     void ansiFramesAreTextPerEnv() {
         try (VectorEnv env = client.makeVec("FrozenLake-v1", MakeOptions.builder().numEnvs(2).renderMode("ansi").build())) {
             env.reset(0);
