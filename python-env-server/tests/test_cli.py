@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import grpc
 import numpy as np
@@ -19,6 +20,11 @@ def test_ready_line_is_the_only_stdout_and_names_a_free_loopback_port(new_server
     host, port = srv.address.rsplit(":", 1)
     assert srv.ready_line == f"GYMBRIDGE_READY {srv.address}"
     assert host == "127.0.0.1" and int(port) > 0
+    # Rendering imports pygame and steps env code; none of it may reach stdout.
+    envs = RemoteVectorEnv(srv.address, "CartPole-v1", 1, render_mode="rgb_array")
+    envs.reset(seed=0)
+    assert envs.render().shape == (1, 400, 600, 3)
+    envs.close()
     assert srv.terminate() == 0
     assert srv.proc.stdout.read() == ""  # nothing else on stdout; logs went to stderr
     assert "serving on" in srv.log()
@@ -46,8 +52,16 @@ def test_sigterm_stops_gracefully_with_exit_code_0_and_closes_sessions(new_serve
     srv = new_server("--port", "0", "--log-level", "info")
     envs = RemoteVectorEnv(srv.address, "CartPole-v1", 1, transport="unary")
     envs.reset(seed=0)
+    streaming = RemoteVectorEnv(srv.address, "HalfCheetah-v5", 1)  # an open stream must not block exit
+    streaming.reset(seed=0)
+    start = time.monotonic()
     assert srv.terminate() == 0
-    assert "closed 1 sessions" in srv.log()
+    assert time.monotonic() - start < 10
+    log = srv.log()
+    # The stream's session closes when its stream is cancelled, the unary one at shutdown
+    # (whichever comes first closes it).
+    assert f"session {streaming.session_id}: closed" in log
+    assert f"session {envs.session_id}: closed" in log
     with pytest.raises(RemoteError) as info:
         envs.step(np.array([0]))
     assert info.value.code == grpc.StatusCode.UNAVAILABLE

@@ -7,6 +7,7 @@ the codec directly.
 """
 from __future__ import annotations
 
+import grpc
 import numpy as np
 import pytest
 from gymnasium import spaces
@@ -135,3 +136,60 @@ def test_all_spaces_single_remote_env_passes_gymnasium_check_env(server):
         check_env(env, skip_render_check=True)
     finally:
         env.close()
+
+
+def test_sequence_graph_and_one_of_cross_a_session_both_ways(server):
+    from gymbridge_server.testenvs import EXTRA_SPACES_ID, extra_spaces_space
+
+    space = extra_spaces_space()
+    envs = RemoteVectorEnv(server.address, EXTRA_SPACES_ID, 2, seed=3)
+    try:
+        assert envs.single_action_space == space
+        assert envs.action_space == batch_space(space, 2)
+        obs, _ = envs.reset(seed=0)
+        assert envs.observation_space.contains(obs)
+        for t in range(1, 5):
+            actions = envs.action_space.sample()
+            obs, rewards, terminated, _, _ = envs.step(actions)
+            assert_same(actions, obs, f"echo at step {t}")
+            assert rewards.tolist() == [1.0, 1.0]
+    finally:
+        envs.close()
+
+
+def test_dict_action_errors_name_the_path(server):
+    from gymbridge_server.client import RemoteError
+
+    envs = RemoteVectorEnv(server.address, ALL_SPACES_ID, 2, seed=3, transport="unary")
+    try:
+        envs.reset(seed=0)
+        good = envs.action_space.sample()
+
+        def refused(actions) -> str:
+            with pytest.raises(RemoteError) as info:
+                envs.step(actions)
+            assert info.value.code.name == "INVALID_ARGUMENT"
+            return info.value.message
+
+        from gymbridge.v1 import env_pb2 as epb
+
+        value = codec.encode_value(envs.action_space, good)
+        del value.dict.entries[-1]  # drop "text"
+        with pytest.raises(grpc.RpcError) as info:
+            server.stub().Step(epb.StepRequest(session_id=envs.session_id, actions=value))
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "missing ['text']" in info.value.details() and "expected keys" in info.value.details()
+        bad = dict(good, nested=dict(good["nested"], mode=good["nested"]["mode"].astype(np.float32)))
+        assert "actions['nested']['mode']: dtype float32 is not allowed for Discrete(3)" in refused(bad)
+        bad = dict(good, text=("ok", "no spaces!"))
+        msg = refused(bad)
+        assert "action for env 1" in msg and "'no spaces!'" in msg and "Text(" in msg
+        bad = dict(good, multi_discrete=np.array([[1, -1], [4, 0]]))
+        msg = refused(bad)
+        assert "actions['multi_discrete'][1]" in msg and "start=[1, -1], nvec=[3, 4]" in msg
+        bad = dict(good, image=good["image"].astype(np.int64) + 256)
+        assert "actions['image']" in refused(bad)
+        obs, *_ = envs.step(good)  # still usable, and the good action goes through unchanged
+        assert_same(good, obs)
+    finally:
+        envs.close()

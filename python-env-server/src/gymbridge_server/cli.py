@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # pygame (used by rgb_array rendering) would print a banner when imported.
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     # Heavy imports after parsing, so --help is instant.
     from gymbridge_server.server import ServerConfig, serve
 

@@ -126,6 +126,10 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
 
     sys.stdout.write(f"{READY_PREFIX} {server.address}\n")
     sys.stdout.flush()
+    # The READY line is the only stdout output: anything an env prints later (pygame's banner,
+    # a print() in env code, C libraries writing to fd 1) goes to stderr with the logs.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
 
     # A timed wait keeps the main thread responsive to signals.
     while not stop.wait(0.5):

@@ -137,8 +137,7 @@ class SessionRegistry:
             self._sessions.clear()
         for s in sessions:
             s.close()
-        if sessions:
-            log.info("closed %d sessions", len(sessions))
+            log.info("session %s: closed (server stopping)", s.id)
 
 
 def _session_not_found(session_id: str) -> BridgeError:

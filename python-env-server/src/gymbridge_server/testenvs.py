@@ -7,6 +7,9 @@ uint8 image), Discrete with a start, MultiDiscrete with starts, MultiBinary, Tup
 and Text. ``step`` returns the action as the next observation, reward 1.0, and terminates after
 5 steps. The ``fail_at_step`` kwarg (default 0: never) makes ``step`` raise, to test how the
 bridge reports an env that crashes.
+
+``gymbridge/ExtraSpaces-v0`` is the same echo env over the kinds Gymnasium batches as a Tuple of
+per-env values: Sequence (ragged and stacked), Graph and OneOf.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import numpy as np
 from gymnasium import spaces
 
 ALL_SPACES_ID = "gymbridge/AllSpaces-v0"
+EXTRA_SPACES_ID = "gymbridge/ExtraSpaces-v0"
 EPISODE_LENGTH = 5
 
 
@@ -46,14 +50,28 @@ def all_spaces_space() -> spaces.Dict:
     )
 
 
+def extra_spaces_space() -> spaces.Dict:
+    """The ragged kinds Gymnasium batches as a Tuple of per-env values: Sequence, Graph, OneOf."""
+    return spaces.Dict(
+        {
+            "sequence": spaces.Sequence(spaces.Box(-1.0, 1.0, (2,), np.float32)),
+            "stacked": spaces.Sequence(spaces.Discrete(4), stack=True),
+            "graph": spaces.Graph(node_space=spaces.Box(-1.0, 1.0, (3,), np.float32), edge_space=spaces.Discrete(2)),
+            "one_of": spaces.OneOf((spaces.Discrete(3), spaces.Box(-1.0, 1.0, (2,), np.float64))),
+        },
+        sort_keys=False,
+    )
+
+
 class AllSpacesEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     """Echo env: the next observation is the action; reward 1.0; terminates after 5 steps."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    make_space = staticmethod(all_spaces_space)
 
     def __init__(self, fail_at_step: int = 0, render_mode: str | None = None) -> None:
-        self.observation_space = all_spaces_space()
-        self.action_space = all_spaces_space()
+        self.observation_space = self.make_space()
+        self.action_space = self.make_space()
         self.render_mode = render_mode
         self.fail_at_step = int(fail_at_step)
         self._t = 0
@@ -73,7 +91,9 @@ class AllSpacesEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             raise RuntimeError(f"AllSpaces-v0 failed on purpose at step {self._t} (fail_at_step={self.fail_at_step})")
         self._last = action
         terminated = self._t >= EPISODE_LENGTH
-        info = {"t": self._t, "label": f"step {self._t}", "echo_text": action["text"]}
+        info = {"t": self._t, "label": f"step {self._t}"}
+        if "text" in action:
+            info["echo_text"] = action["text"]
         return action, 1.0, terminated, False, info
 
     def render(self) -> str | None:
@@ -82,7 +102,20 @@ class AllSpacesEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         return None
 
 
+class ExtraSpacesEnv(AllSpacesEnv):
+    """The AllSpaces echo env over Sequence (ragged and stacked), Graph and OneOf."""
+
+    make_space = staticmethod(extra_spaces_space)
+
+
 def register() -> None:
     """Register the gymbridge/ test envs with Gymnasium (idempotent)."""
     if ALL_SPACES_ID not in gym.registry:
         gym.register(id=ALL_SPACES_ID, entry_point="gymbridge_server.testenvs:AllSpacesEnv")
+    if EXTRA_SPACES_ID not in gym.registry:
+        # Gymnasium's env checker cannot handle these spaces' samples; the bridge can.
+        gym.register(
+            id=EXTRA_SPACES_ID,
+            entry_point="gymbridge_server.testenvs:ExtraSpacesEnv",
+            disable_env_checker=True,
+        )
