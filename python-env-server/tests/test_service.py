@@ -39,7 +39,7 @@ def test_list_envs_contains_classic_toy_text_mujoco_and_test_envs(stub):
 
 def test_list_envs_filters_by_prefix(stub):
     ids = [e.env_id for e in stub.ListEnvs(epb.ListEnvsRequest(prefix="gymbridge/")).envs]
-    assert ids == ["gymbridge/AllSpaces-v0"]
+    assert ids == ["gymbridge/AllSpaces-v0", "gymbridge/ExtraSpaces-v0"]
 
 
 def test_health_is_serving_for_server_and_env_service(server):
