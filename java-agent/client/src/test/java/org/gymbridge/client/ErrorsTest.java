@@ -51,8 +51,15 @@ class ErrorsTest {
     }
 
     @Test
-    void unknownEnvIdThroughAUrlClosesTheLocalServerItStarted() {
-        assertThrows(EnvNotFoundException.class, () -> GymBridge.makeVec("local:NoSuchEnv-v0"));
+    void unknownEnvIdThroughAUrlStopsTheLocalServerItStarted() throws Exception {
+        java.util.Set<Long> before = ProcessHandle.current().children().map(ProcessHandle::pid)
+                .collect(java.util.stream.Collectors.toSet());
+        EnvNotFoundException e = assertThrows(EnvNotFoundException.class, () -> GymBridge.makeVec("local:NoSuchEnv-v0"));
+        assertTrue(e.getMessage().contains("NoSuchEnv-v0"), e.getMessage());
+        for (ProcessHandle p : ProcessHandle.current().children().filter(p -> !before.contains(p.pid())).toList()) {
+            p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(!p.isAlive(), "the server started for the failed make is gone: pid " + p.pid());
+        }
     }
 
     @Test
