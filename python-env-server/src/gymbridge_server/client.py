@@ -209,9 +209,9 @@ class RemoteVectorEnv(VectorEnv):
         resp = self._call("step", req)
         return (
             codec.decode_value(self.observation_space, resp.observations, "observations"),
-            codec.decode_tensor(resp.rewards, "rewards"),
-            codec.decode_tensor(resp.terminated, "terminated"),
-            codec.decode_tensor(resp.truncated, "truncated"),
+            codec.decode_tensor(resp.rewards, "rewards").copy(),
+            codec.decode_tensor(resp.terminated, "terminated").copy(),
+            codec.decode_tensor(resp.truncated, "truncated").copy(),
             codec.decode_info(resp.infos),
         )
 

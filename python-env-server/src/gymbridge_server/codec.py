@@ -303,7 +303,8 @@ def decode_value(space: spaces.Space, v: pb.Value, what: str = "value") -> Any:
     """A Value as the Python/numpy value Gymnasium uses for ``space`` (no range checks)."""
     if isinstance(space, _LEAF_TYPES):
         _expect(v, "tensor", what, space)
-        a = decode_tensor(v.tensor, what)
+        # A writable copy: users (and envs) may modify what they get, the message buffer is not theirs.
+        a = decode_tensor(v.tensor, what).copy()
         # Gymnasium samples a single Discrete as a numpy scalar, not a 0-d array.
         return a[()] if isinstance(space, spaces.Discrete) and a.ndim == 0 else a
     if isinstance(space, spaces.Dict):
@@ -340,7 +341,7 @@ def decode_value(space: spaces.Space, v: pb.Value, what: str = "value") -> Any:
             if item is None or item.WhichOneof("kind") == "none":
                 return None
             _expect(item, "tensor", f"{what}[{key!r}]", space)
-            return decode_tensor(item.tensor, f"{what}[{key!r}]")
+            return decode_tensor(item.tensor, f"{what}[{key!r}]").copy()
 
         return spaces.GraphInstance(nodes=opt("nodes"), edges=opt("edges"), edge_links=opt("edge_links"))
     if isinstance(space, spaces.OneOf):
