@@ -102,14 +102,15 @@ final class LocalServer implements AutoCloseable {
         try {
             server.address = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            server.close();
-            throw server.failure("did not print GYMBRIDGE_READY within " + timeout.toSeconds() + " s", e);
+            server.kill();
+            throw server.failure("did not print GYMBRIDGE_READY within " + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
-            server.close();
-            throw server.failure("exited before it was ready" + exitCode(process), e.getCause());
+            String code = exitCode(process);
+            server.kill();
+            throw server.failure("exited before it was ready" + code, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            server.close();
+            server.kill();
             throw server.failure("start interrupted", e);
         }
         return server;
@@ -170,6 +171,20 @@ final class LocalServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Stops a server that never became ready: no graceful phase, nothing to drain. */
+    private synchronized void kill() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // The hook destroys the process itself.
+        }
+        destroyTree(process);
     }
 
     private static void destroyTree(Process p) {

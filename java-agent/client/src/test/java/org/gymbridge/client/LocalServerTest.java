@@ -151,6 +151,51 @@ class LocalServerTest {
     }
 
     @Test
+    void aServerThatDiesAtStartupIsReportedWithItsStderr() throws Exception {
+        Path script = fakeServer("echo 'ModuleNotFoundError: No module named gymnasium' >&2\nexit 3\n");
+        ServerUnavailableException e = withServerCommand(script,
+                () -> assertThrows(ServerUnavailableException.class, () -> GymBridge.makeVec("local:CartPole-v1")));
+        assertTrue(e.getMessage().contains("No module named gymnasium"), e.getMessage());
+        assertTrue(e.getMessage().contains("exit code 3"), e.getMessage());
+    }
+
+    @Test
+    void aServerThatNeverGetsReadyIsStoppedAfterTheTimeout() throws Exception {
+        Path pidFile = Files.createTempFile("gb-fake", ".pid");
+        Path script = fakeServer("echo $$ > " + pidFile + "\nexec sleep 60\n");
+        long start = System.nanoTime();
+        ServerUnavailableException e = withServerCommand(script, () -> assertThrows(ServerUnavailableException.class,
+                () -> GymBridge.makeVec("local:CartPole-v1", ClientOptions.defaults().withServerStartTimeout(Duration.ofSeconds(1)))));
+        assertTrue(e.getMessage().contains("GYMBRIDGE_READY within 1000 ms"), e.getMessage());
+        assertTrue(System.nanoTime() - start < 10_000_000_000L, "gave up promptly");
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle.of(pid).ifPresent(p -> assertFalse(p.isAlive(), "the unready server was killed"));
+        Files.deleteIfExists(pidFile);
+    }
+
+    private static Path fakeServer(String body) throws Exception {
+        Path script = Files.createTempFile("gb-fake-server", ".sh");
+        Files.writeString(script, "#!/bin/sh\n" + body);
+        script.toFile().setExecutable(true);
+        script.toFile().deleteOnExit();
+        return script;
+    }
+
+    private static <T> T withServerCommand(Path command, java.util.function.Supplier<T> body) {
+        String old = System.getProperty(LocalServer.PROPERTY);
+        System.setProperty(LocalServer.PROPERTY, command.toString());
+        try {
+            return body.get();
+        } finally {
+            if (old == null) {
+                System.clearProperty(LocalServer.PROPERTY);
+            } else {
+                System.setProperty(LocalServer.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
     void aServerThatIsNotThereIsServerUnavailable() {
         ServerUnavailableException e = assertThrows(ServerUnavailableException.class,
                 () -> GymBridge.connect("grpc://127.0.0.1:1", ClientOptions.defaults().withCallTimeout(Duration.ofSeconds(5))));
