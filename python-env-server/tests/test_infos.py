@@ -77,3 +77,26 @@ def test_episode_statistics_from_server_side_wrapper_match_gymnasium(server):
     finally:
         local.close()
         remote.close()
+
+
+def test_gymnasium_vector_wrappers_run_on_a_remote_vector_env(server):
+    # Gymnasium's own vector wrappers accept RemoteVectorEnv as a VectorEnv and see the same
+    # episodes as on an in-process env.
+    from gymnasium.wrappers.vector import RecordEpisodeStatistics
+
+    local = RecordEpisodeStatistics(gym.make_vec("CartPole-v1", 3, vectorization_mode="sync"))
+    remote = RecordEpisodeStatistics(RemoteVectorEnv(server.address, "CartPole-v1", 3))
+    try:
+        local.action_space.seed(2)
+        local.reset(seed=30)
+        remote.reset(seed=30)
+        for _ in range(80):
+            a = local.action_space.sample()
+            local.step(a)
+            remote.step(a)
+        assert remote.episode_count == local.episode_count > 0
+        assert list(remote.return_queue) == list(local.return_queue)
+        assert list(remote.length_queue) == list(local.length_queue)
+    finally:
+        local.close()
+        remote.close()
