@@ -125,3 +125,15 @@ def test_responses_over_the_message_limit_are_resource_exhausted_in_band(new_ser
         envs.step(np.array([0, 1, 0]))  # the stream survived
     finally:
         envs.close()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--port", "70000"], "--port 70000 is not in 0..65535"),
+    (["--max-sessions", "-1"], "--max-sessions must be >= 0"),
+    (["--max-message-mb", "4096"], "--max-message-mb must be in 1..2047"),
+    (["--log-level", "loud"], "invalid choice: 'loud'"),
+])
+def test_bad_flags_exit_2_with_a_usage_message(args, needle):
+    proc = subprocess.run([str(SERVER_EXE), *args], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert needle in proc.stderr and "usage: gymbridge-server" in proc.stderr

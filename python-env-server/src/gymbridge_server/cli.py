@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     for flag in ("max_sessions", "max_envs_per_session"):
         if getattr(args, flag) < 0:
             build_parser().error(f"--{flag.replace('_', '-')} must be >= 0")
-    if args.max_message_mb < 1:
-        build_parser().error("--max-message-mb must be >= 1")
+    if not 1 <= args.max_message_mb <= 2047:
+        build_parser().error("--max-message-mb must be in 1..2047 (gRPC sizes are 32-bit)")
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
