@@ -61,7 +61,9 @@ public interface VectorEnv extends AutoCloseable {
     /**
      * Sends the step now and returns at once; the future completes when the server answers. Steps are
      * pipelined on the session stream and applied in call order, so an agent can prepare the next
-     * batch while this one runs. Errors complete the future exceptionally with a GymBridgeException.
+     * batch while this one runs. A failed step completes its future exceptionally with a
+     * GymBridgeException as the cause ({@code join()} wraps it in a CompletionException); later steps
+     * are unaffected.
      */
     CompletableFuture<StepResult> stepAsync(Value actions);
 
