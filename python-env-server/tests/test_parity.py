@@ -130,3 +130,14 @@ def test_async_vectorization_is_bit_identical_to_sync(server):
     finally:
         local.close()
         remote.close()
+
+
+def test_same_step_autoreset_is_bit_identical_for_discrete_observations(server):
+    # final_obs entries are numpy int64 scalars here: they cross as 0-d tensors.
+    dones = run_both(server, "FrozenLake-v1", 3, 60, seed=6, mode=AutoresetMode.SAME_STEP)
+    assert dones >= 1
+
+
+def test_same_step_autoreset_is_bit_identical_for_mujoco(server):
+    dones = run_both(server, "HalfCheetah-v5", 2, 30, seed=2, mode=AutoresetMode.SAME_STEP, max_episode_steps=10)
+    assert dones >= 4
