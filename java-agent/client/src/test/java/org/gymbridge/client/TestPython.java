@@ -47,8 +47,10 @@ final class TestPython {
         cmd.add(resource(script).toString());
         cmd.addAll(args);
         Path err = Files.createTempFile("gymbridge-ref", ".err");
+        // A scratch working directory: MuJoCo writes MUJOCO_LOG.TXT (deprecation warnings) into it.
+        Path cwd = Files.createTempDirectory("gymbridge-ref");
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectError(err.toFile()).start();
             p.getOutputStream().close();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -62,6 +64,12 @@ final class TestPython {
             return new String(out, StandardCharsets.UTF_8).lines().toList();
         } finally {
             Files.deleteIfExists(err);
+            try (var files = Files.list(cwd)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(cwd);
         }
     }
 }
