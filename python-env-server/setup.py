@@ -19,19 +19,26 @@ PROTO_DIR = os.path.join(PROTO_ROOT, "gymbridge", "v1")
 OUT_ROOT = os.path.join(HERE, "src")
 
 
+MISSING_PROTO = (
+    f"gymbridge-server: no .proto files found in {PROTO_DIR}. The server is built from the "
+    "gymbridge repository checkout: run `pip install ./python-env-server` from the repository "
+    "root (pip builds in-tree, so ../proto must be next to python-env-server)."
+)
+GENERATED = os.path.join(OUT_ROOT, "gymbridge", "v1", "env_pb2.py")
+
+
 def generate_stubs() -> None:
     protos = sorted(glob.glob(os.path.join(PROTO_DIR, "*.proto")))
     if not protos:
-        raise SystemExit(
-            f"gymbridge-server: no .proto files found in {PROTO_DIR}. The server is built from the "
-            "gymbridge repository checkout: run `pip install ./python-env-server` from the repository "
-            "root (pip builds in-tree, so ../proto must be next to python-env-server)."
-        )
+        raise SystemExit(MISSING_PROTO)
     from grpc_tools import protoc  # build requirement (pyproject.toml [build-system])
     import grpc_tools
 
     well_known = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-    os.makedirs(os.path.join(OUT_ROOT, "gymbridge", "v1"), exist_ok=True)
+    out_dir = os.path.join(OUT_ROOT, "gymbridge", "v1")
+    os.makedirs(out_dir, exist_ok=True)
+    for stale in glob.glob(os.path.join(out_dir, "*_pb2*.py*")):  # stubs of removed protos
+        os.remove(stale)
     args = [
         "grpc_tools.protoc",
         f"-I{PROTO_ROOT}",
@@ -52,13 +59,17 @@ def generate_stubs() -> None:
 
 class BuildPyWithStubs(build_py):
     def run(self) -> None:
-        generate_stubs()
+        if os.path.isdir(PROTO_DIR):
+            generate_stubs()
         super().run()
 
 
-# Generate eagerly too, so egg_info/editable builds see the packages they list.
+# Generate eagerly, before setuptools looks at the package list (egg_info runs first). Without
+# the protos, only a tree whose stubs were generated before (an sdist) can still build.
 if os.path.isdir(PROTO_DIR):
     generate_stubs()
+elif not os.path.isfile(GENERATED):
+    raise SystemExit(MISSING_PROTO)
 
 setup(
     package_dir={"": "src"},
