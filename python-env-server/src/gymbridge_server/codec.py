@@ -511,10 +511,10 @@ def encode_info(x: Any) -> pb.Value:
     if isinstance(x, np.ndarray):
         if x.dtype.kind in "biuf":
             return pb.Value(tensor=encode_tensor(x))
+        # Object arrays (final_obs, strings, ragged values) and numpy string arrays: one Value per
+        # element, flattened (Gymnasium's vector infos are 1-d: one entry per env).
         if x.dtype.kind in "US":
-            return pb.Value(list=pb.ValueList(items=[encode_info(str(s)) for s in x.reshape(-1)])) if x.ndim != 1 \
-                else pb.Value(list=pb.ValueList(items=[encode_info(str(s)) for s in x]))
-        # object arrays (final_obs, final_info, strings, ragged values): one Value per element
+            return pb.Value(list=pb.ValueList(items=[encode_info(str(s)) for s in x.reshape(-1)]))
         return pb.Value(list=pb.ValueList(items=[encode_info(v) for v in x.reshape(-1)]))
     if x is None:
         return pb.Value(none=pb.NoneValue())
