@@ -20,6 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Both outputs are plain identity layers, not DL4J output layers: the RL loss is not one of DL4J's
  * losses, so agents compute dLoss/dOutput themselves and call {@link #backward}, which returns the flat
  * gradient aligned with {@link #params()}.
+ *
+ * <p>Creating one limits ND4J to {@link NativeThreads one native thread} unless configured otherwise.
  */
 public final class ActorCritic {
 
@@ -38,6 +40,7 @@ public final class ActorCritic {
 
     /** Wraps an existing graph built by {@link #create} (for example one restored from a checkpoint). */
     public ActorCritic(ComputationGraph graph) {
+        NativeThreads.configure();
         if (!graph.getConfiguration().getNetworkOutputs().equals(java.util.List.of(POLICY, VALUE))) {
             throw new IllegalArgumentException("not an actor-critic graph: outputs "
                     + graph.getConfiguration().getNetworkOutputs() + ", expected [policy, value]");
@@ -53,6 +56,7 @@ public final class ActorCritic {
      * @param hidden     hidden layer widths, the same for both MLPs (CleanRL: 64, 64)
      */
     public static ActorCritic create(int inputSize, int policySize, int[] hidden, Random rng) {
+        NativeThreads.configure();
         ComputationGraphConfiguration.GraphBuilder builder = new NeuralNetConfiguration.Builder()
                 .dataType(DataType.FLOAT)
                 .graphBuilder()
