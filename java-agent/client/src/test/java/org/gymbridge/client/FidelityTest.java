@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.TupleValue;
+import org.gymbridge.spaces.Value;
 import org.gymbridge.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,6 +63,13 @@ class FidelityTest {
     }
 
     @Test
+    void blackjackMatchesGymnasiumWithTupleObservations() throws Exception {
+        Rollout r = compare("Blackjack-v1", 4, 13, 30, Map.of("sab", true));
+        assertTrue(r.transcript().get(0).startsWith("obs[0] int64 4 "), r.transcript().get(0));
+        assertTrue(r.episodeEnds() >= 4, "blackjack hands end quickly: " + r.episodeEnds());
+    }
+
+    @Test
     void halfCheetahMatchesGymnasiumKeepingFloat64() throws Exception {
         Rollout r = compare("HalfCheetah-v5", 2, 7, 30, Map.of());
         assertTrue(r.transcript().get(0).startsWith("obs float64 2,17 "), r.transcript().get(0).substring(0, 30));
@@ -78,12 +87,12 @@ class FidelityTest {
         try (VectorEnv env = client.makeVec(envId, MakeOptions.builder().numEnvs(numEnvs).kwargs(kwargs).build())) {
             SplittableRandom rng = new SplittableRandom(seed);
             ResetResult reset = env.reset(seed);
-            bridge.add(line("obs", reset.observations().asTensor()));
+            addObservation(bridge, reset.observations());
             for (int t = 0; t < steps; t++) {
                 Tensor action = env.actionSpace().sample(rng).asTensor();
                 actionLines.add(action.dtype().numpyName() + " " + shape(action) + " " + HexFormat.of().formatHex(action.toByteArray()));
                 StepResult r = env.step(action);
-                bridge.add(line("obs", r.observations().asTensor()));
+                addObservation(bridge, r.observations());
                 bridge.add(line("rew", Tensor.ofDoubles(r.rewards())));
                 bridge.add(line("term", Tensor.ofBools(r.terminated())));
                 bridge.add(line("trunc", Tensor.ofBools(r.truncated())));
@@ -107,6 +116,16 @@ class FidelityTest {
     }
 
     private record Rollout(List<String> transcript, int episodeEnds) {
+    }
+
+    private static void addObservation(List<String> transcript, Value obs) {
+        if (obs instanceof TupleValue t) {
+            for (int i = 0; i < t.size(); i++) {
+                transcript.add(line("obs[" + i + "]", t.get(i).asTensor()));
+            }
+        } else {
+            transcript.add(line("obs", obs.asTensor()));
+        }
     }
 
     private static String line(String tag, Tensor t) {

@@ -4,7 +4,8 @@ Usage: python reference_rollout.py ENV_ID NUM_ENVS SEED KWARGS_JSON ACTIONS_FILE
 
 ACTIONS_FILE has one batched action per line: "<numpy dtype> <comma-separated shape> <hex of raw
 little-endian C-order bytes>" (shape "-" for a scalar). For the reset and every step this prints the
-raw results the bridge must reproduce bit for bit, one per line:
+raw results the bridge must reproduce bit for bit, one per line (a Tuple observation gives one
+"obs[i]" line per item):
 
     obs <dtype> <shape> <hex>        rew <dtype> <shape> <hex>
     term <dtype> <shape> <hex>       trunc <dtype> <shape> <hex>
@@ -20,6 +21,10 @@ import numpy as np
 
 
 def emit(tag: str, a) -> None:
+    if isinstance(a, tuple):  # a Tuple observation space: one line per item, in order
+        for i, item in enumerate(a):
+            emit(f"{tag}[{i}]", item)
+        return
     a = np.ascontiguousarray(np.asarray(a))
     shape = ",".join(str(d) for d in a.shape) or "-"
     print(tag, a.dtype.name, shape, a.astype(a.dtype.newbyteorder("<")).tobytes().hex())
