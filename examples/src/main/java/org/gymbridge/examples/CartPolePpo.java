@@ -14,7 +14,7 @@ import org.gymbridge.env.VectorEnv;
  * private server process started by the {@code local:} URL, the agent runs here in Java.
  *
  * <pre>
- *   java -cp ... org.gymbridge.examples.CartPolePpo ["local:CartPole-v1?num_envs=8&amp;seed=1"]
+ *   java -cp ... org.gymbridge.examples.CartPolePpo ["local:CartPole-v1?num_envs=8&amp;seed=1" [seed]]
  * </pre>
  *
  * Prints a progress line every ~10k env steps, then the greedy policy's mean return over
@@ -23,7 +23,7 @@ import org.gymbridge.env.VectorEnv;
 public final class CartPolePpo {
 
     static final String DEFAULT_URL = "local:CartPole-v1?num_envs=8&seed=1";
-    static final long SEED = 1;
+    static final long DEFAULT_SEED = 1;
     static final long EVAL_SEED = 10_000;
     static final int EVAL_EPISODES = 20;
     static final double SOLVED = 475;
@@ -33,16 +33,17 @@ public final class CartPolePpo {
 
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : DEFAULT_URL;
+        long seed = args.length > 1 ? Long.parseLong(args[1]) : DEFAULT_SEED;
         PpoConfig config = PpoConfig.defaults();
-        System.out.println("gymbridge demo: PPO (DL4J) learns " + url);
+        System.out.println("gymbridge demo: PPO (DL4J) learns " + url + " with seed " + seed);
         System.out.println(config);
         long start = System.nanoTime();
         try (VectorEnv env = GymBridge.makeVec(url)) {
             System.out.printf("env ready in %.1f s: %d envs, observations %s, actions %s%n",
                     (System.nanoTime() - start) / 1e9, env.numEnvs(), env.singleObservationSpace(),
                     env.singleActionSpace());
-            Ppo agent = Ppo.forEnv(env, config, SEED);
-            Trainer.Summary summary = new Trainer(System.out, 10_240).train(agent, env, config.totalSteps(), SEED);
+            Ppo agent = Ppo.forEnv(env, config, seed);
+            Trainer.Summary summary = new Trainer(System.out, 10_240).train(agent, env, config.totalSteps(), seed);
             System.out.println("training: " + summary);
 
             Path checkpoint = Path.of("runs", "cartpole-ppo.zip");

@@ -2,9 +2,11 @@ package org.gymbridge.agents.ppo;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.ActionDistribution;
 import org.gymbridge.agents.core.ActorCritic;
@@ -186,32 +188,33 @@ public final class Ppo implements Agent {
         Gae.Result gae = Gae.compute(rewards, values, terminated, dones, bootstrap, config.gamma(), config.gaeLambda());
 
         // 3. The batch: every real transition; the reset steps of NEXT_STEP autoreset are left out.
-        int[] batch = java.util.stream.IntStream.range(0, valid.length).filter(k -> valid[k]).toArray();
-        int minibatchSize = Math.max(1, batch.length / config.numMinibatches());
+        int[] batch = IntStream.range(0, valid.length).filter(k -> valid[k]).toArray();
 
-        // 4. Epochs of minibatch updates over a fresh permutation each time.
+        // 4. Epochs of minibatch updates, each over a fresh permutation split into numMinibatches parts.
         Map<String, Double> stats = new LinkedHashMap<>();
-        double approxKl = 0;
-        int epochsRun = 0;
+        int minibatchesRun = 0;
         for (int epoch = 0; epoch < config.updateEpochs(); epoch++) {
             shuffle(batch);
             double klSum = 0;
             int minibatches = 0;
-            for (int start = 0; start + minibatchSize <= batch.length; start += minibatchSize) {
-                int[] mb = java.util.Arrays.copyOfRange(batch, start, start + minibatchSize);
+            for (int m = 0; m < config.numMinibatches(); m++) {
+                int[] mb = Arrays.copyOfRange(batch, (int) ((long) m * batch.length / config.numMinibatches()),
+                        (int) ((long) (m + 1) * batch.length / config.numMinibatches()));
+                if (mb.length == 0) {
+                    continue;
+                }
                 Map<String, Double> mbStats = updateMinibatch(mb, gae, lr);
                 klSum += mbStats.get("approx_kl");
                 minibatches++;
                 mbStats.forEach((key, value) -> stats.merge(key, value, Double::sum));
             }
-            approxKl = klSum / minibatches;
-            epochsRun++;
-            if (config.targetKl() > 0 && approxKl > config.targetKl()) {
-                break;
+            minibatchesRun += minibatches;
+            if (config.targetKl() > 0 && klSum / minibatches > config.targetKl()) {
+                break;                               // early stopping on the approximate KL
             }
         }
-        int minibatchesRun = epochsRun * (batch.length / minibatchSize);
-        stats.replaceAll((key, value) -> value / minibatchesRun);
+        int averagedOver = minibatchesRun;
+        stats.replaceAll((key, value) -> value / averagedOver);
 
         // Explained variance of the value function on this rollout: 1 - Var(R - V) / Var(R).
         stats.put("explained_var", explainedVariance(batch, gae.returns()));
@@ -250,7 +253,7 @@ public final class Ppo implements Agent {
         ActorCritic.Output out = net.forward(HostArrays.toArray(mbObs, b, obsSize));
         double[] newLogProb = distribution.logProb(out.policy(), mbActions);
         float[] newValue = out.value();
-        double entropy = java.util.Arrays.stream(distribution.entropy(out.policy())).average().orElse(0);
+        double entropy = Arrays.stream(distribution.entropy(out.policy())).average().orElse(0);
 
         double eps = config.clipCoef();
         double pgLoss = 0;
@@ -310,7 +313,7 @@ public final class Ppo implements Agent {
 
     /** In place: (x - mean) / (std + 1e-8), std with Bessel's correction like torch.std. */
     static void normalize(double[] x) {
-        double mean = java.util.Arrays.stream(x).average().orElse(0);
+        double mean = Arrays.stream(x).average().orElse(0);
         double var = 0;
         for (double v : x) {
             var += (v - mean) * (v - mean);
@@ -342,7 +345,7 @@ public final class Ppo implements Agent {
     }
 
     private static double variance(double[] x) {
-        double mean = java.util.Arrays.stream(x).average().orElse(0);
-        return java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
+        double mean = Arrays.stream(x).average().orElse(0);
+        return Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
     }
 }
