@@ -130,6 +130,15 @@ class TrainerTest {
     }
 
     @Test
+    void otherAutoresetModesAreRejectedWithTheFix() {
+        try (VectorEnv sameStep = GymBridge.makeVec("local:CartPole-v1?num_envs=2&autoreset=same_step")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new Trainer(System.out, 100).train(new RecordingAgent(), sameStep, 10, 1));
+            assertTrue(e.getMessage().contains("NEXT_STEP") && e.getMessage().contains("autoreset="), e.getMessage());
+        }
+    }
+
+    @Test
     void evaluationRejectsZeroEpisodes() {
         assertThrows(IllegalArgumentException.class, () -> Evaluation.run(new RecordingAgent(), env, 0, 1));
     }
