@@ -25,9 +25,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Trainer {
 
-    /** What a training run did and how fast, with the wall clock split between env and agent. */
+    /**
+     * What a training run did and how fast, with the wall clock split between the env ({@code step}: gRPC
+     * round trip and the env in the server), acting (forward passes, sampling) and learning.
+     */
     public record Summary(long envSteps, double[] episodeReturns, double recentMeanReturn, double seconds,
-                          double envSeconds, double agentSeconds) {
+                          double envSeconds, double actSeconds, double learnSeconds) {
+
+        /** Time spent in the agent: acting plus learning. */
+        public double agentSeconds() {
+            return actSeconds + learnSeconds;
+        }
 
         /** Completed training episodes. */
         public int episodes() {
@@ -40,9 +48,9 @@ public final class Trainer {
 
         @Override
         public String toString() {
-            return String.format("%,d env steps, %d episodes in %.1f s (%,.0f steps/s; env %.1f s, agent %.1f s),"
-                    + " mean return of the last episodes %.1f", envSteps, episodes(), seconds, stepsPerSecond(),
-                    envSeconds, agentSeconds, recentMeanReturn);
+            return String.format("%,d env steps, %d episodes in %.1f s (%,.0f steps/s; env %.1f s, act %.1f s,"
+                    + " learn %.1f s), mean return of the last episodes %.1f", envSteps, episodes(), seconds,
+                    stepsPerSecond(), envSeconds, actSeconds, learnSeconds, recentMeanReturn);
         }
     }
 
@@ -82,7 +90,8 @@ public final class Trainer {
         long steps = 0;
         long nextLog = logEverySteps;
         long envNanos = 0;
-        long agentNanos = 0;
+        long actNanos = 0;
+        long learnNanos = 0;
         long start = System.nanoTime();
         boolean bar = System.console() != null;
 
@@ -121,7 +130,8 @@ public final class Trainer {
             Map<String, Double> stats = agent.readyToLearn() ? agent.learn(obs) : null;
             long t4 = System.nanoTime();
             envNanos += t3 - t2;
-            agentNanos += (t2 - t1) + (t4 - t3);
+            actNanos += t2 - t1;
+            learnNanos += t4 - t3;
             if (stats != null) {
                 if (steps >= nextLog || steps >= totalSteps) {
                     if (bar) {
@@ -143,7 +153,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Summary(steps, returns.stream().mapToDouble(Double::doubleValue).toArray(), mean(recent), seconds,
-                envNanos / 1e9, agentNanos / 1e9);
+                envNanos / 1e9, actNanos / 1e9, learnNanos / 1e9);
     }
 
     private static String progressLine(long steps, long totalSteps, int episodes, Deque<Double> recent, long start,
