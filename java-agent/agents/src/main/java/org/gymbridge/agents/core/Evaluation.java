@@ -15,6 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Evaluation {
 
+    /** An evaluation episode longer than this is taken to never end, and the evaluation fails. */
+    public static final long MAX_EPISODE_STEPS = 1_000_000;
+
     private Evaluation() {
     }
 
@@ -36,6 +39,7 @@ public final class Evaluation {
         }
         int[] finished = new int[numEnvs];
         double[] running = new double[numEnvs];
+        long[] length = new long[numEnvs];
         boolean[] resetting = new boolean[numEnvs];
         List<Double> returns = new ArrayList<>();
 
@@ -49,12 +53,18 @@ public final class Evaluation {
                     continue;
                 }
                 running[i] += step.rewards()[i];
+                if (++length[i] > MAX_EPISODE_STEPS && finished[i] < quota[i]) {
+                    throw new IllegalStateException("evaluation episode of env " + i + " has run " + MAX_EPISODE_STEPS
+                            + " steps without ending: evaluate on an env with a time limit (URL option"
+                            + " max_episode_steps=...)");
+                }
                 if (step.done(i)) {
                     if (finished[i] < quota[i]) {
                         returns.add(running[i]);
                         finished[i]++;
                     }
                     running[i] = 0;
+                    length[i] = 0;
                     resetting[i] = true;
                 }
             }
