@@ -14,6 +14,7 @@ import org.gymbridge.agents.core.Adam;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.Categorical;
 import org.gymbridge.agents.core.Checkpoint;
+import org.gymbridge.agents.core.DiagonalGaussian;
 import org.gymbridge.agents.core.Gae;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.ObservationAdapter;
@@ -30,8 +31,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>The loss gradient is derived by hand (see {@link #updateMinibatch}) and back-propagated through the
  * DL4J {@link ActorCritic} graph as external errors; {@link Adam} applies it after global norm clipping.
- * Actions come from an {@link ActionDistribution} ({@link Categorical} for Discrete action spaces), so a
- * continuous head only needs a diagonal-Gaussian distribution.
+ * Actions come from an {@link ActionDistribution}: {@link Categorical} for Discrete action spaces,
+ * {@link DiagonalGaussian} for Box ones; the algorithm itself does not change.
  *
  * <p>Used through {@link org.gymbridge.agents.core.Trainer}, which steps the env and calls
  * {@link #act}, {@link #observe} and {@link #learn}.
@@ -89,31 +90,42 @@ public final class Ppo implements Agent {
         this.valid = new boolean[batch];
     }
 
-    /** A new agent sized for {@code env}'s spaces. Discrete action spaces are supported so far. */
+    /**
+     * A new agent sized for {@code env}'s spaces: a {@link Categorical} policy for a Discrete action space,
+     * a {@link DiagonalGaussian} one for a Box. (The defaults are tuned for CartPole; continuous control
+     * needs its own settings, and usually observation and reward normalization, not provided yet.)
+     */
     public static Ppo forEnv(VectorEnv env, PpoConfig config, long seed) {
         ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
         ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
-        if (!actionAdapter.isDiscrete()) {
-            throw new UnsupportedOperationException("PPO supports Discrete action spaces so far; "
-                    + env.singleActionSpace() + " needs a diagonal-Gaussian ActionDistribution");
-        }
-        return new Ppo(config, env.numEnvs(), observationAdapter.size(), new Categorical(actionAdapter.size()), seed);
+        ActionDistribution distribution = actionAdapter.isDiscrete()
+                ? new Categorical(actionAdapter.size()) : new DiagonalGaussian(actionAdapter.size());
+        return new Ppo(config, env.numEnvs(), observationAdapter.size(), distribution, seed);
     }
 
-    /** Restores an agent written by {@link #save} (network, config and optimizer state). */
+    /** Restores an agent written by {@link #save} (network, config, action distribution and optimizer state). */
     public static Ppo load(Path file, int numEnvs, long seed) throws IOException {
         PpoConfig config = Checkpoint.readExtra(file, "ppo-config", PpoConfig.class);
+        String[] kind = Checkpoint.readExtra(file, "action-distribution", String.class).split(":");
+        int size = Integer.parseInt(kind[1]);
+        ActionDistribution distribution = switch (kind[0]) {
+            case "categorical" -> new Categorical(size);
+            case "gaussian" -> new DiagonalGaussian(size);
+            default -> throw new IOException("checkpoint " + file + " has an unknown action distribution " + kind[0]);
+        };
         ActorCritic net = new ActorCritic(Checkpoint.readGraph(file));
         int obsSize = (int) net.graph().layerInputSize(0);
-        int policySize = (int) net.graph().getLayer("policy").getParam("b").length();
-        Ppo ppo = new Ppo(config, numEnvs, obsSize, new Categorical(policySize), seed, net);
+        Ppo ppo = new Ppo(config, numEnvs, obsSize, distribution, seed, net);
         ppo.adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
         return ppo;
     }
 
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state()));
+        String kind = distribution instanceof Categorical ? "categorical:" + distribution.paramSize()
+                : "gaussian:" + distribution.actionSize();
+        Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state(),
+                "action-distribution", kind));
     }
 
     public PpoConfig config() {
