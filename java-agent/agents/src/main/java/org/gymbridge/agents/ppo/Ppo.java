@@ -235,38 +235,74 @@ public final class Ppo implements Agent {
         return stats;
     }
 
+    /** One gradient step on a minibatch of rollout indices; returns its statistics. */
+    private Map<String, Double> updateMinibatch(int[] mb, Gae.Result gae, double lr) {
+        int b = mb.length;
+        float[] mbObs = new float[b * obsSize];
+        float[] mbActions = new float[b * actionWidth];
+        double[] advantages = new double[b];
+        double[] oldLogProb = new double[b];
+        double[] oldValue = new double[b];
+        double[] returns = new double[b];
+        for (int j = 0; j < b; j++) {
+            int k = mb[j];
+            System.arraycopy(observations, k * obsSize, mbObs, j * obsSize, obsSize);
+            System.arraycopy(actions, k * actionWidth, mbActions, j * actionWidth, actionWidth);
+            advantages[j] = gae.advantages()[k];
+            oldLogProb[j] = logProbs[k];
+            oldValue[j] = values[k];
+            returns[j] = gae.returns()[k];
+        }
+        if (config.normAdvantages()) {
+            normalize(advantages);
+        }
+
+        // Forward the minibatch, then the loss and its gradient with respect to the network outputs.
+        ActorCritic.Output out = net.forward(HostArrays.toArray(mbObs, b, obsSize));
+        double[] newLogProb = distribution.logProb(out.policy(), mbActions);
+        double entropy = Arrays.stream(distribution.entropy(out.policy())).average().orElse(0);
+        Loss loss = loss(newLogProb, oldLogProb, advantages, out.value(), oldValue, returns, config);
+
+        // Back-propagate, clip the global gradient norm, take an Adam step.
+        float[] dPolicy = distribution.gradient(out.policy(), mbActions, loss.dLogProb(), -config.entCoef() / b);
+        INDArray gradient = net.backward(dPolicy, loss.dValue());
+        double gradNorm = Adam.clipGradientNorm(gradient, config.maxGradNorm());
+        adam.step(net.params(), gradient, lr);
+
+        Map<String, Double> stats = new LinkedHashMap<>();
+        stats.put("pi_loss", loss.policy());
+        stats.put("v_loss", loss.value());
+        stats.put("entropy", entropy);
+        stats.put("approx_kl", loss.approxKl());
+        stats.put("clipfrac", loss.clipFraction());
+        stats.put("grad_norm", gradNorm);
+        return stats;
+    }
+
     /**
-     * One gradient step on a minibatch of rollout indices. The loss (CleanRL's, minimized):
+     * PPO's loss on a minibatch of B samples (CleanRL's, minimized):
      * <pre>
      *   ratio  = exp(log pi(a|s) - log pi_old(a|s))
      *   L_pi   = mean(max(-A ratio, -A clip(ratio, 1 - eps, 1 + eps)))
      *   L_v    = 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -eps, eps) - R)^2))
      *   L      = L_pi - entCoef mean(H) + vfCoef L_v
      * </pre>
-     * and its gradient with respect to the network outputs, per sample i of B:
+     * {@link #loss} returns L_pi and L_v with the gradient of L_pi + vfCoef L_v per sample:
      * <pre>
-     *   dL/dlog pi_i = -A_i ratio_i / B   where the unclipped term is the max, else 0
-     *   dL/dV_i      = vfCoef (V_i - R_i) / B, or vfCoef (V_clip_i - R_i) / B inside the clip range
+     *   dL/dlog pi_i = -A_i ratio_i / B    where the unclipped term is the max, else 0
+     *   dL/dV_i      = vfCoef (V_i - R_i) / B, or vfCoef (V_clip_i - R_i) / B when the clipped term is
+     *                  the max and V_i is inside the clip range (0 outside)
      * </pre>
+     * The entropy term's gradient comes from {@link ActionDistribution#gradient}.
      */
-    private Map<String, Double> updateMinibatch(int[] mb, Gae.Result gae, double lr) {
-        int b = mb.length;
-        float[] mbObs = new float[b * obsSize];
-        float[] mbActions = new float[b * actionWidth];
-        double[] advantages = new double[b];
-        for (int j = 0; j < b; j++) {
-            System.arraycopy(observations, mb[j] * obsSize, mbObs, j * obsSize, obsSize);
-            System.arraycopy(actions, mb[j] * actionWidth, mbActions, j * actionWidth, actionWidth);
-            advantages[j] = gae.advantages()[mb[j]];
-        }
-        if (config.normAdvantages()) {
-            normalize(advantages);
-        }
-        ActorCritic.Output out = net.forward(HostArrays.toArray(mbObs, b, obsSize));
-        double[] newLogProb = distribution.logProb(out.policy(), mbActions);
-        float[] newValue = out.value();
-        double entropy = Arrays.stream(distribution.entropy(out.policy())).average().orElse(0);
+    record Loss(double policy, double value, double approxKl, double clipFraction, double[] dLogProb,
+                float[] dValue) {
+    }
 
+    /** PPO's policy and value losses and their gradients (see {@link Loss}). */
+    static Loss loss(double[] newLogProb, double[] oldLogProb, double[] advantages, float[] newValue,
+                     double[] oldValue, double[] returns, PpoConfig config) {
+        int b = newLogProb.length;
         double eps = config.clipCoef();
         double pgLoss = 0;
         double vLoss = 0;
@@ -275,50 +311,33 @@ public final class Ppo implements Agent {
         double[] dLogProb = new double[b];
         float[] dValue = new float[b];
         for (int j = 0; j < b; j++) {
-            int k = mb[j];
-            double logRatio = newLogProb[j] - logProbs[k];
+            double logRatio = newLogProb[j] - oldLogProb[j];
             double ratio = Math.exp(logRatio);
             approxKl += (ratio - 1) - logRatio;                // http://joschu.net/blog/kl-approx.html
             clipFraction += Math.abs(ratio - 1) > eps ? 1 : 0;
 
-            // Policy: clipped surrogate.
+            // Policy: clipped surrogate. d ratio / d log pi = ratio; the clipped branch is flat.
             double a = advantages[j];
             double unclipped = -a * ratio;
             double clipped = -a * Math.max(1 - eps, Math.min(1 + eps, ratio));
             pgLoss += Math.max(unclipped, clipped);
-            dLogProb[j] = unclipped >= clipped ? -a * ratio / b : 0;   // d ratio / d log pi = ratio
+            dLogProb[j] = unclipped >= clipped ? -a * ratio / b : 0;
 
             // Value: squared error, optionally clipped around the rollout's value.
-            double ret = gae.returns()[k];
-            double v = newValue[j];
-            double vError = v - ret;
+            double vError = newValue[j] - returns[j];
             if (config.clipValueLoss()) {
-                double delta = Math.max(-eps, Math.min(eps, v - values[k]));
-                double vClippedError = values[k] + delta - ret;
+                double delta = Math.max(-eps, Math.min(eps, newValue[j] - oldValue[j]));
+                double vClippedError = oldValue[j] + delta - returns[j];
                 boolean useUnclipped = vError * vError >= vClippedError * vClippedError;
+                boolean inside = Math.abs(newValue[j] - oldValue[j]) < eps;
                 vLoss += 0.5 * Math.max(vError * vError, vClippedError * vClippedError);
-                boolean inside = Math.abs(v - values[k]) < eps;
                 dValue[j] = (float) (config.vfCoef() * (useUnclipped ? vError : inside ? vClippedError : 0) / b);
             } else {
                 vLoss += 0.5 * vError * vError;
                 dValue[j] = (float) (config.vfCoef() * vError / b);
             }
         }
-
-        // Back-propagate, clip the global gradient norm, take an Adam step.
-        float[] dPolicy = distribution.gradient(out.policy(), mbActions, dLogProb, -config.entCoef() / b);
-        INDArray gradient = net.backward(dPolicy, dValue);
-        double gradNorm = Adam.clipGradientNorm(gradient, config.maxGradNorm());
-        adam.step(net.params(), gradient, lr);
-
-        Map<String, Double> stats = new LinkedHashMap<>();
-        stats.put("pi_loss", pgLoss / b);
-        stats.put("v_loss", vLoss / b);
-        stats.put("entropy", entropy);
-        stats.put("approx_kl", approxKl / b);
-        stats.put("clipfrac", clipFraction / b);
-        stats.put("grad_norm", gradNorm);
-        return stats;
+        return new Loss(pgLoss / b, vLoss / b, approxKl / b, clipFraction / b, dLogProb, dValue);
     }
 
     // ---- Small helpers --------------------------------------------------------------------------------
