@@ -148,6 +148,10 @@ public final class Ppo implements Agent {
         if (step >= config.numSteps()) {
             throw new IllegalStateException("the rollout is full: call learn() before acting again");
         }
+        if (out.value().length != numEnvs) {
+            throw new IllegalArgumentException("this agent was built for " + numEnvs + " envs but got "
+                    + out.value().length + " observations; training needs one row per env");
+        }
         int k = step * numEnvs;
         float[] action = new float[numEnvs * actionWidth];
         double[] logProb = distribution.sample(out.policy(), rng, action);
