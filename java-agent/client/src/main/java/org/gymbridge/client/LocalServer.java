@@ -77,7 +77,7 @@ final class LocalServer implements AutoCloseable {
 
         Deque<String> tail = new ArrayDeque<>();
         boolean echo = Boolean.getBoolean("gymbridge.server.verbose");
-        daemon("gymbridge-server-stderr", () -> drain(process.getErrorStream(), line -> {
+        Thread stderrReader = daemon("gymbridge-server-stderr", () -> drain(process.getErrorStream(), line -> {
             synchronized (tail) {
                 if (tail.size() == TAIL_LINES) {
                     tail.removeFirst();
@@ -107,6 +107,8 @@ final class LocalServer implements AutoCloseable {
         } catch (ExecutionException e) {
             String code = exitCode(process);
             server.kill();
+            // The process is gone, but its last stderr lines (usually the reason) may still be in the pipe.
+            joinQuietly(stderrReader, 2_000);
             throw server.failure("exited before it was ready" + code, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -272,9 +274,18 @@ final class LocalServer implements AutoCloseable {
         }
     }
 
-    private static void daemon(String name, Runnable r) {
+    private static Thread daemon(String name, Runnable r) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         t.start();
+        return t;
+    }
+
+    private static void joinQuietly(Thread t, long millis) {
+        try {
+            t.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
