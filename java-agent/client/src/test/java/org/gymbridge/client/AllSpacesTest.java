@@ -21,8 +21,6 @@ import org.gymbridge.spaces.TextSpace;
 import org.gymbridge.spaces.TupleSpace;
 import org.gymbridge.spaces.Value;
 import org.gymbridge.tensor.DType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,22 +29,8 @@ import org.junit.jupiter.api.Test;
  * MultiDiscrete with start, MultiBinary, Tuple, nested Dict and Text; it echoes the action as the
  * next observation).
  */
-class AllSpacesTest {
+class AllSpacesTest extends LocalServerFixture {
     private static final String ENV = "gymbridge/AllSpaces-v0";
-    private static GymBridgeClient client;
-
-    @BeforeAll
-    static void startServer() {
-        client = GymBridge.connect("local:");
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (client != null) {
-            client.close();
-        }
-    }
-
     @Test
     void pythonSpacesArriveExactlyInJava() throws Exception {
         try (VectorEnv env = client.makeVec(ENV, MakeOptions.builder().numEnvs(2).build())) {

@@ -13,26 +13,10 @@ import org.gymbridge.proto.v1.CloseRequest;
 import org.gymbridge.proto.v1.StepRequest;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Bad input gets a typed exception carrying the server's message, and fails only its own call. */
-class ErrorsTest {
-    private static GymBridgeClient client;
-
-    @BeforeAll
-    static void startServer() {
-        client = GymBridge.connect("local:");
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (client != null) {
-            client.close();
-        }
-    }
-
+class ErrorsTest extends LocalServerFixture {
     private static VectorEnv cartPoles() {
         return client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(2).seed(1).build());
     }

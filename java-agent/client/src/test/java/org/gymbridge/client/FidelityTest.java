@@ -17,8 +17,6 @@ import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.TupleValue;
 import org.gymbridge.spaces.Value;
 import org.gymbridge.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,23 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * envs stepped in-process by Gymnasium (gymnasium.make_vec, sync) with the same seed and actions.
  * The reference is computed now by the real Gymnasium (reference_rollout.py), never stored.
  */
-class FidelityTest {
-    private static GymBridgeClient client;
-
+class FidelityTest extends LocalServerFixture {
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startServer() {
-        client = GymBridge.connect("local:");
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (client != null) {
-            client.close();
-        }
-    }
 
     @Test
     void cartPoleMatchesGymnasiumAcrossEpisodeEnds() throws Exception {

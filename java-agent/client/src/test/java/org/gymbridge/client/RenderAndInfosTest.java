@@ -16,26 +16,10 @@ import org.gymbridge.spaces.TextValue;
 import org.gymbridge.spaces.Value;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Rendering and Gymnasium's vector infos (final observations under SAME_STEP autoreset) reach Java intact. */
-class RenderAndInfosTest {
-    private static GymBridgeClient client;
-
-    @BeforeAll
-    static void startServer() {
-        client = GymBridge.connect("local:");
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (client != null) {
-            client.close();
-        }
-    }
-
+class RenderAndInfosTest extends LocalServerFixture {
     @Test
     void rgbArrayFramesAreUint8PerEnv() {
         try (VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(2).renderMode("rgb_array").build())) {

@@ -14,26 +14,10 @@ import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Box;
 import org.gymbridge.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Masked resets (how DISABLED autoreset restarts finished envs) and server-side wrappers. */
-class ResetAndWrappersTest {
-    private static GymBridgeClient client;
-
-    @BeforeAll
-    static void startServer() {
-        client = GymBridge.connect("local:");
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (client != null) {
-            client.close();
-        }
-    }
-
+class ResetAndWrappersTest extends LocalServerFixture {
     @Test
     void aMaskedResetRestartsOnlyTheFinishedEnv() {
         MakeOptions opts = MakeOptions.builder().numEnvs(2).autoreset(AutoresetMode.DISABLED).build();
