@@ -14,6 +14,7 @@ from importlib import metadata as importlib_metadata
 from typing import Any
 
 import grpc
+import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
@@ -22,6 +23,7 @@ from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import __version__, codec
 from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server.adapters import tabular
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
 from gymbridge_server.sessions import Session, SessionRegistry
 from gymbridge_server.wrappers import WrapperError
@@ -304,6 +306,36 @@ class Dispatcher:
         self.registry.close(req.session_id)
         return epb.CloseResponse()
 
+    def get_model(self, req: epb.GetModelRequest) -> epb.GetModelResponse:
+        """The tabular model (unwrapped.P) of env 0 of the session; NO_MODEL when it has none."""
+        s = self.registry.get(req.session_id)
+        with s.lock:
+            self._check_open(s)
+            envs = getattr(s.env, "envs", None)
+            try:
+                if envs:
+                    model = tabular.model_of(envs[0], s.env_id)
+                else:
+                    # The envs live elsewhere (worker processes): a fresh copy made with the
+                    # session's kwargs has the same model.
+                    probe = gym.make(s.env_id, **s.spec.kwargs)
+                    try:
+                        model = tabular.model_of(probe, s.env_id)
+                    finally:
+                        probe.close()
+            except tabular.NoModelError as e:
+                raise precondition(str(e), "NO_MODEL") from e
+        return epb.GetModelResponse(
+            num_states=model.num_states,
+            num_actions=model.num_actions,
+            state=model.state,
+            action=model.action,
+            probability=model.probability,
+            next_state=model.next_state,
+            reward=model.reward,
+            done=model.done,
+        )
+
     def _fit(self, s: Session, what: str, resp: Any) -> Any:
         """The response, or RESOURCE_EXHAUSTED if it exceeds the message limit.
 
@@ -405,6 +437,9 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
 
     def Close(self, request, context):
         return self._unary(self.d.close, request, context)
+
+    def GetModel(self, request, context):
+        return self._unary(self.d.get_model, request, context)
 
     def _unary(self, fn, request, context):
         try:
