@@ -23,7 +23,7 @@ from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import __version__, codec
 from gymbridge_server.adapters import gymnasium as gym_adapter
-from gymbridge_server.adapters import tabular
+from gymbridge_server.adapters import catalog, tabular
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
 from gymbridge_server.sessions import Session, SessionRegistry
 from gymbridge_server.wrappers import WrapperError
@@ -373,6 +373,29 @@ def _encode_frames(frames: Any) -> tpb.Value:
     return codec.encode_info(frames)
 
 
+def _list_envs_with_spaces(req: epb.ListEnvsRequest) -> epb.ListEnvsResponse:
+    """Every id with its spaces and render modes, or why it cannot be made here (catalog.py)."""
+    envs = []
+    for d in catalog.describe_all(req.prefix):
+        info = epb.EnvInfo(
+            env_id=d.env_id,
+            entry_point=d.entry_point,
+            max_episode_steps=d.max_episode_steps,
+            render_modes=d.render_modes,
+            unavailable=d.unavailable,
+        )
+        if not d.unavailable:
+            try:
+                info.observation_space.CopyFrom(codec.encode_space(d.observation_space))
+                info.action_space.CopyFrom(codec.encode_space(d.action_space))
+            except Exception as e:  # noqa: BLE001 -- a space the wire cannot carry fails only this id
+                info.unavailable = f"its spaces cannot be sent: {e}"
+                info.ClearField("observation_space")
+                info.ClearField("action_space")
+        envs.append(info)
+    return epb.ListEnvsResponse(envs=envs)
+
+
 # ------------------------------------------------------------------------------------ servicer
 
 
@@ -416,6 +439,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         )
 
     def ListEnvs(self, request: epb.ListEnvsRequest, context: grpc.ServicerContext) -> epb.ListEnvsResponse:
+        if request.with_spaces:
+            return self._unary(_list_envs_with_spaces, request, context)
         return epb.ListEnvsResponse(
             envs=[
                 epb.EnvInfo(env_id=e.env_id, entry_point=e.entry_point, max_episode_steps=e.max_episode_steps)
