@@ -54,6 +54,9 @@ final class Errors {
                 if (reason.equals("RESET_REQUIRED") || (reason.isEmpty() && stepCall)) {
                     return new ResetRequiredException(message, code, reason, cause);
                 }
+                if (reason.equals(NoModelException.REASON)) {
+                    return new NoModelException(message, code, reason, cause);
+                }
                 return new GymBridgeException(message, code, reason, cause);
             case ABORTED:
                 return new EnvCrashedException(message, code, reason, cause);

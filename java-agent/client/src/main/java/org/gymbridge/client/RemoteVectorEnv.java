@@ -7,8 +7,11 @@ import org.gymbridge.env.AutoresetMode;
 import org.gymbridge.env.EnvSpec;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
+import org.gymbridge.env.TabularModel;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.proto.v1.CloseRequest;
+import org.gymbridge.proto.v1.GetModelRequest;
+import org.gymbridge.proto.v1.GetModelResponse;
 import org.gymbridge.proto.v1.MakeResponse;
 import org.gymbridge.proto.v1.RenderRequest;
 import org.gymbridge.proto.v1.ResetRequest;
@@ -33,6 +36,7 @@ final class RemoteVectorEnv implements VectorEnv {
     private final AutoresetMode autoresetMode;
     private final SessionStream stream;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile TabularModel model; // fetched on first use; the model never changes
 
     RemoteVectorEnv(GymBridgeClient client, MakeResponse r, AutoCloseable owned) {
         this.client = client;
@@ -191,6 +195,43 @@ final class RemoteVectorEnv implements VectorEnv {
             throw Errors.fromProto(r.getError(), false);
         }
         return Wire.fromProto(r.getRender().getFrames());
+    }
+
+    @Override
+    public TabularModel model() {
+        TabularModel m = model;
+        if (m != null) {
+            return m;
+        }
+        checkOpen();
+        GetModelResponse r;
+        try {
+            r = client.blockingStub(false).getModel(GetModelRequest.newBuilder().setSessionId(sessionId).build());
+        } catch (RuntimeException e) {
+            throw client.translate(e, "getting the model of " + spec.envId());
+        }
+        int n = r.getStateCount();
+        int[] nextState = new int[n];
+        double[] probability = new double[n];
+        double[] reward = new double[n];
+        boolean[] done = new boolean[n];
+        for (int k = 0; k < n; k++) {
+            probability[k] = r.getProbability(k);
+            nextState[k] = r.getNextState(k);
+            reward[k] = r.getReward(k);
+            done[k] = r.getDone(k);
+        }
+        try {
+            m = new TabularModel(r.getNumStates(), r.getNumActions(),
+                    r.getStateList().stream().mapToInt(Integer::intValue).toArray(),
+                    r.getActionList().stream().mapToInt(Integer::intValue).toArray(),
+                    probability, nextState, reward, done);
+        } catch (IllegalArgumentException e) {
+            throw new GymBridgeException("the server sent a malformed model of " + spec.envId() + ": " + e.getMessage(),
+                    Status.Code.INTERNAL, "PROTOCOL_ERROR", e);
+        }
+        model = m;
+        return m;
     }
 
     /**

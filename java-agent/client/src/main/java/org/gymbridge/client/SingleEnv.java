@@ -64,6 +64,11 @@ final class SingleEnv implements Env {
     }
 
     @Override
+    public org.gymbridge.env.TabularModel model() {
+        return vec.model();
+    }
+
+    @Override
     public void close() {
         vec.close();
     }

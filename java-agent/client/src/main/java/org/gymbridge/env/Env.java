@@ -32,6 +32,16 @@ public interface Env extends AutoCloseable {
     /** The current frame in the env's render_mode. */
     Value render();
 
+    /**
+     * The transition model of a tabular env ({@code unwrapped.P} of FrozenLake, Taxi, CliffWalking);
+     * fetched from the server once, then cached.
+     *
+     * @throws org.gymbridge.client.NoModelException if the env exposes no tabular model (CartPole ...)
+     */
+    default TabularModel model() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not provide a tabular model");
+    }
+
     /** Closes the session (idempotent); also stops a local server this env started. */
     @Override
     void close();

@@ -70,6 +70,16 @@ public interface VectorEnv extends AutoCloseable {
     /** Frames of every env in the env's render_mode (uint8 [n, H, W, 3] for rgb_array, text for ansi). */
     Value render();
 
+    /**
+     * The transition model of a tabular env ({@code unwrapped.P} of FrozenLake, Taxi, CliffWalking), the
+     * same for every copy; fetched from the server once, then cached.
+     *
+     * @throws org.gymbridge.client.NoModelException if the env exposes no tabular model (CartPole ...)
+     */
+    default TabularModel model() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not provide a tabular model");
+    }
+
     /** Closes the session (idempotent); also stops a local server this env started. */
     @Override
     void close();
