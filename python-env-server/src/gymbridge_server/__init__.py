@@ -9,3 +9,7 @@ __version__ = "0.1.0"
 from gymbridge_server import testenvs as _testenvs  # noqa: E402  (registers gymbridge/* ids)
 
 _testenvs.register()
+
+from gymbridge_server.adapters import crafter as _crafter  # noqa: E402  (Crafter-v1 when installed)
+
+_crafter.register()

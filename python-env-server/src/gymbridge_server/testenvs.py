@@ -10,6 +10,11 @@ bridge reports an env that crashes.
 
 ``gymbridge/ExtraSpaces-v0`` is the same echo env over the kinds Gymnasium batches as a Tuple of
 per-env values: Sequence (ragged and stacked), Graph and OneOf.
+
+``gymbridge/TupleSpace-v0`` and ``gymbridge/TextSpace-v0`` are small envs whose top-level spaces
+are a Tuple and a Text (the conformance suites need one of each besides the Dict of AllSpaces):
+seeded dynamics, rewards that depend on the action, episodes that end -- so trajectories can be
+compared bit for bit with in-process Gymnasium.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from gymnasium import spaces
 
 ALL_SPACES_ID = "gymbridge/AllSpaces-v0"
 EXTRA_SPACES_ID = "gymbridge/ExtraSpaces-v0"
+TUPLE_SPACE_ID = "gymbridge/TupleSpace-v0"
+TEXT_SPACE_ID = "gymbridge/TextSpace-v0"
 EPISODE_LENGTH = 5
 
 
@@ -108,6 +115,89 @@ class ExtraSpacesEnv(AllSpacesEnv):
     make_space = staticmethod(extra_spaces_space)
 
 
+class TupleSpaceEnv(gym.Env[tuple, tuple]):
+    """Tuple observations (Discrete(4), Box(-1, 1, (2,), float32), MultiBinary(3)) and Tuple actions
+    (Discrete(3), Box(-1, 1, (1,), float32)). The position moves by the continuous action, the
+    counter by the discrete one; reward is the continuous action; terminates after 10 steps."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    LENGTH = 10
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        self.observation_space = spaces.Tuple(
+            (spaces.Discrete(4), spaces.Box(-1.0, 1.0, (2,), np.float32), spaces.MultiBinary(3))
+        )
+        self.action_space = spaces.Tuple((spaces.Discrete(3), spaces.Box(-1.0, 1.0, (1,), np.float32)))
+        self.render_mode = render_mode
+        self._t = 0
+        self._obs: tuple | None = None
+
+    def _bits(self) -> np.ndarray:
+        return self.np_random.integers(0, 2, size=3, dtype=np.int8)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._t = 0
+        pos = self.np_random.uniform(-0.5, 0.5, size=2).astype(np.float32)
+        self._obs = (int(self.np_random.integers(4)), pos, self._bits())
+        return self._obs, {"t": 0}
+
+    def step(self, action: tuple):
+        assert self._obs is not None, "call reset() before step()"
+        self._t += 1
+        count, pos, _ = self._obs
+        push = np.float32(action[1][0])
+        pos = np.clip(pos + np.float32(0.1) * push, -1.0, 1.0).astype(np.float32)
+        self._obs = ((count + int(action[0])) % 4, pos, self._bits())
+        return self._obs, float(push), self._t >= self.LENGTH, False, {"t": self._t}
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return f"TupleSpace t={self._t} obs={self._obs}\n"
+        return None
+
+
+class TextSpaceEnv(gym.Env[str, np.int64]):
+    """Text observations (1..12 lowercase letters) edited by Discrete(3) actions: 0 appends a
+    random letter, 1 drops the last letter (never the first), 2 reverses the text. Reward is the
+    text length / 12; terminates when the text is 12 letters long (time limit 50 steps)."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    MAX_LENGTH = 12
+    LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        self.observation_space = spaces.Text(min_length=1, max_length=self.MAX_LENGTH, charset=self.LETTERS)
+        self.action_space = spaces.Discrete(3)
+        self.render_mode = render_mode
+        self._text = ""
+
+    def _letter(self) -> str:
+        return self.LETTERS[int(self.np_random.integers(len(self.LETTERS)))]
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._text = "".join(self._letter() for _ in range(int(self.np_random.integers(1, 4))))
+        return self._text, {"op": "reset"}
+
+    def step(self, action: Any):
+        a = int(action)
+        if a == 0 and len(self._text) < self.MAX_LENGTH:
+            self._text += self._letter()
+        elif a == 1 and len(self._text) > 1:
+            self._text = self._text[:-1]
+        elif a == 2:
+            self._text = self._text[::-1]
+        op = ("append", "drop", "reverse")[a]
+        terminated = len(self._text) >= self.MAX_LENGTH
+        return self._text, len(self._text) / self.MAX_LENGTH, terminated, False, {"op": op}
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return self._text + "\n"
+        return None
+
+
 def register() -> None:
     """Register the gymbridge/ test envs with Gymnasium (idempotent)."""
     if ALL_SPACES_ID not in gym.registry:
@@ -119,3 +209,7 @@ def register() -> None:
             entry_point="gymbridge_server.testenvs:ExtraSpacesEnv",
             disable_env_checker=True,
         )
+    if TUPLE_SPACE_ID not in gym.registry:
+        gym.register(id=TUPLE_SPACE_ID, entry_point="gymbridge_server.testenvs:TupleSpaceEnv")
+    if TEXT_SPACE_ID not in gym.registry:
+        gym.register(id=TEXT_SPACE_ID, entry_point="gymbridge_server.testenvs:TextSpaceEnv", max_episode_steps=50)
