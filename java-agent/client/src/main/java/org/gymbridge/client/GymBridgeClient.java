@@ -168,14 +168,31 @@ public final class GymBridgeClient implements AutoCloseable {
 
     /** The env ids starting with {@code prefix}, sorted. */
     public List<EnvInfo> listEnvs(String prefix) {
+        return listEnvs(prefix, false);
+    }
+
+    /**
+     * The env ids starting with {@code prefix} ("" for all), sorted. With {@code withSpaces} the server
+     * makes each env once (cached on the server; the first listing of all ids takes seconds) and reports
+     * its spaces and render modes, and also lists the ids it knows but cannot make here (e.g. Crafter
+     * or MineRL without their package) with the reason in {@link EnvInfo#unavailable()}.
+     */
+    public List<EnvInfo> listEnvs(String prefix, boolean withSpaces) {
         ListEnvsResponse r;
         try {
-            r = blockingStub(false).listEnvs(ListEnvsRequest.newBuilder().setPrefix(prefix).build());
+            // Listing with spaces makes every env once: give it the make deadline, not a call's.
+            r = blockingStub(withSpaces).listEnvs(ListEnvsRequest.newBuilder()
+                    .setPrefix(prefix == null ? "" : prefix).setWithSpaces(withSpaces).build());
         } catch (RuntimeException e) {
             throw translate(e, "listing envs");
         }
         List<EnvInfo> out = new ArrayList<>();
-        r.getEnvsList().forEach(e -> out.add(new EnvInfo(e.getEnvId(), e.getEntryPoint(), e.getMaxEpisodeSteps())));
+        for (org.gymbridge.proto.v1.EnvInfo e : r.getEnvsList()) {
+            out.add(new EnvInfo(e.getEnvId(), e.getEntryPoint(), e.getMaxEpisodeSteps(),
+                    e.hasObservationSpace() ? Wire.fromProto(e.getObservationSpace()) : null,
+                    e.hasActionSpace() ? Wire.fromProto(e.getActionSpace()) : null,
+                    e.getRenderModesList(), e.getUnavailable()));
+        }
         return out;
     }
 
