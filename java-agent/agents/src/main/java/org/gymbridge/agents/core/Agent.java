@@ -39,6 +39,19 @@ public interface Agent {
      */
     Map<String, Double> learn(INDArray nextObservations);
 
-    /** Writes the agent (network and optimizer state) to a file that the agent's {@code load} reads. */
+    /**
+     * Writes everything needed to continue training exactly where it stands: networks, optimizer moments,
+     * replay buffer, counters, schedules and the state of every random generator the agent draws from
+     * (agents draw all randomness after construction from their own {@link java.util.Random}, which is
+     * {@link java.io.Serializable}; ND4J's global generator is only used for weight init at construction).
+     * {@link #load} on a fresh agent made by the same factory with the same config restores it.
+     */
     void save(Path file) throws IOException;
+
+    /**
+     * Restores the state written by {@link #save} into this agent, which was made by the same
+     * {@link Algorithm} factory with the same config and env shape. After loading, the agent behaves bit for
+     * bit like the one that was saved (same actions, same updates, same random draws).
+     */
+    void load(Path file) throws IOException;
 }

@@ -1,6 +1,10 @@
 package org.gymbridge.agents.core;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +47,37 @@ public final class Checkpoint {
         if (!type.isInstance(value)) {
             throw new IOException("checkpoint " + file + " has no entry '" + name + "' of type "
                     + type.getSimpleName() + ": was it written by this version of gymbridge-agents?");
+        }
+        return type.cast(value);
+    }
+
+    /**
+     * Writes an agent state without a DL4J network (tabular, bandit agents) with Java serialization: the
+     * state is a record of arrays, counters and the agent's {@link java.util.Random} (serializable, so its
+     * exact position in the random stream is kept).
+     */
+    public static void writeObject(Path file, Serializable state) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (ObjectOutputStream out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+            out.writeObject(state);
+        }
+    }
+
+    /** Reads a state written by {@link #writeObject}. */
+    public static <T> T readObject(Path file, Class<T> type) throws IOException {
+        requireFile(file);
+        Object value;
+        try (ObjectInputStream in = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            value = in.readObject();
+        } catch (ClassNotFoundException e) {
+            throw new IOException("checkpoint " + file + " holds a class this program does not have: " + e.getMessage(), e);
+        }
+        if (!type.isInstance(value)) {
+            throw new IOException("checkpoint " + file + " holds a " + value.getClass().getSimpleName() + ", not a "
+                    + type.getSimpleName() + ": was it written by another algorithm?");
         }
         return type.cast(value);
     }

@@ -12,6 +12,7 @@ import org.gymbridge.agents.core.ActionDistribution;
 import org.gymbridge.agents.core.ActorCritic;
 import org.gymbridge.agents.core.Adam;
 import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Categorical;
 import org.gymbridge.agents.core.Checkpoint;
 import org.gymbridge.agents.core.DiagonalGaussian;
@@ -46,7 +47,7 @@ public final class Ppo implements Agent {
     private final int actionWidth;
     private final ActorCritic net;
     private final Adam adam;
-    private final Random rng;
+    private Random rng;
 
     // Rollout storage, time-major: index t * numEnvs + i.
     private final float[] observations;
@@ -103,6 +104,14 @@ public final class Ppo implements Agent {
         return new Ppo(config, env.numEnvs(), observationAdapter.size(), distribution, seed);
     }
 
+    /** The registry's factory ({@code gymbridge train --algo ppo}): {@link #forEnv} for the context's spaces. */
+    public static Ppo create(AgentContext context, PpoConfig config, long seed) {
+        ActionAdapter actionAdapter = context.actions();
+        ActionDistribution distribution = actionAdapter.isDiscrete()
+                ? new Categorical(actionAdapter.size()) : new DiagonalGaussian(actionAdapter.size());
+        return new Ppo(config, context.numEnvs(), context.observations().size(), distribution, seed);
+    }
+
     /** Restores an agent written by {@link #save} (network, config, action distribution and optimizer state). */
     public static Ppo load(Path file, int numEnvs, long seed) throws IOException {
         PpoConfig config = Checkpoint.readExtra(file, "ppo-config", PpoConfig.class);
@@ -124,8 +133,27 @@ public final class Ppo implements Agent {
     public void save(Path file) throws IOException {
         String kind = distribution instanceof Categorical ? "categorical:" + distribution.paramSize()
                 : "gaussian:" + distribution.actionSize();
+        if (step != 0) {
+            throw new IllegalStateException("PPO saves between rollouts only (after learn()), but " + step
+                    + " steps of a rollout are collected");
+        }
         Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state(),
-                "action-distribution", kind));
+                "action-distribution", kind, "rng", rng, "update", update));
+    }
+
+    /** Restores network, optimizer, random generator and schedule position saved by {@link #save}. */
+    @Override
+    public void load(Path file) throws IOException {
+        ActorCritic restored = new ActorCritic(Checkpoint.readGraph(file));
+        if (restored.params().length() != net.params().length()) {
+            throw new IOException("checkpoint " + file + " holds a network of " + restored.params().length()
+                    + " parameters, this agent has " + net.params().length() + ": different env or config");
+        }
+        net.params().assign(restored.params());
+        adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
+        rng = Checkpoint.readExtra(file, "rng", Random.class);
+        update = Checkpoint.readExtra(file, "update", Integer.class);
+        step = 0;
     }
 
     public PpoConfig config() {

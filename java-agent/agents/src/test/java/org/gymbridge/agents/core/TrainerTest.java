@@ -75,6 +75,11 @@ class TrainerTest {
         public void save(Path file) {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public void load(Path file) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test

@@ -1,0 +1,83 @@
+package org.gymbridge.agents;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.gymbridge.agents.core.Algorithm;
+import org.gymbridge.agents.ppo.Ppo;
+import org.gymbridge.agents.ppo.PpoConfig;
+
+/**
+ * Every algorithm {@code gymbridge train --algo NAME} knows, by name. Adding one is one line in
+ * {@link #ALL}: {@code Algorithm.of(name, summary, Config.defaults(), factory)}.
+ */
+public final class Algorithms {
+
+    private static final List<Algorithm<?>> ALL = List.of(
+            // ---- issue 7: tabular, dynamic programming, bandits, DQN family ----
+            Algorithm.of("ppo", "Proximal Policy Optimization (clipped surrogate, GAE); Discrete or Box actions",
+                    PpoConfig.defaults(), Ppo::create)
+            // ---- issue 8: REINFORCE, A2C, DDPG, TD3, SAC (one line each, keep the commas right) ----
+    );
+
+    private static final Map<String, Algorithm<?>> BY_NAME = index();
+
+    private Algorithms() {
+    }
+
+    private static Map<String, Algorithm<?>> index() {
+        Map<String, Algorithm<?>> map = new LinkedHashMap<>();
+        for (Algorithm<?> a : ALL) {
+            if (map.put(a.name(), a) != null) {
+                throw new IllegalStateException("two algorithms are named " + a.name());
+            }
+        }
+        return map;
+    }
+
+    /** All algorithms, in registration order. */
+    public static List<Algorithm<?>> all() {
+        return ALL;
+    }
+
+    /**
+     * The algorithm called {@code name} (case-insensitive, '_' read as '-').
+     *
+     * @throws IllegalArgumentException naming the closest names and listing all of them
+     */
+    public static Algorithm<?> get(String name) {
+        String key = name.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        Algorithm<?> a = BY_NAME.get(key);
+        if (a != null) {
+            return a;
+        }
+        List<String> names = new ArrayList<>(BY_NAME.keySet());
+        List<String> close = names.stream().sorted(Comparator.comparingInt(n -> distance(n, key)))
+                .filter(n -> distance(n, key) <= Math.max(2, key.length() / 3)).limit(3).toList();
+        throw new IllegalArgumentException("unknown algorithm '" + name + "'"
+                + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?")
+                + " Known algorithms: " + names.stream().collect(Collectors.joining(", ")));
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,152 @@
+package org.gymbridge.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.gymbridge.agents.Algorithms;
+import org.gymbridge.agents.core.Algorithm;
+import org.gymbridge.agents.core.Configs;
+import org.gymbridge.agents.core.TrainerConfig;
+import org.gymbridge.agents.core.TrainingRun;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gymbridge train}: trains an agent on an env URL into a run folder (see {@link TrainingRun} for the
+ * folder's files), or continues one with {@code --resume}. Ctrl-C stops at the next learning step and
+ * writes a checkpoint, so {@code --resume} continues exactly there.
+ *
+ * <p>A config file (YAML or JSON) holds the algorithm's keys at the top level, plus optionally
+ * {@code env}, {@code algo}, {@code steps}, {@code seed} (defaults for the options of the same name) and a
+ * {@code trainer:} map ({@link TrainerConfig}). Options given on the command line win.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train an agent on a gymbridge env; writes a run folder (config, metrics.jsonl, TensorBoard"
+                + " events, learning-curve.png, checkpoints, eval.json).",
+                "Examples:",
+                "  gymbridge train --env 'local:CartPole-v1?num_envs=8' --algo ppo --steps 150000 --seed 1 --out runs/ppo",
+                "  gymbridge train --config configs/dqn-cartpole.yaml --out runs/dqn",
+                "  gymbridge train --resume runs/dqn            (after Ctrl-C, or with --steps N to train longer)",
+                "  gymbridge train --list"})
+public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Option(names = "--env", paramLabel = "URL", description = "env URL, e.g. local:CartPole-v1?num_envs=8")
+    String env;
+
+    @Option(names = "--algo", paramLabel = "NAME", description = "algorithm (--list shows them)")
+    String algo;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "algorithm config, .yaml/.yml or .json")
+    Path config;
+
+    @Option(names = "--steps", paramLabel = "N", description = "env steps over all envs (default: config or 100000)")
+    Long steps;
+
+    @Option(names = "--seed", paramLabel = "S", description = "seed of weights, exploration and env resets (default 1)")
+    Long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default runs/<algo>-<env>-s<seed>)")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint")
+    Path resume;
+
+    @Option(names = "--list", description = "list the algorithms and their config keys with defaults")
+    boolean list;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        var stdout = spec.commandLine().getOut();
+        if (list) {
+            for (Algorithm<?> a : Algorithms.all()) {
+                stdout.printf("%-16s %s%n", a.name(), a.summary());
+                stdout.printf("%-16s   %s%n", "", Configs.toJson(Configs.toMap(a.defaults())));
+            }
+            stdout.flush();
+            return 0;
+        }
+        TrainingRun run;
+        if (resume != null) {
+            if (env != null || algo != null || config != null || seed != null || out != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--resume takes the env, algorithm, config"
+                        + " and seed from the run folder; only --steps may be given with it");
+            }
+            run = TrainingRun.resume(resume, steps, Algorithms::get);
+        } else {
+            run = create();
+        }
+        System.out.printf("run folder %s: %s on %s, %,d steps, seed %d%n", run.dir(), run.spec().algorithm(),
+                run.spec().envUrl(), run.spec().steps(), run.spec().seed());
+
+        // Ctrl-C: stop at the next learning step, checkpoint, then let the JVM exit.
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Thread> hook = new AtomicReference<>(new Thread(() -> {
+            run.requestStop();
+            try {
+                done.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "gymbridge-train-stop"));
+        Runtime.getRuntime().addShutdownHook(hook.get());
+        try {
+            TrainingRun.Result result = run.train(System.out);
+            System.out.printf("%s after %,d env steps, %d episodes, %.1f s (%,.0f steps/s); files in %s%n",
+                    result.finished() ? "finished" : "stopped", result.steps(), result.episodes(), result.seconds(),
+                    result.stepsPerSecond(), result.dir());
+            if (!result.finished()) {
+                System.out.println("continue with: gymbridge train --resume " + result.dir());
+            }
+            return 0;
+        } finally {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook.get());
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting (Ctrl-C): the hook is running and has what it waited for
+            }
+        }
+    }
+
+    private TrainingRun create() throws Exception {
+        Map<String, Object> file = config != null ? Configs.readFile(config) : new LinkedHashMap<>();
+        String where = config != null ? config.toString() : "the defaults";
+        String envUrl = env != null ? env : (String) file.remove("env");
+        file.remove("env");
+        String algoName = algo != null ? algo : (String) file.remove("algo");
+        file.remove("algo");
+        Object fileSteps = file.remove("steps");
+        Object fileSeed = file.remove("seed");
+        Object trainerMap = file.remove("trainer");
+        if (envUrl == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no env: give --env URL (e.g."
+                    + " 'local:CartPole-v1?num_envs=8') or an env: key in the config file");
+        }
+        if (algoName == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no algorithm: give --algo NAME or an algo:"
+                    + " key in the config file (gymbridge train --list shows them)");
+        }
+        Algorithm<?> algorithm = Algorithms.get(algoName);
+        long totalSteps = steps != null ? steps : fileSteps != null ? ((Number) fileSteps).longValue() : 100_000;
+        long runSeed = seed != null ? seed : fileSeed != null ? ((Number) fileSeed).longValue() : 1;
+        @SuppressWarnings("unchecked")
+        TrainerConfig trainer = trainerMap == null ? TrainerConfig.defaults()
+                : Configs.bind(TrainerConfig.defaults(), (Map<String, Object>) trainerMap, where + " (trainer:)");
+        Record agentConfig = Configs.bind(algorithm.defaults(), file, where + " for " + algorithm.name());
+        Path dir = out != null ? out : Path.of("runs", algorithm.name() + "-" + envId(envUrl) + "-s" + runSeed);
+        return TrainingRun.create(dir, new TrainingRun.Spec(envUrl, algorithm.name(), totalSteps, runSeed, trainer),
+                algorithm, agentConfig);
+    }
+
+    private static String envId(String url) {
+        String id = url.replaceFirst("^[a-z]+:(//[^/]*/)?", "").replaceFirst("\\?.*", "");
+        return id.replaceAll("[^A-Za-z0-9.-]", "_");
+    }
+}
