@@ -39,7 +39,9 @@ def test_list_envs_contains_classic_toy_text_mujoco_and_test_envs(stub):
 
 def test_list_envs_filters_by_prefix(stub):
     ids = [e.env_id for e in stub.ListEnvs(epb.ListEnvsRequest(prefix="gymbridge/")).envs]
-    assert ids == ["gymbridge/AllSpaces-v0", "gymbridge/ExtraSpaces-v0"]
+    # Several modules register gymbridge/ ids (test envs, the bench's NoOp ...): check the filter, not the full list.
+    assert {"gymbridge/AllSpaces-v0", "gymbridge/ExtraSpaces-v0", "gymbridge/NoOp-v0"} <= set(ids)
+    assert all(i.startswith("gymbridge/") for i in ids) and ids == sorted(ids)
 
 
 def test_health_is_serving_for_server_and_env_service(server):

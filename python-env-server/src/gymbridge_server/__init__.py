@@ -10,6 +10,10 @@ from gymbridge_server import testenvs as _testenvs  # noqa: E402  (registers gym
 
 _testenvs.register()
 
+from gymbridge_server import benchenvs as _benchenvs  # noqa: E402  (registers gymbridge/NoOp-v0)
+
+_benchenvs.register()
+
 from gymbridge_server.adapters import crafter as _crafter  # noqa: E402  (Crafter-v1 when installed)
 
 _crafter.register()

@@ -1,0 +1,633 @@
+package org.gymbridge.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.gymbridge.client.ClientOptions;
+import org.gymbridge.client.GymBridge;
+import org.gymbridge.client.GymBridgeClient;
+import org.gymbridge.client.MakeOptions;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.proto.v1.DType;
+import org.gymbridge.proto.v1.DictValue;
+import org.gymbridge.proto.v1.SessionRequest;
+import org.gymbridge.proto.v1.SessionResponse;
+import org.gymbridge.proto.v1.StepRequest;
+import org.gymbridge.proto.v1.StepResponse;
+import org.gymbridge.proto.v1.Value;
+import org.gymbridge.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gymbridge bench}: how much the bridge costs next to the environment itself, measured in one run
+ * on this machine. In-process Gymnasium SyncVectorEnv (a Python subprocess, scripts/bench_python.py) and
+ * the Java client through the bridge step the same envs with the same seeds and the same random actions
+ * (sampled once by Python, replayed by both), and the bridge's reward checksum must equal the in-process
+ * one bit for bit. Also measured: the round trip of one batched no-op step and the raw socket ping-pong
+ * floor (a plain Java-to-Python socket echo of messages of the same sizes). Prints a table and writes
+ * every figure, with the ratios, to a JSON file.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark the bridge against in-process Gymnasium SyncVectorEnv in one run.",
+                "Rows: CartPole-v1 x1/8/64/256, HalfCheetah-v5 and Ant-v5 x1/16/64 in-process vs Java over gRPC "
+                        + "TCP loopback, gRPC unix socket and the same-host fast lane; the no-op round trip; the "
+                        + "raw socket floor. Takes a few minutes (--quick: seconds, for smoke tests)."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "a few steps per row (a smoke test of the benchmark, not a measurement)")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "JSON results file (default: runs/bench-<time>.json)")
+    Path out;
+
+    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "0.6",
+            description = "target duration of one timed pass per row through the bridge (default ${DEFAULT-VALUE})")
+    double budgetSeconds;
+
+    @Option(names = "--repeats", defaultValue = "3",
+            description = "timed passes per row; the best is reported (default ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--python", paramLabel = "PATH",
+            description = "python with gymbridge-server installed (default: python-env-server/.venv/bin/python)")
+    Path python;
+
+    @Option(names = "--only", paramLabel = "ENV", description = "only rows of this env id (e.g. CartPole-v1)")
+    String only;
+
+    /** One env-stepping case: the same env, batch size, seed and actions in-process and through the bridge. */
+    record Case(String name, String env, int numEnvs, long seed) {
+    }
+
+    /** A case as measured in-process by Python, with the action file both sides replay. */
+    record InProcess(Case c, int steps, String dtype, long[] shape, double bestSeconds, double checksum, long dones) {
+        double envStepsPerSecond() {
+            return (double) steps * c.numEnvs() / bestSeconds;
+        }
+    }
+
+    private final List<Map<String, Object>> envRows = new ArrayList<>();
+    private final List<Map<String, Object>> roundTripRows = new ArrayList<>();
+    private final List<Map<String, Object>> floorRows = new ArrayList<>();
+    private final List<Map<String, Object>> targetRows = new ArrayList<>();
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    static List<Case> cases(String only) {
+        List<Case> out = new ArrayList<>();
+        for (int n : new int[] {1, 8, 64, 256}) {
+            out.add(new Case("CartPole-v1_x" + n, "CartPole-v1", n, 1));
+        }
+        for (String env : new String[] {"HalfCheetah-v5", "Ant-v5"}) {
+            for (int n : new int[] {1, 16, 64}) {
+                out.add(new Case(env + "_x" + n, env, n, 1));
+            }
+        }
+        out.add(new Case("NoOp_x1", "gymbridge/NoOp-v0", 1, 1));
+        out.add(new Case("NoOp_x64", "gymbridge/NoOp-v0", 64, 1));
+        if (only != null) {
+            out.removeIf(c -> !c.env().equals(only) && !c.env().startsWith("gymbridge/"));
+        }
+        return out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = repoRoot();
+        Path py = python != null ? python : root.resolve("python-env-server/.venv/bin/python");
+        Path server = py.resolveSibling("gymbridge-server");
+        Path script = root.resolve("python-env-server/scripts/bench_python.py");
+        for (Path p : List.of(py, server, script)) {
+            if (!Files.exists(p)) {
+                System.err.println("bench: " + p + " not found; build the server first (mvn -B -ntp -pl python-env-server "
+                        + "generate-resources) or pass --python");
+                return 2;
+            }
+        }
+        if (quick) {
+            budgetSeconds = Math.min(budgetSeconds, 0.05);
+            repeats = 1;
+        }
+        Path tmp = Files.createTempDirectory("gymbridge-bench");
+        String loadBefore = loadAverage();
+        Instant started = Instant.now();
+        try {
+            List<Case> cases = cases(only);
+            System.err.println("bench: in-process Python (" + cases.size() + " cases) ...");
+            Map<String, InProcess> inproc = runInProcess(py, script, cases, tmp);
+
+            Process tcpServer = startServer(server, tmp, List.of("--port", "0"));
+            Process unixServer = startServer(server, tmp, List.of("--unix", tmp.resolve("gb.sock").toString()));
+            String tcpAddress = readyAddress(tcpServer, tmp, "tcp");
+            String unixAddress = readyAddress(unixServer, tmp, "unix");
+            Map<String, String> transports = new LinkedHashMap<>();
+            transports.put("tcp", "grpc://" + tcpAddress);
+            transports.put("unix", unixAddress);
+
+            for (Case c : cases) {
+                InProcess ip = inproc.get(c.name());
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("env", c.env());
+                row.put("num_envs", c.numEnvs());
+                row.put("steps", ip.steps());
+                row.put("inprocess_env_steps_per_s", ip.envStepsPerSecond());
+                row.put("inprocess_us_per_step", 1e6 * ip.bestSeconds() / ip.steps());
+                for (Map.Entry<String, String> t : transports.entrySet()) {
+                    Measured m = measure(t.getValue(), c, ip, tmp);
+                    row.put(t.getKey() + "_env_steps_per_s", m.envStepsPerSecond(ip));
+                    row.put(t.getKey() + "_us_per_step", m.usPerStep(ip));
+                    row.put(t.getKey() + "_p50_us", m.p50Us());
+                    row.put(t.getKey() + "_ratio", m.envStepsPerSecond(ip) / ip.envStepsPerSecond());
+                    row.put(t.getKey() + "_checksum_match", m.checksumMatches(ip));
+                    System.err.printf(Locale.ROOT, "bench: %-18s x%-3d %-5s %9.0f env-steps/s (in-process %9.0f) ratio %.2f%s%n",
+                            c.env(), c.numEnvs(), t.getKey(), m.envStepsPerSecond(ip), ip.envStepsPerSecond(),
+                            m.envStepsPerSecond(ip) / ip.envStepsPerSecond(), m.checksumMatches(ip) ? "" : "  CHECKSUM MISMATCH");
+                }
+                (c.env().startsWith("gymbridge/NoOp") ? roundTripRows : envRows).add(row);
+            }
+            measureFloor(py, script, tmp);
+            computeTargets();
+        } finally {
+            for (int i = cleanup.size() - 1; i >= 0; i--) {
+                try {
+                    cleanup.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("bench: cleanup: " + e);
+                }
+            }
+            deleteTree(tmp);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("started", started.toString());
+        json.put("quick", quick);
+        json.put("budget_s", budgetSeconds);
+        json.put("repeats", repeats);
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("loadavg_before", loadBefore);
+        machine.put("loadavg_after", loadAverage());
+        machine.put("java", System.getProperty("java.version"));
+        json.put("machine", machine);
+        json.put("env_rows", envRows);
+        json.put("round_trip_rows", roundTripRows);
+        json.put("floor_rows", floorRows);
+        json.put("targets", targetRows);
+        Path file = out != null ? out : root.resolve("runs").resolve("bench-" + started.toString().replace(':', '-') + ".json");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, Json.write(json) + "\n");
+        printTable();
+        System.out.println("load average before/after: " + loadBefore + " / " + machine.get("loadavg_after"));
+        System.out.println("results: " + file);
+        return 0;
+    }
+
+    // ---- in-process (Python) ---------------------------------------------------------------------
+
+    private Map<String, InProcess> runInProcess(Path py, Path script, List<Case> cases, Path tmp)
+            throws IOException, InterruptedException {
+        StringBuilder spec = new StringBuilder("{\"cases\": [");
+        for (int i = 0; i < cases.size(); i++) {
+            Case c = cases.get(i);
+            boolean noop = c.env().startsWith("gymbridge/NoOp");
+            int steps = noop ? (quick ? 50 : 3000) : 0;
+            spec.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT,
+                    "{\"name\": \"%s\", \"env\": \"%s\", \"num_envs\": %d, \"seed\": %d, \"steps\": %d, \"budget_s\": %s, "
+                            + "\"repeats\": %d, \"min_steps\": %d, \"max_steps\": %d}",
+                    c.name(), c.env(), c.numEnvs(), c.seed(), steps, budgetSeconds, repeats, quick ? 5 : 20, quick ? 50 : 5000));
+        }
+        spec.append("]}");
+        Path specFile = tmp.resolve("spec.json");
+        Files.writeString(specFile, spec);
+        Process p = new ProcessBuilder(py.toString(), script.toString(), "inprocess", specFile.toString(), tmp.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("inprocess.log").toFile()).start();
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("in-process benchmark failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
+                    + "):\n" + Files.readString(tmp.resolve("inprocess.log")));
+        }
+        Map<String, InProcess> out = new LinkedHashMap<>();
+        List<String> lines = Files.readAllLines(tmp.resolve("inprocess.tsv"));
+        Map<String, Case> byName = new LinkedHashMap<>();
+        cases.forEach(c -> byName.put(c.name(), c));
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split("\t", -1);
+            long[] shape = Arrays.stream(f[6].split(",")).mapToLong(Long::parseLong).toArray();
+            out.put(f[0], new InProcess(byName.get(f[0]), Integer.parseInt(f[4]), f[5], shape, Double.parseDouble(f[7]),
+                    Double.parseDouble(f[9]), Long.parseLong(f[10])));
+        }
+        return out;
+    }
+
+    // ---- through the bridge --------------------------------------------------------------------
+
+    /** Timings of one row through the bridge. */
+    record Measured(double bestSeconds, double p50Seconds, double checksum) {
+        double envStepsPerSecond(InProcess ip) {
+            return (double) ip.steps() * ip.c().numEnvs() / bestSeconds;
+        }
+
+        double usPerStep(InProcess ip) {
+            return 1e6 * bestSeconds / ip.steps();
+        }
+
+        double p50Us() {
+            return 1e6 * p50Seconds;
+        }
+
+        boolean checksumMatches(InProcess ip) {
+            return Double.doubleToLongBits(checksum) == Double.doubleToLongBits(ip.checksum());
+        }
+    }
+
+    private Measured measure(String url, Case c, InProcess ip, Path tmp) throws IOException {
+        List<Tensor> actions = loadActions(ip, tmp);
+        try (GymBridgeClient client = GymBridge.connect(url, ClientOptions.defaults());
+             VectorEnv env = client.makeVec(c.env(), MakeOptions.builder().numEnvs(c.numEnvs()).build())) {
+            // Check pass (also the warm-up): the reward checksum must equal the in-process one bit for bit.
+            env.reset(c.seed());
+            double checksum = 0;
+            for (Tensor a : actions) {
+                for (double r : env.step(a).rewards()) {
+                    checksum += r;
+                }
+            }
+            double best = Double.MAX_VALUE;
+            long[] perStep = new long[actions.size()];
+            long[] bestPerStep = perStep.clone();
+            for (int rep = 0; rep < repeats; rep++) {
+                env.reset(c.seed());
+                long t0 = System.nanoTime();
+                long prev = t0;
+                for (int i = 0; i < actions.size(); i++) {
+                    StepResult r = env.step(actions.get(i));
+                    if (r.numEnvs() != c.numEnvs()) {
+                        throw new IllegalStateException("wrong batch size " + r.numEnvs());
+                    }
+                    long now = System.nanoTime();
+                    perStep[i] = now - prev;
+                    prev = now;
+                }
+                double s = (prev - t0) / 1e9;
+                if (s < best) {
+                    best = s;
+                    System.arraycopy(perStep, 0, bestPerStep, 0, perStep.length);
+                }
+            }
+            Arrays.sort(bestPerStep);
+            return new Measured(best, bestPerStep[bestPerStep.length / 2] / 1e9, checksum);
+        }
+    }
+
+    private static List<Tensor> loadActions(InProcess ip, Path tmp) throws IOException {
+        byte[] all = Files.readAllBytes(tmp.resolve(ip.c().name() + ".actions"));
+        org.gymbridge.tensor.DType dtype = org.gymbridge.tensor.DType.fromNumpyName(ip.dtype());
+        int per = all.length / ip.steps();
+        List<Tensor> out = new ArrayList<>(ip.steps());
+        for (int i = 0; i < ip.steps(); i++) {
+            ByteBuffer b = ByteBuffer.wrap(all, i * per, per).slice().order(ByteOrder.LITTLE_ENDIAN);
+            out.add(Tensor.of(dtype, ip.shape(), b));
+        }
+        return out;
+    }
+
+    // ---- the raw socket floor ------------------------------------------------------------------
+
+    /** Serialized sizes of the no-op step's request and response (batch n), as the bridge sends them. */
+    static int[] noOpMessageSizes(int n) {
+        org.gymbridge.proto.v1.Tensor action = org.gymbridge.proto.v1.Tensor.newBuilder().setDtype(DType.DTYPE_INT64)
+                .addShape(n).setData(com.google.protobuf.ByteString.copyFrom(new byte[8 * n])).build();
+        SessionRequest req = SessionRequest.newBuilder().setSeq(100_000).setStep(StepRequest.newBuilder()
+                .setSessionId("0123456789abcdef0123456789abcdef").setActions(Value.newBuilder().setTensor(action))).build();
+        StepResponse step = StepResponse.newBuilder()
+                .setObservations(Value.newBuilder().setTensor(tensor(DType.DTYPE_FLOAT32, 16 * n, n, 4)))
+                .setRewards(tensor(DType.DTYPE_FLOAT64, 8 * n, n))
+                .setTerminated(tensor(DType.DTYPE_BOOL, n, n))
+                .setTruncated(tensor(DType.DTYPE_BOOL, n, n))
+                .setInfos(Value.newBuilder().setDict(DictValue.getDefaultInstance())).build();
+        SessionResponse resp = SessionResponse.newBuilder().setSeq(100_000).setStep(step).build();
+        return new int[] {req.getSerializedSize(), resp.getSerializedSize()};
+    }
+
+    private static org.gymbridge.proto.v1.Tensor tensor(DType dtype, int bytes, long... shape) {
+        org.gymbridge.proto.v1.Tensor.Builder b = org.gymbridge.proto.v1.Tensor.newBuilder().setDtype(dtype)
+                .setData(com.google.protobuf.ByteString.copyFrom(new byte[bytes]));
+        for (long d : shape) {
+            b.addShape(d);
+        }
+        return b.build();
+    }
+
+    private void measureFloor(Path py, Path script, Path tmp) throws IOException {
+        Path sock = tmp.resolve("echo.sock");
+        Process echo = new ProcessBuilder(py.toString(), script.toString(), "echo", "--unix", sock.toString())
+                .redirectError(tmp.resolve("echo.log").toFile()).start();
+        cleanup.add(() -> stop(echo));
+        BufferedReader r = new BufferedReader(new InputStreamReader(echo.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        if (line == null || !line.startsWith("ECHO_READY ")) {
+            throw new IllegalStateException("echo server did not start: " + line + "\n" + Files.readString(tmp.resolve("echo.log")));
+        }
+        String[] f = line.split(" ");
+        int port = Integer.parseInt(f[1]);
+        int count = quick ? 200 : 5000;
+        for (int n : new int[] {1, 64}) {
+            int[] sizes = noOpMessageSizes(n);
+            for (String transport : List.of("tcp", "unix")) {
+                try (SocketChannel ch = transport.equals("tcp")
+                        ? SocketChannel.open(new InetSocketAddress("127.0.0.1", port))
+                        : SocketChannel.open(UnixDomainSocketAddress.of(f[2]))) {
+                    if (transport.equals("tcp")) {
+                        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    }
+                    double[] us = pingPong(ch, sizes[0], sizes[1], count);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("transport", transport);
+                    row.put("num_envs", n);
+                    row.put("request_bytes", sizes[0]);
+                    row.put("response_bytes", sizes[1]);
+                    row.put("round_trips", count);
+                    row.put("mean_us", us[0]);
+                    row.put("p50_us", us[1]);
+                    floorRows.add(row);
+                    System.err.printf(Locale.ROOT, "bench: socket floor %-4s %4d/%4d bytes: mean %.1f us, p50 %.1f us%n",
+                            transport, sizes[0], sizes[1], us[0], us[1]);
+                }
+            }
+        }
+    }
+
+    /** Mean and median round-trip microseconds of {@code count} request/reply exchanges (after a warm-up). */
+    static double[] pingPong(SocketChannel ch, int requestBytes, int replyBytes, int count) throws IOException {
+        ByteBuffer req = ByteBuffer.allocateDirect(8 + requestBytes).order(ByteOrder.LITTLE_ENDIAN);
+        req.putInt(requestBytes).putInt(replyBytes);
+        ByteBuffer reply = ByteBuffer.allocateDirect(8 + replyBytes);
+        long[] times = new long[count];
+        for (int i = -count / 5; i < count; i++) {
+            long t0 = System.nanoTime();
+            req.clear();
+            while (req.hasRemaining()) {
+                ch.write(req);
+            }
+            reply.clear();
+            while (reply.hasRemaining()) {
+                if (ch.read(reply) < 0) {
+                    throw new IOException("echo server closed the connection");
+                }
+            }
+            if (i >= 0) {
+                times[i] = System.nanoTime() - t0;
+            }
+        }
+        double mean = Arrays.stream(times).average().orElse(0) / 1e3;
+        Arrays.sort(times);
+        return new double[] {mean, times[count / 2] / 1e3};
+    }
+
+    // ---- targets and output ----------------------------------------------------------------------
+
+    private void computeTargets() {
+        target("CartPole-v1 x64: bridge / in-process", best(row("CartPole-v1", 64)), 0.80, true);
+        target("CartPole-v1 x256: bridge / in-process", best(row("CartPole-v1", 256)), 0.90, true);
+        target("HalfCheetah-v5 x16: bridge / in-process", best(row("HalfCheetah-v5", 16)), 0.90, true);
+        Map<String, Object> noop = roundTripRows.stream().filter(r -> r.get("num_envs").equals(1)).findFirst().orElse(null);
+        for (String t : List.of("tcp", "unix")) {
+            Map<String, Object> floor = floorRows.stream()
+                    .filter(r -> r.get("transport").equals(t) && r.get("num_envs").equals(1)).findFirst().orElse(null);
+            if (noop != null && floor != null) {
+                // The bridge over a unix socket is compared with the unix floor, TCP with the TCP floor.
+                String key = t.equals("tcp") ? "tcp" : bestUnixKey(noop);
+                double bridgeUs = (double) noop.get(key + "_p50_us");
+                target("no-op x1 round trip (" + key + ", p50) / " + t + " socket floor (p50)",
+                        bridgeUs / (double) floor.get("p50_us"), 2.5, false);
+            }
+        }
+    }
+
+    private static String bestUnixKey(Map<String, Object> row) {
+        return row.containsKey("fast_p50_us") ? "fast" : "unix";
+    }
+
+    private Map<String, Object> row(String env, int n) {
+        return envRows.stream().filter(r -> r.get("env").equals(env) && r.get("num_envs").equals(n)).findFirst().orElse(null);
+    }
+
+    /** The best bridge ratio of a row (the transport a same-host user would get). */
+    private static double best(Map<String, Object> row) {
+        if (row == null) {
+            return Double.NaN;
+        }
+        double best = 0;
+        for (Map.Entry<String, Object> e : row.entrySet()) {
+            if (e.getKey().endsWith("_ratio")) {
+                best = Math.max(best, (double) e.getValue());
+            }
+        }
+        return best;
+    }
+
+    private void target(String name, double value, double target, boolean atLeast) {
+        if (Double.isNaN(value)) {
+            return;
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("measure", name);
+        row.put("value", value);
+        row.put("target", (atLeast ? ">= " : "<= ") + target);
+        row.put("met", atLeast ? value >= target : value <= target);
+        targetRows.add(row);
+    }
+
+    private void printTable() {
+        List<String> transports = new ArrayList<>();
+        for (Map<String, Object> r : envRows.isEmpty() ? roundTripRows : envRows) {
+            r.keySet().stream().filter(k -> k.endsWith("_env_steps_per_s") && !k.startsWith("inprocess"))
+                    .map(k -> k.substring(0, k.length() - "_env_steps_per_s".length()))
+                    .filter(k -> !transports.contains(k)).forEach(transports::add);
+        }
+        StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-20s %5s %12s", "env", "batch", "in-process"));
+        for (String t : transports) {
+            h.append(String.format(Locale.ROOT, " %12s %6s", t, "ratio"));
+        }
+        System.out.println("env-steps/s (best of " + repeats + " passes; ratio = bridge / in-process)");
+        System.out.println(h);
+        List<Map<String, Object>> all = new ArrayList<>(envRows);
+        all.addAll(roundTripRows);
+        for (Map<String, Object> r : all) {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-20s %5d %12.0f", r.get("env"), r.get("num_envs"),
+                    (double) r.get("inprocess_env_steps_per_s")));
+            for (String t : transports) {
+                Object v = r.get(t + "_env_steps_per_s");
+                sb.append(v == null ? String.format(Locale.ROOT, " %12s %6s", "-", "-")
+                        : String.format(Locale.ROOT, " %12.0f %6.2f%s", (double) v, (double) r.get(t + "_ratio"),
+                        Boolean.TRUE.equals(r.get(t + "_checksum_match")) ? "" : "!"));
+            }
+            System.out.println(sb);
+        }
+        System.out.println();
+        System.out.println("no-op step round trip, p50 us: " + roundTripRows.stream().map(r -> r.get("env") + " x" + r.get("num_envs")
+                + " " + transports.stream().filter(t -> r.containsKey(t + "_p50_us"))
+                .map(t -> String.format(Locale.ROOT, "%s %.0f", t, (double) r.get(t + "_p50_us"))).toList()).toList());
+        System.out.println("socket floor, p50 us: " + floorRows.stream().map(r -> String.format(Locale.ROOT, "%s x%d %.0f",
+                r.get("transport"), r.get("num_envs"), (double) r.get("p50_us"))).toList());
+        System.out.println();
+        System.out.println("targets (issue 5):");
+        for (Map<String, Object> t : targetRows) {
+            System.out.printf(Locale.ROOT, "  %-62s %6.2f  target %-7s %s%n", t.get("measure"), (double) t.get("value"),
+                    t.get("target"), Boolean.TRUE.equals(t.get("met")) ? "met" : "NOT met");
+        }
+    }
+
+    // ---- processes and files ---------------------------------------------------------------------
+
+    private Process startServer(Path server, Path tmp, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(server.toString(), "--exit-with-parent", "--log-level", "warning"));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("server.log").toFile()))
+                .start();
+        cleanup.add(() -> stop(p));
+        return p;
+    }
+
+    private static String readyAddress(Process p, Path tmp, String what) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        if (line == null || !line.startsWith("GYMBRIDGE_READY ")) {
+            throw new IllegalStateException("the " + what + " server did not start: " + line + "\n"
+                    + Files.readString(tmp.resolve("server.log")));
+        }
+        return line.substring("GYMBRIDGE_READY ".length()).trim();
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        try (OutputStream stdin = p.getOutputStream()) {
+            stdin.flush(); // closing stdin stops a --exit-with-parent server and the echo server
+        } catch (IOException ignored) {
+            // already gone
+        }
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The repository root: the first ancestor of the working directory (or of this class) with python-env-server/. */
+    static Path repoRoot() {
+        List<Path> starts = new ArrayList<>();
+        starts.add(Path.of("").toAbsolutePath());
+        try {
+            starts.add(Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (Exception ignored) {
+            // no code source: the working directory must do
+        }
+        for (Path start : starts) {
+            for (Path p = start; p != null; p = p.getParent()) {
+                if (Files.isDirectory(p.resolve("python-env-server/scripts"))) {
+                    return p;
+                }
+            }
+        }
+        throw new IllegalStateException("cannot find the gymbridge checkout (python-env-server/) above " + starts
+                + "; run bin/gymbridge bench from inside the repository");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Just enough JSON for the results file: maps, lists, strings, numbers, booleans, null. */
+    static final class Json {
+        private Json() {
+        }
+
+        static String write(Object o) {
+            StringBuilder sb = new StringBuilder();
+            write(o, sb, "");
+            return sb.toString();
+        }
+
+        private static void write(Object o, StringBuilder sb, String indent) {
+            if (o instanceof Map<?, ?> m) {
+                sb.append("{");
+                String inner = indent + "  ";
+                int i = 0;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    sb.append(i++ == 0 ? "\n" : ",\n").append(inner);
+                    string(String.valueOf(e.getKey()), sb);
+                    sb.append(": ");
+                    write(e.getValue(), sb, inner);
+                }
+                sb.append(m.isEmpty() ? "}" : "\n" + indent + "}");
+            } else if (o instanceof List<?> l) {
+                sb.append("[");
+                String inner = indent + "  ";
+                for (int i = 0; i < l.size(); i++) {
+                    sb.append(i == 0 ? "\n" : ",\n").append(inner);
+                    write(l.get(i), sb, inner);
+                }
+                sb.append(l.isEmpty() ? "]" : "\n" + indent + "]");
+            } else if (o instanceof Double d) {
+                sb.append(d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.6g", d));
+            } else if (o instanceof Number || o instanceof Boolean) {
+                sb.append(o);
+            } else if (o == null) {
+                sb.append("null");
+            } else {
+                string(o.toString(), sb);
+            }
+        }
+
+        private static void string(String s, StringBuilder sb) {
+            sb.append('"');
+            for (char c : s.toCharArray()) {
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    default -> {
+                        if (c < 0x20) {
+                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        } else {
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+            sb.append('"');
+        }
+    }
+}
