@@ -17,3 +17,7 @@ _benchenvs.register()
 from gymbridge_server.adapters import crafter as _crafter  # noqa: E402  (Crafter-v1 when installed)
 
 _crafter.register()
+
+from gymbridge_server.adapters import minerl as _minerl  # noqa: E402  (MineRL ids + spaces fakes)
+
+_minerl.register()

@@ -1,0 +1,357 @@
+"""MineRL (``pip install minerl``, needs JDK 8) behind the Gymnasium API.
+
+MineRL envs speak the old Gym API (``reset() -> obs``, a 4-tuple ``step``, ``seed(s)``) over
+MineRL's own space classes (``minerl.herobraine.hero.spaces``: Box, Discrete, Enum, Dict).
+:class:`MineRLEnv` adapts any such env to Gymnasium, so Dict observations and Dict actions
+reach clients like any other Dict space:
+
+- spaces: MineRL Dict -> gymnasium Dict (MineRL's key order kept), Box -> Box (same bounds, shape,
+  dtype), Discrete -> Discrete, Enum(values) -> Discrete(len(values)) whose index i stands for
+  ``values[i]`` (MineRL sorts them, e.g. ``place``: 0 = "dirt", 1 = "none");
+- observations and actions are converted leaf by leaf (Enum strings <-> indices, Box leaves as
+  arrays of the space's dtype -- inventory counts are 0-d int32 arrays, the compass angle a 0-d
+  float32, ``pov`` uint8 [64, 64, 3]);
+- ``done`` is split with old Gym's TimeLimit marker: ``info["TimeLimit.truncated"]`` ->
+  truncated, any other end -> terminated;
+- ``reset(seed=s)`` calls MineRL's ``env.seed(s)`` first (the world seed of the next reset);
+- ``render_mode="rgb_array"`` returns the last ``pov`` frame (MineRL itself only opens a window).
+
+Spaces as MineRL 0.4.4 documents them (https://minerl.readthedocs.io/en/v0.4.4/environments/index.html,
+generated from minerl/herobraine/env_specs/{treechop,navigate}_specs.py and simple_embodiment.py):
+
+    MineRLTreechop-v0      obs  Dict(pov: Box(low=0, high=255, shape=(64, 64, 3)))
+                           act  Dict(attack: Discrete(2), back: Discrete(2),
+                                     camera: Box(low=-180.0, high=180.0, shape=(2,)),
+                                     forward, jump, left, right, sneak, sprint: Discrete(2))
+    MineRLNavigateDense-v0 obs  Dict(compass: Dict(angle: Box(low=-180.0, high=180.0, shape=())),
+                                     inventory: Dict(dirt: Box(low=0, high=2304, shape=())),
+                                     pov: Box(low=0, high=255, shape=(64, 64, 3)))
+                           act  the Treechop keys + place: Enum(dirt,none)
+
+(dtypes from the handlers: pov uint8, camera and compass float32, inventory int32.)
+
+Resets are long: the first one starts Minecraft (minutes), later ones regenerate a world (tens of
+seconds). The server sets no deadline of its own on Make/Reset; clients must allow for it (see the
+README's MineRL section for the client deadline option).
+
+Real MineRL ids (every ``MineRL*`` id in old Gym's registry) are registered when ``minerl`` is
+importable. ``gymbridge/MineRLTreechopSpaces-v0`` and ``gymbridge/MineRLNavigateDenseSpaces-v0``
+are always registered: :class:`MineRLEnv` over :class:`FakeMineRLEnv`, an old-Gym env with exactly
+the documented spaces, so this adapter is tested here without Minecraft.
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from gymbridge_server.adapters import catalog
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT = "gymbridge_server.adapters.minerl:make_minerl"
+FAKE_ENTRY_POINT = "gymbridge_server.adapters.minerl:make_spaces_fake"
+INSTALL = "pip install minerl (needs JDK 8; see python-env-server/README.md, MineRL)"
+# The MineRL 0.4 ids, shown as unavailable in ListEnvs(with_spaces) when minerl is missing.
+KNOWN_IDS = (
+    "MineRLTreechop-v0",
+    "MineRLNavigate-v0",
+    "MineRLNavigateDense-v0",
+    "MineRLNavigateExtreme-v0",
+    "MineRLNavigateExtremeDense-v0",
+    "MineRLObtainIronPickaxe-v0",
+    "MineRLObtainIronPickaxeDense-v0",
+    "MineRLObtainDiamond-v0",
+    "MineRLObtainDiamondDense-v0",
+)
+FAKE_IDS = {
+    "gymbridge/MineRLTreechopSpaces-v0": "MineRLTreechop-v0",
+    "gymbridge/MineRLNavigateDenseSpaces-v0": "MineRLNavigateDense-v0",
+}
+
+
+# ------------------------------------------------------------------------------------- spaces
+
+
+def _is_enum(space: Any) -> bool:
+    return type(space).__name__ == "Enum" and hasattr(space, "values")
+
+
+def convert_space(space: Any) -> spaces.Space:
+    """A MineRL (old Gym) space as the equivalent Gymnasium space (duck-typed on attributes)."""
+    if _is_enum(space):
+        return spaces.Discrete(len(space.values))
+    if hasattr(space, "spaces") and isinstance(space.spaces, Mapping):
+        return spaces.Dict(OrderedDict((str(k), convert_space(v)) for k, v in space.spaces.items()))
+    if hasattr(space, "n") and not hasattr(space, "low"):
+        return spaces.Discrete(int(space.n))
+    if hasattr(space, "low") and hasattr(space, "high"):
+        dtype = np.dtype(space.dtype)
+        return spaces.Box(
+            low=np.asarray(space.low, dtype=dtype),
+            high=np.asarray(space.high, dtype=dtype),
+            shape=tuple(space.shape),
+            dtype=dtype,
+        )
+    raise TypeError(f"MineRL space {space!r} ({type(space).__name__}) has no Gymnasium equivalent here")
+
+
+def obs_to_gymnasium(space: Any, value: Any) -> Any:
+    """A MineRL observation (leaf or dict) as a value of ``convert_space(space)``."""
+    if _is_enum(space):
+        return np.int64(list(space.values).index(value))
+    if hasattr(space, "spaces") and isinstance(space.spaces, Mapping):
+        return OrderedDict((str(k), obs_to_gymnasium(s, value[k])) for k, s in space.spaces.items())
+    if hasattr(space, "n") and not hasattr(space, "low"):
+        return np.int64(value)
+    return np.asarray(value, dtype=np.dtype(space.dtype)).reshape(tuple(space.shape))
+
+
+def action_to_minerl(space: Any, value: Any) -> Any:
+    """A Gymnasium action (of ``convert_space(space)``) as the value MineRL expects."""
+    if _is_enum(space):
+        return list(space.values)[int(value)]
+    if hasattr(space, "spaces") and isinstance(space.spaces, Mapping):
+        return OrderedDict((str(k), action_to_minerl(s, value[str(k)])) for k, s in space.spaces.items())
+    if hasattr(space, "n") and not hasattr(space, "low"):
+        return int(value)
+    return np.asarray(value, dtype=np.dtype(space.dtype))
+
+
+# ---------------------------------------------------------------------------------- the adapter
+
+
+class MineRLEnv(gym.Env):
+    """A MineRL env (old Gym API, MineRL spaces) as a Gymnasium env; see the module docstring."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 20}
+
+    def __init__(self, inner: Any, env_id: str, render_mode: str | None = None) -> None:
+        if render_mode not in (None, "rgb_array"):
+            inner.close()
+            raise ValueError(f"{env_id} renders only 'rgb_array' (the pov frame), not {render_mode!r}")
+        self._inner = inner
+        self._env_id = env_id
+        self._inner_obs_space = inner.observation_space
+        self._inner_act_space = inner.action_space
+        self.observation_space = convert_space(inner.observation_space)
+        self.action_space = convert_space(inner.action_space)
+        self.render_mode = render_mode
+        self._last_pov: np.ndarray | None = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if seed is not None:
+            self._inner.seed(int(seed))
+        obs = obs_to_gymnasium(self._inner_obs_space, self._inner.reset())
+        self._remember(obs)
+        return obs, {}
+
+    def step(self, action: Any):
+        obs, reward, done, info = self._inner.step(action_to_minerl(self._inner_act_space, action))
+        info = dict(info or {})
+        truncated = bool(done) and bool(info.pop("TimeLimit.truncated", False))
+        terminated = bool(done) and not truncated
+        converted = obs_to_gymnasium(self._inner_obs_space, obs)
+        self._remember(converted)
+        return converted, float(reward), terminated, truncated, _plain_info(info)
+
+    def _remember(self, obs: Any) -> None:
+        if isinstance(obs, Mapping) and "pov" in obs:
+            self._last_pov = obs["pov"]
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array":
+            gym.logger.warn(f"{self._env_id}: render() without render_mode='rgb_array' returns None")
+            return None
+        return None if self._last_pov is None else np.array(self._last_pov, copy=True)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _plain_info(info: Mapping[str, Any]) -> dict[str, Any]:
+    """MineRL infos with only values the wire carries typed (numbers, bools, strings, arrays, dicts)."""
+    out: dict[str, Any] = {}
+    for k, v in info.items():
+        if isinstance(v, Mapping):
+            out[str(k)] = _plain_info(v)
+        elif isinstance(v, (bool, int, float, str, np.ndarray, np.generic)):
+            out[str(k)] = v
+        else:
+            log.debug("MineRL info %r of type %s dropped", k, type(v).__name__)
+    return out
+
+
+def make_minerl(minerl_id: str, render_mode: str | None = None) -> MineRLEnv:
+    """The real MineRL env ``minerl_id`` (starts Minecraft on the first reset)."""
+    import gym as old_gym  # MineRL registers its ids with the old Gym package it depends on
+    import minerl  # noqa: F401 -- registers the MineRL* ids
+
+    return MineRLEnv(old_gym.make(minerl_id), minerl_id, render_mode)
+
+
+# -------------------------------------------------------------------------- the spaces fake
+
+
+class Enum:
+    """Stand-in for minerl.herobraine.hero.spaces.Enum (the adapter knows it by its class name):
+    a Discrete over string values, which MineRL keeps sorted."""
+
+    def __init__(self, *values: str) -> None:
+        self.values = tuple(sorted(values))
+        self.n = len(self.values)
+
+
+def _buttons(*names: str) -> dict[str, Any]:
+    return {n: spaces.Discrete(2) for n in names}
+
+
+def documented_spaces(minerl_id: str) -> tuple[Any, Any]:
+    """MineRL's documented (observation, action) spaces of ``minerl_id`` (module docstring)."""
+    pov = spaces.Box(0, 255, (64, 64, 3), np.uint8)
+    keys = _buttons("attack", "back", "forward", "jump", "left", "right", "sneak", "sprint")
+    keys["camera"] = spaces.Box(-180.0, 180.0, (2,), np.float32)
+    if minerl_id == "MineRLTreechop-v0":
+        obs = spaces.Dict(OrderedDict(pov=pov))
+    elif minerl_id == "MineRLNavigateDense-v0":
+        keys["place"] = Enum("none", "dirt")
+        obs = spaces.Dict(OrderedDict(
+            compass=spaces.Dict(OrderedDict(angle=spaces.Box(-180.0, 180.0, (), np.float32))),
+            inventory=spaces.Dict(OrderedDict(dirt=spaces.Box(0, 2304, (), np.int32))),
+            pov=pov,
+        ))
+    else:
+        raise ValueError(f"no documented spaces for {minerl_id!r}; use one of {', '.join(FAKE_IDS.values())}")
+    act = _OldDict(OrderedDict(sorted(keys.items())))
+    return obs, act
+
+
+class _OldDict:
+    """A MineRL-style Dict whose leaves may be Enums (which Gymnasium's Dict would refuse)."""
+
+    def __init__(self, entries: Mapping[str, Any]) -> None:
+        self.spaces = OrderedDict(entries)
+
+
+class FakeMineRLEnv:
+    """An old-Gym env with exactly MineRL's documented spaces (no Minecraft).
+
+    Deterministic given ``seed()``: pov frames and the compass come from its RNG; ``attack``
+    chops a log with probability 0.2 (Treechop, +1 each, 64 logs end the episode); moving
+    ``forward`` towards the compass target earns the dense reward and reaching it (+100) ends
+    Navigate. ``episode_length`` steps end an episode with ``info["TimeLimit.truncated"]`` like
+    old Gym's TimeLimit (MineRL: 8000 Treechop, 6000 Navigate).
+    """
+
+    def __init__(self, minerl_id: str, episode_length: int | None = None) -> None:
+        self.minerl_id = minerl_id
+        self.observation_space, self.action_space = documented_spaces(minerl_id)
+        self.episode_length = int(episode_length or (8000 if "Treechop" in minerl_id else 6000))
+        self._rng = np.random.default_rng()
+        self._t = 0
+        self._logs = 0
+        self._distance = 0.0
+        self._angle = 0.0
+        self._dirt = 0
+
+    def seed(self, seed: int | None = None) -> list[int]:
+        self._rng = np.random.default_rng(seed)
+        return [int(seed or 0)]
+
+    def _obs(self) -> dict[str, Any]:
+        pov = self._rng.integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+        if "Navigate" in self.minerl_id:
+            return {
+                "compass": {"angle": np.array(self._angle, dtype=np.float32)},
+                "inventory": {"dirt": np.array(self._dirt, dtype=np.int32)},
+                "pov": pov,
+            }
+        return {"pov": pov}
+
+    def reset(self) -> dict[str, Any]:
+        self._t = 0
+        self._logs = 0
+        self._distance = float(self._rng.uniform(56.0, 72.0))
+        self._angle = float(self._rng.uniform(-180.0, 180.0))
+        self._dirt = int(self._rng.integers(0, 5))
+        return self._obs()
+
+    def step(self, action: Mapping[str, Any]):
+        for key in self.action_space.spaces:
+            if key not in action:
+                raise ValueError(f"{self.minerl_id} action lacks {key!r}")
+        self._t += 1
+        reward, done = 0.0, False
+        camera = np.asarray(action["camera"], dtype=np.float32)
+        self._angle = float(((self._angle - float(camera[1]) + 180.0) % 360.0) - 180.0)
+        if "Treechop" in self.minerl_id:
+            if action["attack"] and self._rng.random() < 0.2:
+                self._logs += 1
+                reward = 1.0
+            done = self._logs >= 64
+        else:
+            if action.get("place") == "dirt" and self._dirt > 0:
+                self._dirt -= 1
+            if action["forward"]:
+                step = float(np.cos(np.radians(self._angle)))
+                self._distance -= step
+                reward = step  # dense: + for getting closer, - for getting farther
+            if self._distance <= 1.0:
+                reward += 100.0
+                done = True
+        info: dict[str, Any] = {}
+        if not done and self._t >= self.episode_length:
+            done = True
+            info["TimeLimit.truncated"] = True
+        return self._obs(), reward, done, info
+
+    def close(self) -> None:
+        pass
+
+
+def make_spaces_fake(
+    minerl_id: str, render_mode: str | None = None, episode_length: int | None = None
+) -> MineRLEnv:
+    """The MineRL adapter over :class:`FakeMineRLEnv` (the same code path as a real MineRL env)."""
+    return MineRLEnv(FakeMineRLEnv(minerl_id, episode_length), minerl_id, render_mode)
+
+
+# ------------------------------------------------------------------------------- registration
+
+
+def _old_gym_minerl_ids() -> list[str]:
+    import gym as old_gym
+    import minerl  # noqa: F401 -- registers the ids
+
+    registry: Any = old_gym.envs.registry
+    ids = registry.env_specs.keys() if hasattr(registry, "env_specs") else registry.keys()
+    return sorted(i for i in ids if str(i).startswith("MineRL"))
+
+
+def register(import_minerl: Callable[[], list[str]] = _old_gym_minerl_ids) -> None:
+    """Register the spaces fakes, and MineRL's own ids when minerl imports (idempotent)."""
+    for env_id, minerl_id in FAKE_IDS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=FAKE_ENTRY_POINT, kwargs={"minerl_id": minerl_id})
+    if importlib.util.find_spec("minerl") is None:
+        for env_id in KNOWN_IDS:
+            catalog.note_unavailable(env_id, ENTRY_POINT, f"minerl is not installed on the server: {INSTALL}")
+        return
+    try:
+        ids = import_minerl()
+    except Exception as e:  # noqa: BLE001 -- a broken minerl install must not stop the server
+        log.warning("minerl is installed but does not import (%s); MineRL ids are unavailable", e)
+        for env_id in KNOWN_IDS:
+            catalog.note_unavailable(env_id, ENTRY_POINT, f"minerl does not import: {e}")
+        return
+    for minerl_id in ids:
+        if minerl_id not in gym.registry:
+            # No Gymnasium TimeLimit: MineRL's own (old Gym) TimeLimit marks truncation.
+            gym.register(id=minerl_id, entry_point=ENTRY_POINT, kwargs={"minerl_id": minerl_id})
