@@ -60,8 +60,9 @@ def test_sigterm_stops_gracefully_with_exit_code_0_and_closes_sessions(new_serve
     log = srv.log()
     # The stream's session closes when its stream is cancelled, the unary one at shutdown
     # (whichever comes first closes it).
-    assert f"session {streaming.session_id}: closed" in log
-    assert f"session {envs.session_id}: closed" in log
+    # (one structured session_event line each).
+    assert f'"event": "closed", "session": "{streaming.session_id}"' in log
+    assert f'"event": "closed", "session": "{envs.session_id}"' in log
     with pytest.raises(RemoteError) as info:
         envs.step(np.array([0]))
     assert info.value.code == grpc.StatusCode.UNAVAILABLE

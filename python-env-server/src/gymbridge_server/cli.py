@@ -21,9 +21,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unix", metavar="PATH", help="serve on a unix domain socket at PATH instead of TCP")
     p.add_argument("--exit-with-parent", action="store_true", help="exit (closing all sessions) when stdin reaches EOF")
     p.add_argument("--max-sessions", type=int, default=0, metavar="N", help="concurrent sessions allowed (0: unlimited)")
-    p.add_argument("--max-envs-per-session", type=int, default=0, metavar="N", help="num_envs allowed per session (0: unlimited)")
+    p.add_argument("--max-envs-per-session", type=int, default=1024, metavar="N", help="num_envs allowed per session (default 1024; 0: unlimited)")
+    p.add_argument("--max-total-envs", type=int, default=4096, metavar="N", help="envs allowed across all sessions (default 4096; 0: unlimited)")
+    p.add_argument(
+        "--session-idle-timeout", type=float, default=600.0, metavar="S",
+        help="close a session unused for S seconds: its client vanished (default 600; 0: never)",
+    )
     p.add_argument("--max-message-mb", type=int, default=64, metavar="M", help="largest gRPC message, both ways, in MiB (default 64)")
+    sec = p.add_argument_group("security (see README: Security)")
+    sec.add_argument(
+        "--token", metavar="TOKEN",
+        help="require 'authorization: Bearer TOKEN' on every call (else UNAUTHENTICATED); also read from "
+             "$GYMBRIDGE_TOKEN. Prefer the env var or --token-file: argv is visible to other users",
+    )
+    sec.add_argument("--token-file", metavar="PATH", help="read the bearer token from this file")
+    sec.add_argument("--tls-cert", metavar="PEM", help="serve TLS with this certificate chain (needs --tls-key)")
+    sec.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    sec.add_argument(
+        "--allow-entry-points", action="store_true",
+        help="allow 'module:Env-v0' env ids, which import arbitrary modules on the server (off by default)",
+    )
+    p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics on http://HOST:PORT/metrics (0: a free port)")
+    p.add_argument("--metrics-host", default="127.0.0.1", help="address of the metrics endpoint (default 127.0.0.1)")
+    p.add_argument(
+        "--shutdown-grace", type=float, default=5.0, metavar="S",
+        help="on SIGTERM/SIGINT, let calls in flight finish for up to S seconds (default 5)",
+    )
+    p.add_argument("--fault-envs", action="store_true", help=argparse.SUPPRESS)  # tests and soak only: gymbridge/Fault-v0
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
+    from gymbridge_server import envmodules  # --env-module / --env-path
+
+    envmodules.add_arguments(p)
     return p
 
 
@@ -31,11 +59,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.port < 0 or args.port > 65535:
         build_parser().error(f"--port {args.port} is not in 0..65535")
-    for flag in ("max_sessions", "max_envs_per_session"):
+    for flag in ("max_sessions", "max_envs_per_session", "max_total_envs", "session_idle_timeout", "shutdown_grace"):
         if getattr(args, flag) < 0:
             build_parser().error(f"--{flag.replace('_', '-')} must be >= 0")
     if not 1 <= args.max_message_mb <= 2047:
         build_parser().error("--max-message-mb must be in 1..2047 (gRPC sizes are 32-bit)")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        build_parser().error("--tls-cert and --tls-key go together: give both (PEM files) or neither")
+    for path in (args.tls_cert, args.tls_key, args.token_file):
+        if path and not os.path.isfile(path):
+            build_parser().error(f"{path} is not a readable file")
+    if args.metrics_port is not None and not 0 <= args.metrics_port <= 65535:
+        build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
+    from gymbridge_server.security import resolve_token
+
+    try:
+        token = resolve_token(args.token, args.token_file, dict(os.environ))
+    except ValueError as e:
+        build_parser().error(str(e))
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
@@ -43,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     # pygame (used by rgb_array rendering) would print a banner when imported.
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # MuJoCo reads MUJOCO_GL when first imported: pick a headless backend before anything does.
+    from gymbridge_server import envmodules, rendering
+
+    rendering.configure_headless_gl()
+    try:
+        envmodules.load(args.env_module, args.env_path)
+    except envmodules.EnvModuleError as e:
+        build_parser().error(str(e))
     # Heavy imports after parsing, so --help is instant.
     from gymbridge_server.server import ServerConfig, serve
 
@@ -54,6 +103,16 @@ def main(argv: list[str] | None = None) -> int:
             max_sessions=args.max_sessions,
             max_envs_per_session=args.max_envs_per_session,
             max_message_mb=args.max_message_mb,
+            max_total_envs=args.max_total_envs,
+            session_idle_timeout_s=args.session_idle_timeout,
+            token=token,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            allow_entry_points=args.allow_entry_points,
+            fault_envs=args.fault_envs,
+            metrics_port=args.metrics_port,
+            metrics_host=args.metrics_host,
+            shutdown_grace_s=args.shutdown_grace,
         ),
         exit_with_parent=args.exit_with_parent,
     )

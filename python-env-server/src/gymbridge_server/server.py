@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 
 from gymbridge.v1 import env_pb2, env_pb2_grpc
 from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server.security import TokenAuthInterceptor, server_credentials
 from gymbridge_server.service import Dispatcher, EnvService
 from gymbridge_server.sessions import SessionRegistry
 
@@ -35,6 +36,32 @@ class ServerConfig:
     max_envs_per_session: int = 0
     max_message_mb: int = 64
     max_workers: int = 128
+    # issue 6: safety, lifetime, observability (see cli.py for the flags)
+    max_total_envs: int = 0
+    session_idle_timeout_s: float = 0.0
+    token: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    allow_entry_points: bool = False
+    fault_envs: bool = False
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    shutdown_grace_s: float = 5.0
+
+
+# Keepalive: the server pings a connection idle for 60 s and drops it if no answer comes within
+# 20 s (a client that vanished without closing its TCP connection ends its streams, whose sessions
+# are then closed). Clients may ping every 10 s or more, even with no call in flight (the Java
+# client pings every 30 s); more frequent pings are refused as abuse by gRPC.
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.http2.max_ping_strikes", 2),
+]
 
 
 class GymBridgeServer:
@@ -43,22 +70,41 @@ class GymBridgeServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         gym_adapter.route_mujoco_warnings()
-        self.registry = SessionRegistry(config.max_sessions, config.max_envs_per_session)
+        gym_adapter.EntryPointPolicy.allowed = config.allow_entry_points
+        if config.fault_envs:
+            from gymbridge_server import faultenvs
+
+            faultenvs.register()
+        self.registry = SessionRegistry(
+            config.max_sessions,
+            config.max_envs_per_session,
+            config.max_total_envs,
+            config.session_idle_timeout_s,
+        )
+        self.metrics = None
+        if config.metrics_port is not None:
+            from gymbridge_server.metrics import Metrics
+
+            self.metrics = Metrics(self.registry)
+            self.registry.on_event = self.metrics.on_session_event
         max_bytes = config.max_message_mb * 1024 * 1024
+        interceptors = [TokenAuthInterceptor(config.token)] if config.token else []
         # Each open Session stream holds one worker thread for its lifetime, so the pool is
         # sized for many concurrent streams rather than for CPU count; beyond it, new calls get
         # RESOURCE_EXHAUSTED at once instead of queueing behind streams that may never end.
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.max_workers, thread_name_prefix="gymbridge"),
             maximum_concurrent_rpcs=config.max_workers,
+            interceptors=interceptors,
             options=[
                 ("grpc.max_send_message_length", max_bytes),
                 ("grpc.max_receive_message_length", max_bytes),
                 ("grpc.so_reuseport", 0),
+                *KEEPALIVE_OPTIONS,
             ],
         )
         env_pb2_grpc.add_EnvServiceServicer_to_server(
-            EnvService(Dispatcher(self.registry, max_bytes), self.registry), self._server
+            EnvService(Dispatcher(self.registry, max_bytes), self.registry, self.metrics), self._server
         )
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
@@ -68,7 +114,10 @@ class GymBridgeServer:
         )
         where = f"unix:{config.unix}" if config.unix else _host_port(config.host, config.port)
         try:
-            bound = self._server.add_insecure_port(where)
+            if config.tls_cert:
+                bound = self._server.add_secure_port(where, server_credentials(config.tls_cert, config.tls_key or ""))
+            else:
+                bound = self._server.add_insecure_port(where)
         except RuntimeError:  # grpcio raises instead of returning 0 when the bind fails
             bound = 0
         if not bound:
@@ -77,18 +126,38 @@ class GymBridgeServer:
                 "for a free one" + ("" if not config.unix else ", or another --unix path")
             )
         self.address = where if config.unix else _host_port(config.host, bound)
+        self.metrics_port: int | None = None
+        if not config.unix and config.host not in ("127.0.0.1", "localhost", "::1") and not config.token:
+            log.warning(
+                "serving on %s without a token: anyone who can reach this address can run envs here; "
+                "set GYMBRIDGE_TOKEN (or --token-file) and --tls-cert/--tls-key", self.address,
+            )
 
     def start(self) -> None:
+        if self.metrics is not None:
+            self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port or 0)
         self._server.start()
+        self.registry.start_reaper()
         for name in ("", SERVICE_NAME):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info("gymbridge-server serving on %s", self.address)
+        log.info(
+            "gymbridge-server serving on %s (%s%s)",
+            self.address,
+            "TLS" if self.config.tls_cert else "plaintext",
+            ", bearer token required" if self.config.token else "",
+        )
 
-    def stop(self, grace: float = 2.0) -> None:
-        """Graceful stop: report NOT_SERVING, let calls finish for ``grace`` seconds, close all sessions."""
+    def stop(self, grace: float | None = None) -> None:
+        """Graceful stop: refuse new sessions and calls, let calls in flight finish for up to
+        ``grace`` seconds (--shutdown-grace), then close every session, its envs and workers."""
+        grace = self.config.shutdown_grace_s if grace is None else grace
+        self.registry.accepting = False
         self._health.enter_graceful_shutdown()
         self._server.stop(grace).wait(grace + 1.0)
+        self.registry.stop_reaper()
         self.registry.close_all()
+        if self.metrics is not None:
+            self.metrics.stop()
         log.info("gymbridge-server stopped")
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import time
 import traceback
 from collections.abc import Iterator
 from importlib import metadata as importlib_metadata
@@ -21,11 +22,11 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server import __version__, codec
+from gymbridge_server import __version__, codec, crash
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.adapters import catalog, tabular
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
-from gymbridge_server.sessions import Session, SessionRegistry
+from gymbridge_server.sessions import Session, SessionRegistry, current_peer
 from gymbridge_server.wrappers import WrapperError
 
 log = logging.getLogger(__name__)
@@ -224,8 +225,7 @@ class Dispatcher:
             except Exception as e:  # noqa: BLE001 -- the env raised
                 s.needs_reset = True
                 s.broken = True
-                log.warning("session %s (%s): reset raised\n%s", s.id, s.env_id, traceback.format_exc())
-                raise aborted(f"{s.env_id} reset raised {_last_line(e)}; the session needs reset()") from e
+                raise self._env_failed(s, "reset", e) from e
             s.pending_seed = None
             s.needs_reset = False
             if s.autoreset_mode == AutoresetMode.DISABLED:
@@ -270,8 +270,7 @@ class Dispatcher:
             except Exception as e:  # noqa: BLE001 -- the env raised
                 s.needs_reset = True
                 s.broken = True
-                log.warning("session %s (%s): step raised\n%s", s.id, s.env_id, traceback.format_exc())
-                raise aborted(f"{s.env_id} step raised {_last_line(e)}; the session needs reset()") from e
+                raise self._env_failed(s, "step", e) from e
             if s.done is not None:
                 s.done = np.logical_or(terminated, truncated)
             return self._fit(s, "step", epb.StepResponse(
@@ -335,6 +334,26 @@ class Dispatcher:
             reward=model.reward,
             done=model.done,
         )
+
+    def _env_failed(self, s: Session, what: str, e: BaseException) -> BridgeError:
+        """ABORTED for an env that raised, or WORKER_DIED naming the dead worker processes.
+
+        Only this session is affected: it needs reset(), which remakes a worker-backed env.
+        """
+        # A broken pipe to a worker means it died; give the kernel a moment to report how.
+        dead = crash.dead_workers(s.env, wait_s=2.0 if isinstance(e, (EOFError, OSError)) else 0.0)
+        if dead:
+            message = (
+                f"{s.env_id} {what} failed: {', '.join(dead)} ({_last_line(e)}); only this session "
+                "is affected -- call reset() to restart its workers"
+            )
+            reason = "WORKER_DIED"
+        else:
+            message = f"{s.env_id} {what} raised {_last_line(e)}; the session needs reset()"
+            reason = "ENV_ERROR"
+        log.warning("session %s (%s): %s raised\n%s", s.id, s.env_id, what, traceback.format_exc())
+        self.registry.crashed(s, message)
+        return aborted(message, reason)
 
     def _fit(self, s: Session, what: str, resp: Any) -> Any:
         """The response, or RESOURCE_EXHAUSTED if it exceeds the message limit.
@@ -402,9 +421,10 @@ def _list_envs_with_spaces(req: epb.ListEnvsRequest) -> epb.ListEnvsResponse:
 class EnvService(env_pb2_grpc.EnvServiceServicer):
     """gymbridge.v1.EnvService over a Dispatcher."""
 
-    def __init__(self, dispatcher: Dispatcher, registry: SessionRegistry) -> None:
+    def __init__(self, dispatcher: Dispatcher, registry: SessionRegistry, metrics: Any = None) -> None:
         self.d = dispatcher
         self.registry = registry
+        self.metrics = metrics  # gymbridge_server.metrics.Metrics, or None (no --metrics-port)
 
     def Handshake(self, request: epb.HandshakeRequest, context: grpc.ServicerContext) -> epb.HandshakeResponse:
         if request.protocol_version and request.protocol_version < MIN_PROTOCOL_VERSION:
@@ -435,6 +455,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 max_message_bytes=self.d.max_message_bytes,
                 max_sessions=self.registry.max_sessions,
                 max_envs_per_session=self.registry.max_envs_per_session,
+                session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
+                max_total_envs=self.registry.max_total_envs,
             ),
         )
 
@@ -467,13 +489,25 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         return self._unary(self.d.get_model, request, context)
 
     def _unary(self, fn, request, context):
+        current_peer.set(context.peer())
+        t0 = time.perf_counter()
+        code = "OK"
+        resp = None
         try:
-            return fn(request)
+            resp = fn(request)
+            return resp
         except BridgeError as e:
+            code = e.code.name
             self._abort(context, e)
         except Exception as e:  # noqa: BLE001 -- a bug in the bridge; say so instead of UNKNOWN
+            code = "INTERNAL"
             log.exception("internal error in %s", fn.__name__)
             self._abort(context, BridgeError(grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {_last_line(e)}", "INTERNAL"))
+        finally:
+            if self.metrics is not None:
+                rewards = getattr(resp, "rewards", None)
+                n = rewards.shape[0] if rewards is not None and rewards.shape else 0
+                self.metrics.observe(fn.__name__, code, time.perf_counter() - t0, n)
 
     @staticmethod
     def _abort(context: grpc.ServicerContext, e: BridgeError) -> None:
@@ -481,16 +515,42 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         context.abort(e.code, e.message)
 
     def Session(self, request_iterator: Iterator[epb.SessionRequest], context: grpc.ServicerContext) -> Iterator[epb.SessionResponse]:
-        """The hot path. Sessions made on a stream are closed when the stream ends."""
+        """The hot path. Sessions made on a stream are closed when the stream ends.
+
+        A client that cancels the stream, disconnects, or vanishes (detected by keepalive pings)
+        ends it too: the request iterator raises, and the sessions it made are closed here.
+        """
         owned: list[str] = []
+        peer = context.peer()
         try:
             for req in request_iterator:
+                current_peer.set(peer)
                 yield self._dispatch_stream(req, owned)
+        except grpc.RpcError:
+            log.info("session stream from %s ended by the client (cancelled or disconnected)", peer)
         finally:
             for sid in owned:
                 self.registry.close_quietly(sid)
 
     def _dispatch_stream(self, req: epb.SessionRequest, owned: list[str]) -> epb.SessionResponse:
+        """One stream request (also used by other transports of the same messages), measured."""
+        if self.metrics is None:
+            return self._dispatch_stream_unobserved(req, owned)
+        t0 = time.perf_counter()
+        resp = self._dispatch_stream_unobserved(req, owned)
+        if resp.HasField("error"):
+            code = grpc.StatusCode.UNKNOWN.name
+            for c in grpc.StatusCode:
+                if c.value[0] == resp.error.code:
+                    code = c.name
+        else:
+            code = "OK"
+        kind = req.WhichOneof("request") or "empty"
+        n = resp.step.rewards.shape[0] if code == "OK" and kind == "step" and resp.step.rewards.shape else 0
+        self.metrics.observe(kind, code, time.perf_counter() - t0, n)
+        return resp
+
+    def _dispatch_stream_unobserved(self, req: epb.SessionRequest, owned: list[str]) -> epb.SessionResponse:
         kind = req.WhichOneof("request")
         try:
             if kind == "step":

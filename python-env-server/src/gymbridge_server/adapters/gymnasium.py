@@ -50,13 +50,30 @@ class EnvSpecInfo:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+class EntryPointPolicy:
+    """Whether ``module:Env-v0`` env ids (which import ``module`` on the server) are allowed.
+
+    Off by default; the operator turns it on with ``gymbridge-server --allow-entry-points``.
+    """
+
+    allowed = False
+
+
 def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
     """The registered spec of ``env_id``; UnknownEnvError with suggestions otherwise."""
     if ":" in env_id:
-        raise UnknownEnvError(
-            f"env id {env_id!r} uses the 'module:Env-v0' import form, which this server does not "
-            "allow (it would import arbitrary modules); use a registered id -- ListEnvs shows all ids"
-        )
+        if not EntryPointPolicy.allowed:
+            raise UnknownEnvError(
+                f"env id {env_id!r} uses the 'module:Env-v0' import form, which this server does not "
+                "allow (it would import arbitrary modules); use a registered id -- ListEnvs shows all "
+                "ids -- or, if you operate the server and trust its clients, restart it with "
+                "--allow-entry-points"
+            )
+        module, _, env_id = env_id.partition(":")
+        try:
+            importlib.import_module(module)
+        except Exception as e:  # noqa: BLE001 -- any import failure means "not makeable"
+            raise UnknownEnvError(f"cannot import module {module!r} of env id '{module}:{env_id}': {e}") from e
     spec = gym.registry.get(env_id)
     if spec is None:
         servable = [e.env_id for e in list_envs()]
