@@ -18,9 +18,12 @@ import org.gymbridge.env.AutoresetMode;
  *   unix:/path/to/socket?env=EnvId&amp;...                 (the same, for socket names not ending in .sock)
  *   local:EnvId?...                                   a private server process started for this env
  * </pre>
- * Query keys num_envs, seed, autoreset, render_mode, max_episode_steps and vectorization set
- * {@link MakeOptions}; every other key is an env kwarg typed like JSON (true/false, integers,
+ * Query keys num_envs, seed, autoreset, render_mode, max_episode_steps, vectorization and wrappers
+ * set {@link MakeOptions}; every other key is an env kwarg typed like JSON (true/false, integers,
  * decimals, null; anything else, or a "quoted" value, is a string). Env ids may contain '/'.
+ * {@code wrappers=TimeLimit(max_episode_steps=200),NormalizeObservation,ResizeObservation(shape=(32,32))}
+ * lists server-side Gymnasium wrappers, innermost first, their arguments typed the same way
+ * ({@code (a,b)} or {@code [a,b]} is a list).
  */
 record ConnectionUrl(Transport transport, String host, int port, String socketPath, String envId, MakeOptions options) {
 
@@ -205,6 +208,7 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
                     case "render_mode" -> b.renderMode(v);
                     case "max_episode_steps" -> b.maxEpisodeSteps(Integer.parseInt(v));
                     case "vectorization" -> b.vectorization(v);
+                    case "wrappers" -> parseWrappers(v, url).forEach(w -> b.wrapper(w.name(), w.kwargs()));
                     default -> b.kwarg(k, typed(v));
                 }
             } catch (NumberFormatException ex) {
@@ -214,6 +218,88 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
             }
         }
         return b.build();
+    }
+
+    /**
+     * {@code Name(k=v, ...),Name2,...} as wrapper specs, innermost first; values typed like query values,
+     * {@code (a,b)} / {@code [a,b]} as lists.
+     */
+    static java.util.List<MakeOptions.Wrapper> parseWrappers(String spec, String url) {
+        java.util.List<MakeOptions.Wrapper> out = new java.util.ArrayList<>();
+        for (String item : splitTopLevel(spec, url)) {
+            String w = item.strip();
+            if (w.isEmpty()) {
+                throw bad(url, "empty wrapper in wrappers=" + spec + "; write wrappers=Name(arg=value),Name2");
+            }
+            int open = w.indexOf('(');
+            String name = (open < 0 ? w : w.substring(0, open)).strip();
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw bad(url, "wrapper name '" + name + "' in wrappers=" + spec + " is not a class name; "
+                        + "write wrappers=TimeLimit(max_episode_steps=200),NormalizeObservation");
+            }
+            Map<String, Object> kwargs = new LinkedHashMap<>();
+            if (open >= 0) {
+                if (!w.endsWith(")")) {
+                    throw bad(url, "wrapper '" + w + "' lacks its closing ')'");
+                }
+                String args = w.substring(open + 1, w.length() - 1);
+                for (String arg : splitTopLevel(args, url)) {
+                    String a = arg.strip();
+                    if (a.isEmpty()) {
+                        continue;
+                    }
+                    int eq = a.indexOf('=');
+                    if (eq <= 0) {
+                        throw bad(url, "wrapper argument '" + a + "' of " + name + " is not name=value "
+                                + "(wrappers take keyword arguments, e.g. TimeLimit(max_episode_steps=200))");
+                    }
+                    kwargs.put(a.substring(0, eq).strip(), typedValue(a.substring(eq + 1).strip(), url));
+                }
+            }
+            out.add(new MakeOptions.Wrapper(name, kwargs));
+        }
+        return out;
+    }
+
+    private static Object typedValue(String v, String url) {
+        if (v.length() >= 2 && (v.startsWith("(") && v.endsWith(")") || v.startsWith("[") && v.endsWith("]"))) {
+            java.util.List<Object> items = new java.util.ArrayList<>();
+            for (String x : splitTopLevel(v.substring(1, v.length() - 1), url)) {
+                if (!x.isBlank()) {
+                    items.add(typedValue(x.strip(), url));
+                }
+            }
+            return items;
+        }
+        return typed(v);
+    }
+
+    /** Splits on commas outside parentheses, brackets and double quotes. */
+    private static java.util.List<String> splitTopLevel(String s, String url) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        int depth = 0;
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '(' || c == '[')) {
+                depth++;
+            } else if (!quoted && (c == ')' || c == ']')) {
+                if (--depth < 0) {
+                    throw bad(url, "unbalanced '" + c + "' in '" + s + "'");
+                }
+            } else if (!quoted && depth == 0 && c == ',') {
+                parts.add(s.substring(start, i));
+                start = i + 1;
+            }
+        }
+        if (depth != 0 || quoted) {
+            throw bad(url, "unbalanced brackets or quotes in '" + s + "'");
+        }
+        parts.add(s.substring(start));
+        return parts;
     }
 
     /** A query value typed like JSON: true/false, null, integers, decimals; otherwise (or "quoted") a string. */

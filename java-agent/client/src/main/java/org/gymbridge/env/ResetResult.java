@@ -8,4 +8,9 @@ import org.gymbridge.spaces.Value;
  * space) and the vector infos (Gymnasium layout: {@code key -> batch}, {@code "_key" -> mask}).
  */
 public record ResetResult(Value observations, DictValue infos) {
+
+    /** Typed, mask-aware access to the infos (see {@link Infos}). */
+    public Infos infoView() {
+        return Infos.of(infos);
+    }
 }

@@ -16,6 +16,11 @@ public record StepResult(Value observations, double[] rewards, boolean[] termina
         return terminated[i] || truncated[i];
     }
 
+    /** Typed, mask-aware access to the infos: {@code infoView().getDouble("episode/r", i)}, {@code episodes()}. */
+    public Infos infoView() {
+        return Infos.of(infos);
+    }
+
     /** Number of envs in this batch. */
     public int numEnvs() {
         return rewards.length;
