@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fault-envs", action="store_true", help=argparse.SUPPRESS)  # tests and soak only: gymbridge/Fault-v0
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
+    from gymbridge_server import envmodules  # --env-module / --env-path
+
+    envmodules.add_arguments(p)
     return p
 
 
@@ -81,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     # pygame (used by rgb_array rendering) would print a banner when imported.
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # MuJoCo reads MUJOCO_GL when first imported: pick a headless backend before anything does.
+    from gymbridge_server import envmodules, rendering
+
+    rendering.configure_headless_gl()
+    try:
+        envmodules.load(args.env_module, args.env_path)
+    except envmodules.EnvModuleError as e:
+        build_parser().error(str(e))
     # Heavy imports after parsing, so --help is instant.
     from gymbridge_server.server import ServerConfig, serve
 
