@@ -14,7 +14,7 @@ import java.util.Random;
  * Gradients are derived analytically here because DL4J trains these networks with external errors: the
  * agent computes dLoss/dOutput and back-propagates it through the network itself.
  */
-public interface ActionDistribution {
+public interface ActionDistribution extends java.io.Serializable {
 
     /** Width of the network output that parameterizes this distribution. */
     int paramSize();

@@ -1,0 +1,224 @@
+package org.gymbridge.agents.a2c;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.gymbridge.agents.core.ActorCritic;
+import org.gymbridge.agents.core.Adam;
+import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.Checkpoint;
+import org.gymbridge.agents.core.Gae;
+import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.PolicyGradient;
+import org.gymbridge.agents.core.PolicyHead;
+import org.gymbridge.agents.core.Seeding;
+import org.gymbridge.agents.core.Transition;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Synchronous advantage actor-critic (A2C; Mnih et al. 2016, synchronous as in OpenAI Baselines and SB3):
+ * every {@code numSteps} vector steps, one gradient step on the numSteps x numEnvs transitions just collected
+ * (one batched forward per vector step while collecting):
+ *
+ * <pre>
+ *   R_t = r_t + gamma r_{t+1} + ... + gamma^n V(s_{t+n})     (n-step return; GAE(lambda) in general, {@link Gae})
+ *   A_t = R_t - V(s_t)
+ *   L   = -mean(A_t log pi(a_t|s_t)) - entCoef mean(H) + vfCoef 0.5 mean((V(s_t) - R_t)^2)
+ * </pre>
+ * Terminations stop the bootstrap; time-limit truncations bootstrap from V(final observation).
+ */
+public final class A2c implements Agent {
+
+    private final A2cConfig config;
+    private final int numEnvs;
+    private final int obsSize;
+    private final PolicyHead head;
+    private final int width;
+    private final ActorCritic net;
+    private final Adam adam;
+    private Random rng;
+
+    // Rollout storage, time-major: index t * numEnvs + i.
+    private final float[] observations;
+    private final float[] actions;
+    private final double[] values;
+    private final double[] rewards;
+    private final boolean[] terminated;
+    private final boolean[] dones;
+    private final boolean[] valid;
+    private int step;
+    private long updates;
+
+    /** A new agent for {@code numEnvs} envs; the head fixes the action distribution. */
+    public A2c(A2cConfig config, int numEnvs, int obsSize, PolicyHead head, long seed) {
+        this.config = config;
+        this.numEnvs = numEnvs;
+        this.obsSize = obsSize;
+        this.head = head;
+        this.width = head.distribution().actionSize();
+        this.rng = Seeding.seed(seed);
+        this.net = ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
+        this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
+        int batch = config.numSteps() * numEnvs;
+        this.observations = new float[batch * obsSize];
+        this.actions = new float[batch * width];
+        this.values = new double[batch];
+        this.rewards = new double[batch];
+        this.terminated = new boolean[batch];
+        this.dones = new boolean[batch];
+        this.valid = new boolean[batch];
+    }
+
+    /** The registry's factory ({@code gymbridge train --algo a2c}). */
+    public static A2c create(AgentContext context, A2cConfig config, long seed) {
+        return new A2c(config, context.numEnvs(), context.observations().size(),
+                PolicyHead.forSpace(context.actionSpace(), true, 0.0), seed);
+    }
+
+    public A2cConfig config() {
+        return config;
+    }
+
+    @Override
+    public INDArray act(INDArray obs, boolean explore) {
+        ActorCritic.Output out = net.predict(obs);
+        int rows = out.value().length;
+        float[] params = head.params(out.policy());
+        if (!explore) {
+            return HostArrays.toArray(head.distribution().mode(params), rows, width);
+        }
+        if (rows != numEnvs) {
+            throw new IllegalArgumentException("this agent was built for " + numEnvs + " envs but got " + rows
+                    + " observations; training needs one row per env");
+        }
+        int k = step * numEnvs;
+        float[] action = new float[numEnvs * width];
+        head.distribution().sample(params, rng, action);
+        System.arraycopy(HostArrays.toFloats(obs), 0, observations, k * obsSize, numEnvs * obsSize);
+        System.arraycopy(action, 0, actions, k * width, numEnvs * width);
+        for (int i = 0; i < numEnvs; i++) {
+            values[k + i] = out.value()[i];
+        }
+        return HostArrays.toArray(action, numEnvs, width);
+    }
+
+    @Override
+    public void observe(Transition t) {
+        int k = step * numEnvs;
+        for (int i = 0; i < numEnvs; i++) {
+            rewards[k + i] = t.rewards()[i];
+            terminated[k + i] = t.terminated()[i];
+            dones[k + i] = t.done(i);
+            valid[k + i] = t.valid()[i];
+        }
+        step++;
+    }
+
+    @Override
+    public boolean readyToLearn() {
+        return step == config.numSteps();
+    }
+
+    @Override
+    public Map<String, Double> learn(INDArray nextObs) {
+        long numUpdates = Math.max(1, config.totalSteps() / ((long) config.numSteps() * numEnvs));
+        double lr = config.annealLr()
+                ? config.learningRate() * Math.max(0, 1.0 - (double) updates / numUpdates) : config.learningRate();
+        updates++;
+
+        // n-step returns / GAE, bootstrapped from V(s_{t+n}).
+        float[] next = net.predict(nextObs).value();
+        double[] bootstrap = new double[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            bootstrap[i] = next[i];
+        }
+        Gae.Result gae = Gae.compute(rewards, values, terminated, dones, bootstrap, config.gamma(), config.gaeLambda());
+
+        // The batch: real transitions only (NEXT_STEP reset steps are left out).
+        int n = 0;
+        for (boolean v : valid) {
+            n += v ? 1 : 0;
+        }
+        float[] obs = new float[n * obsSize];
+        float[] act = new float[n * width];
+        double[] advantages = new double[n];
+        double[] returns = new double[n];
+        for (int k = 0, j = 0; k < valid.length; k++) {
+            if (valid[k]) {
+                System.arraycopy(observations, k * obsSize, obs, j * obsSize, obsSize);
+                System.arraycopy(actions, k * width, act, j * width, width);
+                advantages[j] = gae.advantages()[k];
+                returns[j] = gae.returns()[k];
+                j++;
+            }
+        }
+        if (config.normAdvantages()) {
+            PolicyGradient.standardize(advantages);
+        }
+        step = 0;
+        Map<String, Double> stats = new LinkedHashMap<>();
+        if (n == 0) {
+            stats.put("lr", lr);
+            return stats;
+        }
+        // The advantages come from the rollout's values (a constant in the loss); the value loss uses fresh V(s).
+        ActorCritic.Output out = net.forward(HostArrays.toArray(obs, n, obsSize));
+        double[] dLogProb = new double[n];
+        float[] dValue = new float[n];
+        double piLoss = 0;
+        double vLoss = 0;
+        double[] logProbs = head.distribution().logProb(head.params(out.policy()), act);
+        for (int j = 0; j < n; j++) {
+            dLogProb[j] = -advantages[j] / n;
+            piLoss -= advantages[j] * logProbs[j] / n;
+            double error = out.value()[j] - returns[j];
+            vLoss += 0.5 * error * error / n;
+            dValue[j] = (float) (config.vfCoef() * error / n);
+        }
+        double entropy = java.util.Arrays.stream(head.distribution().entropy(head.params(out.policy())))
+                .average().orElse(0);
+        double gradNorm = PolicyGradient.step(net, head, adam, out.policy(), act, dLogProb, dValue,
+                -config.entCoef() / n, lr, config.maxGradNorm(), config.adamEps());
+        stats.put("pi_loss", piLoss);
+        stats.put("v_loss", vLoss);
+        stats.put("entropy", entropy);
+        stats.put("grad_norm", gradNorm);
+        stats.put("lr", lr);
+        return stats;
+    }
+
+    // ---- Checkpoints (between rollouts, as the trainer saves right after learn()) ---------------------------
+
+    private record State(A2cConfig config, Adam.State adam, PolicyHead head, Random rng, long updates)
+            implements Serializable {
+    }
+
+    @Override
+    public void save(Path file) throws IOException {
+        if (step != 0) {
+            throw new IllegalStateException("A2C saves between rollouts only (after learn()), but " + step
+                    + " steps of a rollout are collected");
+        }
+        Checkpoint.write(file, net.graph(), Map.of("a2c", new State(config, adam.state(), head, rng, updates)));
+    }
+
+    @Override
+    public void load(Path file) throws IOException {
+        ActorCritic restored = new ActorCritic(Checkpoint.readGraph(file));
+        if (restored.params().length() != net.params().length()) {
+            throw new IOException("checkpoint " + file + " holds a network of " + restored.params().length()
+                    + " parameters, this agent has " + net.params().length() + ": different env or config");
+        }
+        State state = Checkpoint.readExtra(file, "a2c", State.class);
+        net.params().assign(restored.params());
+        adam.restore(state.adam());
+        head.restore(state.head());
+        rng = state.rng();
+        updates = state.updates();
+        step = 0;
+    }
+}
