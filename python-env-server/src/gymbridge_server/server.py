@@ -14,7 +14,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gymbridge.v1 import env_pb2, env_pb2_grpc
+from gymbridge_server import fastlane
 from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server.fastlane import FastLane
 from gymbridge_server.security import TokenAuthInterceptor, server_credentials
 from gymbridge_server.service import Dispatcher, EnvService
 from gymbridge_server.sessions import SessionRegistry
@@ -36,6 +38,8 @@ class ServerConfig:
     max_envs_per_session: int = 0
     max_message_mb: int = 64
     max_workers: int = 128
+    # issue 5: also serve the Session messages on a same-host unix socket (fastlane.py)
+    fast_lane: bool = True
     # issue 6: safety, lifetime, observability (see cli.py for the flags)
     max_total_envs: int = 0
     session_idle_timeout_s: float = 0.0
@@ -103,9 +107,9 @@ class GymBridgeServer:
                 *KEEPALIVE_OPTIONS,
             ],
         )
-        env_pb2_grpc.add_EnvServiceServicer_to_server(
-            EnvService(Dispatcher(self.registry, max_bytes), self.registry, self.metrics), self._server
-        )
+        self.service = EnvService(Dispatcher(self.registry, max_bytes), self.registry, self.metrics)
+        env_pb2_grpc.add_EnvServiceServicer_to_server(self.service, self._server)
+        self.fast_lane: FastLane | None = None
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         reflection.enable_server_reflection(
@@ -137,6 +141,10 @@ class GymBridgeServer:
         if self.metrics is not None:
             self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port or 0)
         self._server.start()
+        if self.config.fast_lane:
+            self.fast_lane = fastlane.start_for(
+                self.service, self.service.d.max_message_bytes, self.config.unix, getattr(self.config, "token", None)
+            )
         self.registry.start_reaper()
         for name in ("", SERVICE_NAME):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -155,6 +163,8 @@ class GymBridgeServer:
         self._health.enter_graceful_shutdown()
         self._server.stop(grace).wait(grace + 1.0)
         self.registry.stop_reaper()
+        if self.fast_lane is not None:
+            self.fast_lane.stop()  # ends its connections, which close their sessions
         self.registry.close_all()
         if self.metrics is not None:
             self.metrics.stop()

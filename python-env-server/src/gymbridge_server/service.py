@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = epb.PROTOCOL_VERSION_1
 MIN_PROTOCOL_VERSION = epb.PROTOCOL_VERSION_1
+# MakeRequest.vectorization values: in-process, Gymnasium's one process per env.
+VECTORIZATIONS = ("sync", "async")
 REASON_TRAILER = "gymbridge-reason"
 
 _AUTORESET_FROM_PROTO = {
@@ -83,8 +85,8 @@ class Dispatcher:
             raise invalid(f"unknown autoreset_mode {req.autoreset_mode}; use NEXT_STEP, SAME_STEP or DISABLED")
         mode = _AUTORESET_FROM_PROTO[req.autoreset_mode]
         vectorization = req.vectorization or "sync"
-        if vectorization not in ("sync", "async"):
-            raise invalid(f"vectorization {req.vectorization!r} is not 'sync' or 'async' (empty: server picks)")
+        if vectorization not in VECTORIZATIONS:
+            raise invalid(f"vectorization {req.vectorization!r} is not one of {', '.join(VECTORIZATIONS)} (empty: sync)")
         if req.render_mode == "human":
             raise invalid(
                 "render_mode 'human' would open a window on the server; use 'rgb_array' and show "
@@ -421,6 +423,8 @@ def _list_envs_with_spaces(req: epb.ListEnvsRequest) -> epb.ListEnvsResponse:
 class EnvService(env_pb2_grpc.EnvServiceServicer):
     """gymbridge.v1.EnvService over a Dispatcher."""
 
+    fast_lane_path = ""  # the same-host fast lane's socket, set by the server when it runs one (fastlane.py)
+
     def __init__(self, dispatcher: Dispatcher, registry: SessionRegistry, metrics: Any = None) -> None:
         self.d = dispatcher
         self.registry = registry
@@ -455,6 +459,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 max_message_bytes=self.d.max_message_bytes,
                 max_sessions=self.registry.max_sessions,
                 max_envs_per_session=self.registry.max_envs_per_session,
+                fast_lane=self.fast_lane_path,
+                vectorizations=list(VECTORIZATIONS),
                 session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
                 max_total_envs=self.registry.max_total_envs,
             ),

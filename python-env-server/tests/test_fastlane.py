@@ -1,0 +1,156 @@
+"""The same-host fast lane (fastlane.py): the Session stream's messages over a framed unix socket.
+
+Same messages, same dispatcher as the gRPC stream: results are bit-identical to in-process
+Gymnasium, errors travel in-band, sessions end with the connection, and the server's token guards it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import struct
+import time
+
+import grpc
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from gymbridge.v1 import env_pb2 as epb
+from gymbridge.v1 import env_pb2_grpc
+from gymbridge_server import codec
+
+
+class Lane:
+    """A minimal fast-lane client: length-prefixed SessionRequest out, SessionResponse in."""
+
+    def __init__(self, path: str, token: str = "") -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self._send(token.encode())
+        self.hello = epb.SessionResponse.FromString(self._recv())
+        self.seq = 0
+
+    def _send(self, data: bytes) -> None:
+        self.sock.sendall(struct.pack("<I", len(data)) + data)
+
+    def _recv(self) -> bytes:
+        (n,) = struct.unpack("<I", self._exact(4))
+        return self._exact(n)
+
+    def _exact(self, n: int) -> bytes:
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise EOFError("fast lane closed")
+            buf += chunk
+        return buf
+
+    def call(self, **request) -> epb.SessionResponse:
+        self.seq += 1
+        self._send(epb.SessionRequest(seq=self.seq, **request).SerializeToString())
+        resp = epb.SessionResponse.FromString(self._recv())
+        assert resp.seq == self.seq
+        return resp
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def fast_lane_path(stub) -> str:
+    return stub.Handshake(epb.HandshakeRequest(protocol_version=1)).capabilities.fast_lane
+
+
+def test_handshake_advertises_a_private_fast_lane_socket(stub):
+    path = fast_lane_path(stub)
+    assert path and os.path.exists(path)
+    st = os.stat(path)
+    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+
+
+def test_fast_lane_steps_are_bit_identical_to_in_process_gymnasium(stub):
+    lane = Lane(fast_lane_path(stub))
+    assert not lane.hello.HasField("error")
+    local = gym.make_vec("CartPole-v1", 4, vectorization_mode="sync")
+    try:
+        made = lane.call(make=epb.MakeRequest(env_id="CartPole-v1", num_envs=4)).make
+        sid = made.session_id
+        r = lane.call(reset=epb.ResetRequest(session_id=sid, seed=7)).reset
+        l_obs, _ = local.reset(seed=7)
+        assert codec.decode_tensor(r.observations.tensor).tobytes() == l_obs.tobytes()
+        local.action_space.seed(3)
+        dones = 0
+        for _ in range(60):
+            a = local.action_space.sample()
+            s = lane.call(step=epb.StepRequest(session_id=sid, actions=codec.encode_value(local.action_space, a))).step
+            obs, rew, term, trunc, _ = local.step(a)
+            got = codec.decode_tensor(s.observations.tensor)
+            assert got.dtype == obs.dtype and got.tobytes() == obs.tobytes()
+            assert codec.decode_tensor(s.rewards).tobytes() == np.asarray(rew, np.float64).tobytes()
+            assert codec.decode_tensor(s.terminated).tolist() == term.tolist()
+            assert codec.decode_tensor(s.truncated).tolist() == trunc.tolist()
+            dones += int(np.count_nonzero(term | trunc))
+        assert dones >= 1, "the rollout should cross an autoreset"
+    finally:
+        lane.close()
+        local.close()
+
+
+def test_errors_travel_in_band_and_the_connection_goes_on(stub):
+    lane = Lane(fast_lane_path(stub))
+    try:
+        sid = lane.call(make=epb.MakeRequest(env_id="CartPole-v1", num_envs=2)).make.session_id
+        bad = lane.call(step=epb.StepRequest(session_id=sid, actions=codec.encode_value(
+            gym.spaces.MultiDiscrete([2, 2]), np.array([0, 1]))))
+        assert bad.error.code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and bad.error.reason == "RESET_REQUIRED"
+        missing = lane.call(make=epb.MakeRequest(env_id="CartPol-v1"))
+        assert missing.error.code == grpc.StatusCode.NOT_FOUND.value[0] and "CartPole-v1" in missing.error.message
+        assert lane.call(reset=epb.ResetRequest(session_id=sid, seed=1)).HasField("reset")
+    finally:
+        lane.close()
+
+
+def test_sessions_made_on_a_connection_close_with_it(stub):
+    lane = Lane(fast_lane_path(stub))
+    sid = lane.call(make=epb.MakeRequest(env_id="CartPole-v1")).make.session_id
+    lane.close()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            stub.Reset(epb.ResetRequest(session_id=sid), timeout=5)
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND
+            break
+        assert time.monotonic() < deadline, "the session outlived its fast-lane connection"
+        time.sleep(0.05)
+
+
+def test_fast_lane_requires_the_servers_token(new_server):
+    srv = new_server("--port", "0", "--log-level", "warning", "--token", "s3cret")
+    channel = grpc.insecure_channel(srv.address)
+    try:
+        stub = env_pb2_grpc.EnvServiceStub(channel)
+        path = stub.Handshake(epb.HandshakeRequest(protocol_version=1), metadata=(("authorization", "Bearer s3cret"),)).capabilities.fast_lane
+        wrong = Lane(path, "nope")
+        assert wrong.hello.error.code == grpc.StatusCode.UNAUTHENTICATED.value[0]
+        with pytest.raises((EOFError, ConnectionError)):
+            wrong.call(make=epb.MakeRequest(env_id="CartPole-v1"))
+        wrong.close()
+        right = Lane(path, "s3cret")
+        assert not right.hello.HasField("error")
+        assert right.call(make=epb.MakeRequest(env_id="CartPole-v1")).HasField("make")
+        right.close()
+    finally:
+        channel.close()
+
+
+def test_unix_server_puts_the_fast_lane_next_to_its_socket_and_no_fast_lane_turns_it_off(new_server, tmp_path):
+    sock = tmp_path / "gb.sock"
+    srv = new_server("--unix", str(sock), "--log-level", "warning")
+    with srv.channel() as ch:
+        assert fast_lane_path(env_pb2_grpc.EnvServiceStub(ch)) == f"{sock}.fast"
+    off = new_server("--port", "0", "--log-level", "warning", "--no-fast-lane")
+    with off.channel() as ch:
+        assert fast_lane_path(env_pb2_grpc.EnvServiceStub(ch)) == ""
