@@ -27,7 +27,8 @@ from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.adapters import catalog, tabular
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
 from gymbridge_server.sessions import Session, SessionRegistry, current_peer
-from gymbridge_server.wrappers import WrapperError
+from gymbridge_server.argcheck import ArgumentError, check_env_kwargs
+from gymbridge_server.wrappers import WrapperError, check_wrappers
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,13 @@ class Dispatcher:
             gym_adapter.check_env_id(req.env_id)
         except gym_adapter.UnknownEnvError as e:
             raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
+        # Names and types checked against the constructors' signatures: a typo or a wrong type is
+        # INVALID_ARGUMENT naming what is accepted, not an error from deep inside the env.
+        try:
+            kwargs = check_env_kwargs(req.env_id, kwargs)
+            wrappers = check_wrappers(wrappers)
+        except ArgumentError as e:
+            raise invalid(str(e), e.reason) from e
 
         def make_env() -> VectorEnv:
             try:
@@ -121,7 +129,7 @@ class Dispatcher:
             except gym_adapter.UnknownEnvError as e:
                 raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
             except WrapperError as e:
-                raise invalid(str(e), "WRAPPER_NOT_ALLOWED") from e
+                raise invalid(str(e), e.reason) from e
             except gym_adapter.EnvDependencyError as e:
                 raise precondition(str(e), "DEPENDENCY_MISSING") from e
             except TypeError as e:

@@ -1,26 +1,39 @@
 """The allowlist of Gymnasium wrappers a client may apply per env (MakeRequest.wrappers).
 
-Only wrappers whose arguments are plain JSON data are listed: a client can never make the server
-import or call arbitrary code. Wrappers apply to each env innermost first, exactly like
-``gymnasium.make_vec(..., wrappers=[...])``.
+Only wrappers whose arguments are plain data are listed (no callables: a client can never make
+the server import or call arbitrary code), and none that writes files or opens windows on the
+server (RecordVideo, HumanRendering). Wrappers apply to each env innermost first, exactly like
+``gymnasium.make_vec(..., wrappers=[...])``, so results are bit-identical to Python's.
+
+Arguments are checked against each wrapper's signature before anything is made (argcheck.py):
+an unknown name, a missing required argument or a wrong type is INVALID_ARGUMENT naming what
+the wrapper accepts; a value the wrapper itself rejects when applied (e.g. TimeLimit's
+``max_episode_steps=0``) is too.
 """
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium as gym
 from gymnasium import wrappers as gw
 
+from gymbridge_server.argcheck import ArgumentError, check_call, required_missing
+
 ALLOWED: dict[str, Callable[..., gym.Env]] = {
+    # episode and bookkeeping
     "TimeLimit": gw.TimeLimit,
     "RecordEpisodeStatistics": gw.RecordEpisodeStatistics,
+    # actions
     "ClipAction": gw.ClipAction,
     "RescaleAction": gw.RescaleAction,
+    "StickyAction": gw.StickyAction,
+    "RepeatAction": gw.RepeatAction,
+    "DiscretizeAction": gw.DiscretizeAction,
+    # observations
     "FlattenObservation": gw.FlattenObservation,
     "NormalizeObservation": gw.NormalizeObservation,
-    "NormalizeReward": gw.NormalizeReward,
-    "ClipReward": gw.ClipReward,
     "FrameStackObservation": gw.FrameStackObservation,
     "DtypeObservation": gw.DtypeObservation,
     "RescaleObservation": gw.RescaleObservation,
@@ -28,30 +41,70 @@ ALLOWED: dict[str, Callable[..., gym.Env]] = {
     "ResizeObservation": gw.ResizeObservation,
     "GrayscaleObservation": gw.GrayscaleObservation,
     "MaxAndSkipObservation": gw.MaxAndSkipObservation,
-    "StickyAction": gw.StickyAction,
+    "DelayObservation": gw.DelayObservation,
+    "TimeAwareObservation": gw.TimeAwareObservation,
+    "FilterObservation": gw.FilterObservation,
+    "DiscretizeObservation": gw.DiscretizeObservation,
+    "AddRenderObservation": gw.AddRenderObservation,
+    # rewards
+    "NormalizeReward": gw.NormalizeReward,
+    "ClipReward": gw.ClipReward,
 }
 
 
-class WrapperError(ValueError):
-    """A wrapper that is not on the allowlist, or arguments it does not accept."""
+class WrapperError(ArgumentError):
+    """A wrapper that is not on the allowlist."""
+
+    reason = "WRAPPER_NOT_ALLOWED"
+
+
+class WrapperArgumentError(WrapperError):
+    """Arguments an allowed wrapper does not accept."""
+
+    reason = "BAD_WRAPPER_ARGS"
+
+
+def _cls(name: str) -> Callable[..., gym.Env]:
+    cls = ALLOWED.get(name)
+    if cls is None:
+        raise WrapperError(f"wrapper {name!r} is not allowed on this server; allowed: {', '.join(sorted(ALLOWED))}")
+    return cls
+
+
+def check_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """The (name, kwargs) specs with names and arguments checked (lists converted); errors name the fix."""
+    out = []
+    for name, kwargs in specs:
+        cls = _cls(name)
+        try:
+            checked = check_call(f"wrapper {name}", cls, dict(kwargs), skip=1)
+        except ArgumentError as e:
+            raise WrapperArgumentError(str(e)) from e
+        missing = required_missing(cls, checked, skip=1)
+        if missing:
+            raise WrapperArgumentError(
+                f"wrapper {name} needs {', '.join(missing)}, e.g. {name}({missing[0]}=...); "
+                f"see python-env-server/README.md (Server-side wrappers)"
+            )
+        out.append((name, checked))
+    return out
 
 
 def build_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[Callable[[gym.Env], gym.Env]]:
     """Callables applying each (name, kwargs) wrapper; WrapperError for names not allowed."""
-    fns = []
-    for name, kwargs in specs:
-        cls = ALLOWED.get(name)
-        if cls is None:
-            raise WrapperError(
-                f"wrapper {name!r} is not allowed on this server; allowed: {', '.join(sorted(ALLOWED))}"
-            )
-        fns.append(_bind(cls, dict(kwargs)))
-    return fns
+    return [_bind(name, _cls(name), dict(kwargs)) for name, kwargs in specs]
 
 
-def _bind(cls: Callable[..., gym.Env], kwargs: dict[str, Any]) -> Callable[[gym.Env], gym.Env]:
+def _bind(name: str, cls: Callable[..., gym.Env], kwargs: dict[str, Any]) -> Callable[[gym.Env], gym.Env]:
     def apply(env: gym.Env) -> gym.Env:
-        return cls(env, **kwargs)
+        try:
+            return cls(env, **kwargs)
+        except gym.error.DependencyNotInstalled:
+            raise  # reported as a missing dependency, with its pip command
+        except (TypeError, ValueError, AssertionError) as e:
+            last = traceback.format_exception_only(type(e), e)[-1].strip()
+            args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+            raise WrapperArgumentError(f"wrapper {name}({args}) could not wrap the env: {last}") from e
 
     apply.__name__ = getattr(cls, "__name__", "wrapper")
     return apply
