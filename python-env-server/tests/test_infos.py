@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
+import pytest
 from gymnasium.vector import AutoresetMode
 
 from gymbridge.v1 import tensor_pb2 as tpb
@@ -100,3 +101,38 @@ def test_gymnasium_vector_wrappers_run_on_a_remote_vector_env(server):
     finally:
         local.close()
         remote.close()
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_infos_of_every_numeric_bool_and_string_type_arrive_typed_with_masks(server, mode):
+    local = gym.make_vec("gymbridge/InfoTypes-v0", 3, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode})
+    remote = RemoteVectorEnv(server.address, "gymbridge/InfoTypes-v0", 3, autoreset_mode=mode)
+    try:
+        assert_same(local.reset(seed=1), remote.reset(seed=1))
+        seen_partial_mask = False
+        for step, actions in enumerate([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0], [1, 0, 0], [1, 1, 1]]):
+            l_out, r_out = local.step(np.array(actions)), remote.step(np.array(actions))
+            for x, y in zip(l_out, r_out):
+                assert_same(x, y)
+            infos = r_out[4]
+            if "maybe" in infos and not infos["_maybe"].all():
+                seen_partial_mask = True
+                assert infos["_maybe"].tolist() == [bool(a) for a in actions]
+        assert seen_partial_mask
+        # Widths kept: every dtype arrives as itself (not widened to int64/float64).
+        for key, dtype in [("i8", np.int8), ("u16", np.uint16), ("u32", np.uint32), ("u64", np.uint64),
+                           ("f16", np.float16), ("f32", np.float32), ("f64", np.float64), ("count", np.int64),
+                           ("flag", np.bool_)]:
+            assert infos[key].dtype == dtype, (key, infos[key].dtype)
+        assert infos["vec"].dtype == np.float32 and infos["vec"].shape == (3, 3)
+        assert infos["nested"]["inner"]["x"].dtype == np.float32
+        assert list(infos["name"]) == list(l_out[4]["name"])
+    finally:
+        local.close()
+        remote.close()
+
+
+def test_numpy_byte_and_unicode_string_arrays_arrive_as_text():
+    back = info_wire({"u": np.array(["ab", "c"]), "b": np.array([b"xy", b"z"])})
+    assert list(back["u"]) == ["ab", "c"]
+    assert list(back["b"]) == ["xy", "z"]

@@ -513,8 +513,10 @@ def encode_info(x: Any) -> pb.Value:
             return pb.Value(tensor=encode_tensor(x))
         # Object arrays (final_obs, strings, ragged values) and numpy string arrays: one Value per
         # element, flattened (Gymnasium's vector infos are 1-d: one entry per env).
-        if x.dtype.kind in "US":
+        if x.dtype.kind == "U":
             return pb.Value(list=pb.ValueList(items=[encode_info(str(s)) for s in x.reshape(-1)]))
+        if x.dtype.kind == "S":  # bytes strings: their text, not "b'...'"
+            return pb.Value(list=pb.ValueList(items=[encode_info(s.decode("utf-8", "replace")) for s in x.reshape(-1)]))
         return pb.Value(list=pb.ValueList(items=[encode_info(v) for v in x.reshape(-1)]))
     if x is None:
         return pb.Value(none=pb.NoneValue())

@@ -28,6 +28,7 @@ ALL_SPACES_ID = "gymbridge/AllSpaces-v0"
 EXTRA_SPACES_ID = "gymbridge/ExtraSpaces-v0"
 TUPLE_SPACE_ID = "gymbridge/TupleSpace-v0"
 TEXT_SPACE_ID = "gymbridge/TextSpace-v0"
+INFO_TYPES_ID = "gymbridge/InfoTypes-v0"
 EPISODE_LENGTH = 5
 
 
@@ -198,6 +199,47 @@ class TextSpaceEnv(gym.Env[str, np.int64]):
         return None
 
 
+class InfoTypesEnv(gym.Env[np.ndarray, np.int64]):
+    """Infos of every numeric width, bool, str, arrays and nested dicts, some only sometimes.
+
+    Every step's info carries one value of each type; ``maybe`` (int16) and ``only_on_1`` (str)
+    appear only when the action is 1, so in a vector env their ``_key`` masks differ per env.
+    Observation is the step count / 4; episodes terminate after 4 steps.
+    """
+
+    LENGTH = 4
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Box(0.0, 1.0, (1,), np.float32)
+        self.action_space = spaces.Discrete(2)
+        self._t = 0
+
+    def _obs(self) -> np.ndarray:
+        return np.array([self._t / self.LENGTH], dtype=np.float32)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._t = 0
+        return self._obs(), {"start": int(self.np_random.integers(100)), "phase": "reset"}
+
+    def step(self, action: Any):
+        self._t += 1
+        t = self._t
+        info: dict[str, Any] = {
+            "i8": np.int8(-t), "u8": np.uint8(t), "i16": np.int16(-300 * t), "u16": np.uint16(60000 + t),
+            "i32": np.int32(-70000 * t), "u32": np.uint32(4_000_000_000 + t), "i64": np.int64(-(2**40) * t),
+            "u64": np.uint64(2**63 + t), "f16": np.float16(0.5 * t), "f32": np.float32(1 / 3 * t),
+            "f64": 0.1 * t, "count": t, "flag": t % 2 == 0, "np_flag": np.bool_(t > 2),
+            "name": f"step {t}", "np_name": np.str_("abc"[: t % 3 + 1]),
+            "vec": np.arange(3, dtype=np.float32) * t, "grid": np.eye(2, dtype=np.uint8) * t,
+            "nested": {"depth": t, "label": "deep", "inner": {"x": np.float32(t)}},
+        }
+        if int(action) == 1:
+            info["maybe"] = np.int16(t)
+            info["only_on_1"] = "yes"
+        return self._obs(), float(t), t >= self.LENGTH, False, info
+
+
 def register() -> None:
     """Register the gymbridge/ test envs with Gymnasium (idempotent)."""
     if ALL_SPACES_ID not in gym.registry:
@@ -213,3 +255,5 @@ def register() -> None:
         gym.register(id=TUPLE_SPACE_ID, entry_point="gymbridge_server.testenvs:TupleSpaceEnv")
     if TEXT_SPACE_ID not in gym.registry:
         gym.register(id=TEXT_SPACE_ID, entry_point="gymbridge_server.testenvs:TextSpaceEnv", max_episode_steps=50)
+    if INFO_TYPES_ID not in gym.registry:
+        gym.register(id=INFO_TYPES_ID, entry_point="gymbridge_server.testenvs:InfoTypesEnv")
