@@ -9,6 +9,13 @@ import java.util.stream.Collectors;
 import org.gymbridge.agents.core.Algorithm;
 import org.gymbridge.agents.ppo.Ppo;
 import org.gymbridge.agents.ppo.PpoConfig;
+import org.gymbridge.agents.tabular.DoubleQLearning;
+import org.gymbridge.agents.tabular.DynaQ;
+import org.gymbridge.agents.tabular.ExpectedSarsa;
+import org.gymbridge.agents.tabular.MonteCarloControl;
+import org.gymbridge.agents.tabular.QLearning;
+import org.gymbridge.agents.tabular.Sarsa;
+import org.gymbridge.agents.tabular.TabularConfig;
 
 /**
  * Every algorithm {@code gymbridge train --algo NAME} knows, by name. Adding one is one line in
@@ -16,12 +23,35 @@ import org.gymbridge.agents.ppo.PpoConfig;
  */
 public final class Algorithms {
 
-    private static final List<Algorithm<?>> ALL = List.of(
-            // ---- issue 7: tabular, dynamic programming, bandits, DQN family ----
-            Algorithm.of("ppo", "Proximal Policy Optimization (clipped surrogate, GAE); Discrete or Box actions",
-                    PpoConfig.defaults(), Ppo::create)
-            // ---- issue 8: REINFORCE, A2C, DDPG, TD3, SAC (one line each, keep the commas right) ----
-    );
+    private static final List<Algorithm<?>> ALL = new ArrayList<>();
+
+    static {
+        // ---- issue 7: PPO (existing), tabular, bandits, DQN family ----
+        ALL.add(Algorithm.of("ppo", "Proximal Policy Optimization (clipped surrogate, GAE); Discrete or Box actions",
+                PpoConfig.defaults(), Ppo::create));
+        ALL.add(Algorithm.of("q-learning", "tabular Q-learning (off-policy TD control)", TabularConfig.defaults(),
+                QLearning::new));
+        ALL.add(Algorithm.of("sarsa", "tabular SARSA (on-policy TD control)", TabularConfig.defaults(), Sarsa::new));
+        ALL.add(Algorithm.of("expected-sarsa", "tabular Expected SARSA", TabularConfig.defaults(), ExpectedSarsa::new));
+        ALL.add(Algorithm.of("double-q-learning", "tabular Double Q-learning (two tables, no maximization bias)",
+                TabularConfig.defaults(), DoubleQLearning::new));
+        ALL.add(Algorithm.of("monte-carlo", "tabular first-visit Monte Carlo control", TabularConfig.defaults(),
+                MonteCarloControl::new));
+        ALL.add(Algorithm.of("dyna-q", "tabular Dyna-Q (Q-learning + learned model + planning steps)",
+                TabularConfig.defaults(), DynaQ::new));
+        // ---- issue 8: REINFORCE, A2C, DDPG, TD3, SAC — one ALL.add(Algorithm.of(...)) line each ----
+        ALL.add(Algorithm.of("reinforce", "REINFORCE, Monte Carlo policy gradient (value baseline on by default);"
+                + " Discrete, MultiDiscrete or Box actions", org.gymbridge.agents.reinforce.ReinforceConfig.defaults(),
+                org.gymbridge.agents.reinforce.Reinforce::create));
+        ALL.add(Algorithm.of("a2c", "synchronous advantage actor-critic (n-step / GAE); Discrete, MultiDiscrete or Box"
+                + " actions", org.gymbridge.agents.a2c.A2cConfig.defaults(), org.gymbridge.agents.a2c.A2c::create));
+        ALL.add(Algorithm.of("ddpg", "Deep Deterministic Policy Gradient; Box actions",
+                org.gymbridge.agents.ddpg.DdpgConfig.defaults(), org.gymbridge.agents.ddpg.Ddpg::create));
+        ALL.add(Algorithm.of("td3", "Twin Delayed DDPG (twin critics, target smoothing, delayed actor); Box actions",
+                org.gymbridge.agents.td3.Td3Config.defaults(), org.gymbridge.agents.td3.Td3::create));
+        ALL.add(Algorithm.of("sac", "Soft Actor-Critic (twin Q, tanh Gaussian, automatic entropy tuning); Box actions",
+                org.gymbridge.agents.sac.SacConfig.defaults(), org.gymbridge.agents.sac.Sac::create));
+    }
 
     private static final Map<String, Algorithm<?>> BY_NAME = index();
 
@@ -40,7 +70,7 @@ public final class Algorithms {
 
     /** All algorithms, in registration order. */
     public static List<Algorithm<?>> all() {
-        return ALL;
+        return List.copyOf(ALL);
     }
 
     /**

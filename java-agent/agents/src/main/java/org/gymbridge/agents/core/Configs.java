@@ -253,6 +253,16 @@ public final class Configs {
             return array;
         }
         if (type.isRecord()) {
+            if (value instanceof Number n) {
+                // A scalar for a record with a static constant(double) factory, e.g. "epsilon: 0.1" for a Schedule.
+                try {
+                    return type.getMethod("constant", double.class).invoke(null, n.doubleValue());
+                } catch (NoSuchMethodException e) {
+                    // fall through: a map is required
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalArgumentException(key + ": " + e.getCause().getMessage(), e);
+                }
+            }
             if (!(value instanceof Map<?, ?> map)) {
                 throw new IllegalArgumentException(key + " must be a map of " + Arrays.stream(type.getRecordComponents())
                         .map(c -> snake(c.getName())).collect(Collectors.joining(", ")) + ", got " + describe(value));
