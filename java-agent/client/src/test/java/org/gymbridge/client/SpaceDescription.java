@@ -17,11 +17,11 @@ import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
 
 /** The canonical space description of describe_spaces.py, computed from a Java space. */
-final class SpaceDescription {
+public final class SpaceDescription {
     private SpaceDescription() {
     }
 
-    static String describe(Space s) {
+    public static String describe(Space s) {
         if (s instanceof Box b) {
             return "Box(" + b.dtype().numpyName() + ";" + shape(b.shape()) + ";" + hex(b.low()) + ";" + hex(b.high()) + ")";
         }

@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
  * Runs the server venv's Python (python-env-server/.venv/bin/python, or -Dgymbridge.python) on a
  * script from the test resources: the in-process Gymnasium ground truth the bridge is compared to.
  */
-final class TestPython {
+public final class TestPython {
     private TestPython() {
     }
 
-    static Path python() {
+    public static Path python() {
         String prop = System.getProperty("gymbridge.python");
         if (prop != null && !prop.isBlank()) {
             return Path.of(prop);
@@ -32,7 +32,7 @@ final class TestPython {
                 + "; build it with `mvn -B -pl python-env-server generate-resources` or set -Dgymbridge.python");
     }
 
-    static Path resource(String name) {
+    public static Path resource(String name) {
         try {
             return Path.of(TestPython.class.getResource(name).toURI());
         } catch (URISyntaxException | NullPointerException e) {
@@ -41,7 +41,13 @@ final class TestPython {
     }
 
     /** Runs {@code python script args...} and returns its stdout lines; fails with its stderr on a non-zero exit. */
-    static List<String> run(String script, List<String> args) throws IOException, InterruptedException {
+    public static List<String> run(String script, List<String> args) throws IOException, InterruptedException {
+        return run(script, args, 120);
+    }
+
+    /** {@link #run(String, List)} allowing the script {@code timeoutSeconds} to finish. */
+    public static List<String> run(String script, List<String> args, long timeoutSeconds)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(python().toString());
         cmd.add(resource(script).toString());
@@ -53,7 +59,7 @@ final class TestPython {
             Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectError(err.toFile()).start();
             p.getOutputStream().close();
             byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("reference script timed out: " + cmd);
             }
