@@ -105,3 +105,16 @@ def server_credentials(cert_path: str, key_path: str) -> grpc.ServerCredentials:
     cert = Path(cert_path).read_bytes()
     key = Path(key_path).read_bytes()
     return grpc.ssl_server_credentials([(key, cert)])
+
+
+def token_matches(expected: str | None, given: str | bytes | None) -> bool:
+    """Whether ``given`` (a bare token, as the fast lane's preface carries it) is the server's token.
+
+    True when the server has no token. Constant-time. For transports outside gRPC (the fast lane).
+    """
+    if not expected:
+        return True
+    if given is None:
+        return False
+    raw = given.encode() if isinstance(given, str) else bytes(given)
+    return hmac.compare_digest(raw, expected.encode())

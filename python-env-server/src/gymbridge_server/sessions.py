@@ -46,6 +46,34 @@ def session_event(event: str, session: "Session", **extra: object) -> None:
     event_log.info("session_event %s", json.dumps(record, default=str))
 
 
+class _LeaseLock:
+    """The session's call lock; releasing it renews the lease, so a call that ran longer than the
+    idle timeout (a slow reset) does not leave a session that looks idle the moment it returns."""
+
+    __slots__ = ("_lock", "_on_release")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._on_release: Callable[[], None] | None = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        if self._on_release is not None:
+            self._on_release()
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    def __enter__(self) -> bool:
+        return self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 @dataclass
 class Session:
     """One live vector env and the bridge's bookkeeping around it."""
@@ -64,12 +92,15 @@ class Session:
     closed: bool = False
     broken: bool = False  # the env raised; the next reset remakes it when ``remake`` is set
     remake: Callable[[], VectorEnv] | None = field(default=None, repr=False)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    lock: _LeaseLock = field(default_factory=_LeaseLock, repr=False)
     # Lease: every call on the session renews it (registry.get); the reaper closes sessions whose
     # lease ran out (--session-idle-timeout), i.e. whose client vanished without closing them.
     last_used: float = field(default_factory=time.monotonic)
     peer: str = ""  # the address of the client that made it
     stream_owned: bool = False  # made on a Session stream: closed when that stream ends
+
+    def __post_init__(self) -> None:
+        self.lock._on_release = self.touch
 
     def touch(self) -> None:
         """Renew the lease."""

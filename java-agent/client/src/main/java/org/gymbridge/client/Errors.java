@@ -26,8 +26,8 @@ final class Errors {
             message = what + ": server unavailable (" + message + "). Is the gymbridge server running and reachable? "
                     + "Start one with `gymbridge-server --port 50051`, or use a local:EnvId URL to start a private one.";
         } else if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-            message = what + ": no answer before the deadline (" + message + "); raise ClientOptions.callTimeout "
-                    + "or makeTimeout if the env is slow.";
+            message = what + ": no answer before the deadline (" + message + "); raise the deadline (URL "
+                    + "timeout=, reset_timeout=, make_timeout=, or ClientOptions) if the env is this slow.";
         }
         return of(status.getCode(), message, reason, false, t);
     }
@@ -64,6 +64,10 @@ final class Errors {
                 return new LimitExceededException(message, code, reason, cause);
             case UNAVAILABLE:
                 return new ServerUnavailableException(message, code, reason, cause);
+            case DEADLINE_EXCEEDED:
+                return new DeadlineExceededException(message, code, reason, cause);
+            case UNAUTHENTICATED:
+                return new UnauthenticatedException(message, code, reason, cause);
             default:
                 return new GymBridgeException(message, code, reason, cause);
         }

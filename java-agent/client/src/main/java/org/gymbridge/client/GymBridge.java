@@ -17,6 +17,9 @@ import org.gymbridge.env.VectorEnv;
  * the env closes). Query keys: num_envs, seed, autoreset (next_step | same_step | disabled),
  * render_mode, max_episode_steps, vectorization; any other key is a gymnasium.make kwarg typed like
  * JSON ({@code is_slippery=false} a bool, {@code map_name=8x8} a string, {@code frame_skip=5} an int).
+ * Connection keys configure the client instead (see {@link ClientOptions}): {@code grpcs://} (TLS),
+ * {@code ca=/path.pem}, {@code token=...} (or GYMBRIDGE_TOKEN), {@code timeout=30s},
+ * {@code reset_timeout=5m}, {@code make_timeout=2m}, {@code on_crash=fail|recreate}.
  */
 public final class GymBridge {
     private GymBridge() {
@@ -29,9 +32,10 @@ public final class GymBridge {
 
     /** {@link #makeVec(String)} with explicit timeouts and limits. */
     public static VectorEnv makeVec(String url, ClientOptions options) {
-        ConnectionUrl u = ConnectionUrl.parse(url);
-        requireEnv(u, url);
-        GymBridgeClient client = GymBridgeClient.open(u, options);
+        ConnectionSettings.Split split = ConnectionSettings.apply(url, options);
+        ConnectionUrl u = ConnectionUrl.parse(split.url());
+        requireEnv(u, split.url());
+        GymBridgeClient client = GymBridgeClient.open(u, split.options());
         try {
             return client.makeSession(u.envId(), u.options(), client);
         } catch (RuntimeException e) {
@@ -50,13 +54,14 @@ public final class GymBridge {
 
     /** {@link #make(String)} with explicit timeouts and limits. */
     public static Env make(String url, ClientOptions options) {
-        ConnectionUrl u = ConnectionUrl.parse(url);
-        requireEnv(u, url);
+        ConnectionSettings.Split split = ConnectionSettings.apply(url, options);
+        ConnectionUrl u = ConnectionUrl.parse(split.url());
+        requireEnv(u, split.url());
         MakeOptions.Builder b = u.options().toBuilder().numEnvs(1);
         if (u.options().autoreset() == null) {
             b.autoreset(AutoresetMode.DISABLED);
         }
-        GymBridgeClient client = GymBridgeClient.open(u, options);
+        GymBridgeClient client = GymBridgeClient.open(u, split.options());
         try {
             return new SingleEnv(client.makeSession(u.envId(), b.build(), client));
         } catch (RuntimeException e) {
@@ -75,7 +80,8 @@ public final class GymBridge {
 
     /** {@link #connect(String)} with explicit timeouts and limits. */
     public static GymBridgeClient connect(String url, ClientOptions options) {
-        return GymBridgeClient.open(ConnectionUrl.parse(url), options);
+        ConnectionSettings.Split split = ConnectionSettings.apply(url, options);
+        return GymBridgeClient.open(ConnectionUrl.parse(split.url()), split.options());
     }
 
     private static void requireEnv(ConnectionUrl u, String url) {

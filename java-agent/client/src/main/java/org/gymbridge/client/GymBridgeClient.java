@@ -1,7 +1,10 @@
 package org.gymbridge.client;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -77,7 +80,7 @@ public final class GymBridgeClient implements AutoCloseable {
     /** Connects as the URL says (its env id and options, if any, are ignored); starts a server for local:. */
     static GymBridgeClient open(ConnectionUrl url, ClientOptions options) {
         if (url.transport() == ConnectionUrl.Transport.LOCAL) {
-            LocalServer server = LocalServer.start(null, List.of(), options.serverStartTimeout());
+            LocalServer server = LocalServer.start(null, List.of(), options.serverStartTimeout(), options.token());
             try {
                 return new GymBridgeClient(server.address(), channel(server.address(), options), server, options);
             } catch (RuntimeException e) {
@@ -94,7 +97,7 @@ public final class GymBridgeClient implements AutoCloseable {
      * {@code socketPath} or, when it is null, a free loopback port; the returned client owns it.
      */
     static GymBridgeClient startLocal(String socketPath, List<String> extraArgs, ClientOptions options) {
-        LocalServer server = LocalServer.start(socketPath, extraArgs, options.serverStartTimeout());
+        LocalServer server = LocalServer.start(socketPath, extraArgs, options.serverStartTimeout(), options.token());
         try {
             return new GymBridgeClient(server.address(), channel(server.address(), options), server, options);
         } catch (RuntimeException e) {
@@ -103,8 +106,13 @@ public final class GymBridgeClient implements AutoCloseable {
         }
     }
 
-    /** A plaintext channel to "host:port" or "unix:/path" that accepts messages up to the configured size. */
+    /**
+     * A channel to "host:port" or "unix:/path" that accepts messages up to the configured size: plaintext
+     * or TLS, with the bearer token on every call when one is configured, and keepalive pings (every 30 s,
+     * 10 s to answer, also between calls) so a dead server or network is noticed by open streams.
+     */
     static ManagedChannel channel(String target, ClientOptions options) {
+        ChannelCredentials creds = credentials(options);
         ManagedChannelBuilder<?> b;
         if (target.startsWith("unix:")) {
             String path = target.substring("unix:".length());
@@ -112,7 +120,7 @@ public final class GymBridgeClient implements AutoCloseable {
                 path = path.substring(2);
             }
             // grpc-netty-shaded serves unix: targets through its epoll domain-socket transport.
-            b = Grpc.newChannelBuilder("unix://" + Path.of(path).toAbsolutePath(), InsecureChannelCredentials.create());
+            b = Grpc.newChannelBuilder("unix://" + Path.of(path).toAbsolutePath(), creds);
         } else {
             int colon = target.lastIndexOf(':');
             String host = target.substring(0, colon);
@@ -120,9 +128,34 @@ public final class GymBridgeClient implements AutoCloseable {
                 host = host.substring(1, host.length() - 1);
             }
             int port = Integer.parseInt(target.substring(colon + 1));
-            b = Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create());
+            b = Grpc.newChannelBuilderForAddress(host, port, creds);
         }
-        return b.maxInboundMessageSize(options.maxMessageBytes()).userAgent("gymbridge-java/" + CLIENT_VERSION).build();
+        return b.maxInboundMessageSize(options.maxMessageBytes()).userAgent("gymbridge-java/" + CLIENT_VERSION)
+                // The server permits pings every >= 10 s, even without calls in flight.
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true)
+                .build();
+    }
+
+    /** Plaintext or TLS (trusting the CA file, else the JVM's trust store), plus the bearer token if any. */
+    static ChannelCredentials credentials(ClientOptions options) {
+        ChannelCredentials base = InsecureChannelCredentials.create();
+        if (options.tls()) {
+            TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+            Path ca = options.effectiveCaFile();
+            if (ca != null) {
+                try {
+                    tls.trustManager(ca.toFile());
+                } catch (java.io.IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("cannot read the CA file " + ca + " (ca= / " + ClientOptions.CA_ENV
+                            + "): " + e.getMessage() + "; it must be a PEM file with the certificate(s) to trust", e);
+                }
+            }
+            base = tls.build();
+        }
+        String token = options.effectiveToken();
+        return token == null ? base : CompositeChannelCredentials.create(base, new BearerToken(token));
     }
 
     /** Exchanges versions with the server; fails clearly if the protocol versions are incompatible. */
@@ -245,7 +278,9 @@ public final class GymBridgeClient implements AutoCloseable {
         } catch (RuntimeException e) {
             throw translate(e, "making " + envId);
         }
-        return new RemoteVectorEnv(this, r, owned);
+        RemoteVectorEnv env = new RemoteVectorEnv(this, r, owned);
+        env.rememberMake(req.build());
+        return env;
     }
 
     /** Where this client is connected: "host:port" or "unix:/path". */

@@ -49,6 +49,14 @@ final class LocalServer implements AutoCloseable {
      * {@code extraArgs} are passed on (e.g. "--max-sessions", "4").
      */
     static LocalServer start(String unixSocket, List<String> extraArgs, Duration timeout) {
+        return start(unixSocket, extraArgs, timeout, null);
+    }
+
+    /**
+     * {@link #start(String, List, Duration)} requiring {@code token} (when not null) from its clients; the
+     * token travels in the child's environment (GYMBRIDGE_TOKEN), never on its command line.
+     */
+    static LocalServer start(String unixSocket, List<String> extraArgs, Duration timeout, String token) {
         Path executable = findExecutable();
         List<String> cmd = new ArrayList<>();
         cmd.add(executable.toString());
@@ -65,6 +73,9 @@ final class LocalServer implements AutoCloseable {
         cmd.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("PYTHONUNBUFFERED", "1");
+        if (token != null && !token.isEmpty()) {
+            pb.environment().put(ClientOptions.TOKEN_ENV, token);
+        }
         Process process;
         try {
             process = pb.start();

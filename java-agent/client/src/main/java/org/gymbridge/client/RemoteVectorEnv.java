@@ -12,6 +12,7 @@ import org.gymbridge.env.VectorEnv;
 import org.gymbridge.proto.v1.CloseRequest;
 import org.gymbridge.proto.v1.GetModelRequest;
 import org.gymbridge.proto.v1.GetModelResponse;
+import org.gymbridge.proto.v1.MakeRequest;
 import org.gymbridge.proto.v1.MakeResponse;
 import org.gymbridge.proto.v1.RenderRequest;
 import org.gymbridge.proto.v1.ResetRequest;
@@ -26,7 +27,7 @@ import org.gymbridge.spaces.Value;
 final class RemoteVectorEnv implements VectorEnv {
     private final GymBridgeClient client;
     private final AutoCloseable owned; // the client (and its local server) when this env owns it, else null
-    private final String sessionId;
+    private volatile String sessionId; // replaced when on_crash=recreate makes a new session
     private final int numEnvs;
     private final Space observationSpace;
     private final Space actionSpace;
@@ -36,6 +37,8 @@ final class RemoteVectorEnv implements VectorEnv {
     private final AutoresetMode autoresetMode;
     private final SessionStream stream;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile MakeRequest makeRequest; // how this session was made, for on_crash=recreate
+    private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
     private volatile TabularModel model; // fetched on first use; the model never changes
 
     RemoteVectorEnv(GymBridgeClient client, MakeResponse r, AutoCloseable owned) {
@@ -149,14 +152,84 @@ final class RemoteVectorEnv implements VectorEnv {
         checkOpen();
         SessionResponse r = stream.call(SessionRequest.newBuilder().setReset(req), "reset");
         if (r.hasError()) {
-            throw Errors.fromProto(r.getError(), false);
+            GymBridgeException e = Errors.fromProto(r.getError(), false);
+            if (!(e instanceof SessionNotFoundException) || !recreating()) {
+                throw e;
+            }
+            remake(e); // the server lost the session (idle timeout, restart): make it again, then reset
+            r = stream.call(SessionRequest.newBuilder().setReset(req.setSessionId(sessionId)), "reset");
+            if (r.hasError()) {
+                throw Errors.fromProto(r.getError(), false);
+            }
         }
         return new ResetResult(Wire.fromProto(r.getReset().getObservations()), Wire.infosFromProto(r.getReset().getInfos()));
     }
 
     @Override
     public StepResult step(Value actions) {
-        return toStepResult(stream.await(sendStep(actions), "step"));
+        try {
+            return toStepResult(stream.await(sendStep(actions), "step"));
+        } catch (EnvCrashedException | SessionNotFoundException e) {
+            if (!recreating()) {
+                throw e;
+            }
+            return recover(e);
+        }
+    }
+
+    private boolean recreating() {
+        return client.options().onCrash() == ClientOptions.CrashPolicy.RECREATE && makeRequest != null;
+    }
+
+    /** Remembers how the session was made, so that on_crash=recreate can make it again. */
+    void rememberMake(MakeRequest request) {
+        this.makeRequest = request;
+    }
+
+    /** How many times on_crash=recreate recovered this env. */
+    int recoveries() {
+        return recoveries.get();
+    }
+
+    /**
+     * on_crash=recreate: the step failed because the env crashed (the session survives and needs a reset,
+     * which restarts its workers) or the session is gone (a new one is made). The failed step returns the
+     * fresh observations with every env truncated, so the episode bookkeeping of a trainer stays right.
+     */
+    private synchronized StepResult recover(GymBridgeException cause) {
+        ResetResult fresh;
+        try {
+            if (cause instanceof SessionNotFoundException) {
+                remake(cause);
+            }
+            fresh = reset();
+        } catch (GymBridgeException again) {
+            again.addSuppressed(cause);
+            throw again;
+        }
+        recoveries.incrementAndGet();
+        System.getLogger(RemoteVectorEnv.class.getName()).log(System.Logger.Level.WARNING,
+                "gymbridge: recovered " + spec.envId() + " (session " + sessionId + ") after: " + cause.getMessage());
+        boolean[] truncated = new boolean[numEnvs];
+        java.util.Arrays.fill(truncated, true);
+        java.util.LinkedHashMap<String, org.gymbridge.spaces.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
+        infos.put("gymbridge_recovered", org.gymbridge.tensor.Tensor.ofBools(truncated, numEnvs));
+        infos.put("gymbridge_error", org.gymbridge.spaces.TextValue.of(cause.getMessage()));
+        return new StepResult(fresh.observations(), new double[numEnvs], new boolean[numEnvs], truncated,
+                new org.gymbridge.spaces.DictValue(infos));
+    }
+
+    /** Makes a new session like the lost one and switches this env to it. */
+    private synchronized void remake(GymBridgeException cause) {
+        MakeResponse r;
+        try {
+            r = client.blockingStub(true).make(makeRequest);
+        } catch (RuntimeException e) {
+            GymBridgeException g = client.translate(e, "re-making " + spec.envId() + " after the session was lost");
+            g.addSuppressed(cause);
+            throw g;
+        }
+        sessionId = r.getSessionId();
     }
 
     @Override

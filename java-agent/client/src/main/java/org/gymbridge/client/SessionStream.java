@@ -52,19 +52,38 @@ final class SessionStream {
     }
 
     SessionResponse await(CompletableFuture<SessionResponse> f, String what) {
-        long ms = client.options().callTimeout().toMillis();
+        boolean reset = what.equals("reset");
+        long ms = (reset ? client.options().resetTimeout() : client.options().callTimeout()).toMillis();
         try {
             return f.get(ms, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             throw c instanceof GymBridgeException g ? g : client.translate(c, what);
         } catch (TimeoutException e) {
-            throw new GymBridgeException(what + ": no answer from the server within " + ms + " ms; raise "
-                    + "ClientOptions.callTimeout if the env is this slow", Status.Code.DEADLINE_EXCEEDED, "TIMEOUT", e);
+            // Cancel the stream so that the server stops waiting on it (a cancelled stream ends on the
+            // server, closing the sessions it made); the next request opens a new stream.
+            cancel(what + " exceeded its " + ms + " ms deadline");
+            throw new DeadlineExceededException(what + ": no answer from the server within " + ms + " ms; the "
+                    + "call was cancelled. Raise the deadline (URL " + (reset ? "reset_timeout=" : "timeout=")
+                    + ", or ClientOptions." + (reset ? "withResetTimeout" : "withCallTimeout") + ") if the env is this slow",
+                    Status.Code.DEADLINE_EXCEEDED, "TIMEOUT", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GymBridgeException(what + " interrupted", Status.Code.CANCELLED, "INTERRUPTED", e);
         }
+    }
+
+    /** Cancels the current stream call (its pending requests fail); the next request opens a new one. */
+    synchronized void cancel(String why) {
+        if (call != null && !call.broken) {
+            call.broken = true;
+            try {
+                ((io.grpc.stub.ClientCallStreamObserver<SessionRequest>) call.requests).cancel(why, null);
+            } catch (RuntimeException ignored) {
+                // Already gone.
+            }
+        }
+        call = null;
     }
 
     /** Half-closes the stream (after the last request); pending requests still get their answers. */

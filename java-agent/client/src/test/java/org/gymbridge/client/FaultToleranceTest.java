@@ -1,0 +1,128 @@
+package org.gymbridge.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import java.util.List;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.TextValue;
+import org.gymbridge.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Deadlines, crashed envs, dead workers and lost sessions, from the Java side, against a server with the
+ * fault env (gymbridge/Fault-v0: action 0 steps, 2 aborts the process, 5 sleeps) and a short idle timeout.
+ * Each fault has its exact status (or, with on_crash=recreate, a recovered step), and a healthy session
+ * on the same server keeps stepping throughout.
+ */
+class FaultToleranceTest {
+    private static final long OK = 0;
+    private static final long ABORT = 2;
+    private static final long SLEEP = 5;
+    private static GymBridgeClient admin;
+    private static String base;
+
+    @BeforeAll
+    static void startServer() {
+        admin = GymBridgeClient.startLocal(null, List.of("--fault-envs", "--session-idle-timeout", "1.5"),
+                ClientOptions.defaults());
+        base = "grpc://" + admin.target() + "/gymbridge/Fault-v0";
+    }
+
+    @AfterAll
+    static void stop() {
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    @Test
+    void deadlineExceededIsTypedAndTheEnvGoesOnAfterwards() throws Exception {
+        try (HealthyStepper healthy = new HealthyStepper(admin);
+             VectorEnv env = GymBridge.makeVec(base + "?sleep_s=1.5&timeout=300ms")) {
+            long before = healthy.steps();
+            env.reset(0);
+            long t0 = System.nanoTime();
+            DeadlineExceededException e = assertThrows(DeadlineExceededException.class,
+                    () -> env.step(Tensor.ofLongs(new long[] {SLEEP})));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, e.code());
+            assertTrue(e.getMessage().contains("timeout="), e.getMessage());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 1.2, "the deadline fired on time");
+            healthy.assertKeptStepping(before);
+            // The abandoned step finishes on the server; then the env serves the next call on a new stream.
+            Thread.sleep(1_500);
+            assertArrayEquals(new double[] {1.0}, env.step(Tensor.ofLongs(new long[] {OK})).rewards());
+        }
+    }
+
+    @Test
+    void deadWorkerIsEnvCrashedAndResetRestartsIt() {
+        try (HealthyStepper healthy = new HealthyStepper(admin);
+             VectorEnv env = GymBridge.makeVec(base + "?num_envs=2&vectorization=async")) {
+            long before = healthy.steps();
+            env.reset(0);
+            EnvCrashedException e = assertThrows(EnvCrashedException.class,
+                    () -> env.step(Tensor.ofLongs(new long[] {OK, ABORT})));
+            assertEquals(Status.Code.ABORTED, e.code());
+            assertEquals("WORKER_DIED", e.reason());
+            assertTrue(e.getMessage().contains("SIGABRT"), e.getMessage());
+            healthy.assertKeptStepping(before);
+            assertThrows(ResetRequiredException.class, () -> env.step(Tensor.ofLongs(new long[] {OK, OK})));
+            env.reset(1);
+            assertEquals(2, env.step(Tensor.ofLongs(new long[] {OK, OK})).numEnvs());
+        }
+    }
+
+    @Test
+    void onCrashRecreateRecoversAndReportsIt() {
+        try (HealthyStepper healthy = new HealthyStepper(admin);
+             VectorEnv env = GymBridge.makeVec(base + "?num_envs=2&vectorization=async&on_crash=recreate")) {
+            long before = healthy.steps();
+            env.reset(0);
+            StepResult r = env.step(Tensor.ofLongs(new long[] {OK, ABORT}));
+            assertArrayEquals(new boolean[] {true, true}, r.truncated(), "a recovered step truncates every episode");
+            assertArrayEquals(new double[] {0.0, 0.0}, r.rewards());
+            assertEquals(Tensor.ofBools(new boolean[] {true, true}, 2), r.infos().get("gymbridge_recovered"));
+            String why = ((TextValue) r.infos().get("gymbridge_error")).get(0);
+            assertTrue(why.contains("SIGABRT"), why);
+            assertEquals(1, ((RemoteVectorEnv) env).recoveries());
+            assertEquals(2, env.step(Tensor.ofLongs(new long[] {OK, OK})).numEnvs());
+            healthy.assertKeptStepping(before);
+        }
+    }
+
+    @Test
+    void onCrashRecreateMakesANewSessionWhenTheServerReapedTheOldOne() throws Exception {
+        try (HealthyStepper healthy = new HealthyStepper(admin);
+             VectorEnv env = GymBridge.makeVec(base + "?num_envs=1&on_crash=recreate")) {
+            long before = healthy.steps();
+            env.reset(0);
+            String first = ((RemoteVectorEnv) env).sessionId();
+            Thread.sleep(3_500); // idle longer than --session-idle-timeout 1.5: the server reaps it
+            StepResult r = env.step(Tensor.ofLongs(new long[] {OK}));
+            assertArrayEquals(new boolean[] {true}, r.truncated());
+            String why = ((TextValue) r.infos().get("gymbridge_error")).get(0);
+            assertTrue(why.contains("--session-idle-timeout"), why);
+            assertTrue(!first.equals(((RemoteVectorEnv) env).sessionId()), "a new session was made");
+            assertArrayEquals(new double[] {1.0}, env.step(Tensor.ofLongs(new long[] {OK})).rewards());
+            healthy.assertKeptStepping(before);
+        }
+    }
+
+    @Test
+    void withoutRecreateALostSessionIsSessionNotFound() throws Exception {
+        try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=1")) {
+            env.reset(0);
+            Thread.sleep(3_500);
+            SessionNotFoundException e = assertThrows(SessionNotFoundException.class,
+                    () -> env.step(Tensor.ofLongs(new long[] {OK})));
+            assertEquals(Status.Code.NOT_FOUND, e.code());
+        }
+    }
+}
