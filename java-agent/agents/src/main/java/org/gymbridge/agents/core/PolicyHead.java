@@ -70,6 +70,11 @@ public final class PolicyHead implements Serializable {
                 + " policy-gradient agents: use an env with a Discrete, MultiDiscrete or floating-point Box action space");
     }
 
+    /** A head whose distribution parameters are all network outputs (state-dependent), for any distribution. */
+    public static PolicyHead of(ActionDistribution distribution) {
+        return new PolicyHead(distribution, distribution.paramSize(), null);
+    }
+
     public ActionDistribution distribution() {
         return distribution;
     }

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.ActionDistribution;
 import org.gymbridge.agents.core.ActorCritic;
 import org.gymbridge.agents.core.Adam;
@@ -15,10 +14,12 @@ import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Categorical;
 import org.gymbridge.agents.core.Checkpoint;
-import org.gymbridge.agents.core.DiagonalGaussian;
 import org.gymbridge.agents.core.Gae;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.ObservationAdapter;
+import org.gymbridge.agents.core.PolicyGradient;
+import org.gymbridge.agents.core.PolicyHead;
+import org.gymbridge.agents.core.RunningMeanStd;
 import org.gymbridge.agents.core.Seeding;
 import org.gymbridge.agents.core.Transition;
 import org.gymbridge.env.VectorEnv;
@@ -33,7 +34,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>The loss gradient is derived by hand (see {@link #updateMinibatch}) and back-propagated through the
  * DL4J {@link ActorCritic} graph as external errors; {@link Adam} applies it after global norm clipping.
  * Actions come from an {@link ActionDistribution}: {@link Categorical} for Discrete action spaces,
- * {@link DiagonalGaussian} for Box ones; the algorithm itself does not change.
+ * {@link org.gymbridge.agents.core.DiagonalGaussian} for Box ones (via {@link PolicyHead}); the algorithm itself does not
+ * change. Continuous control adds a state-independent log std and observation/reward normalization (PpoConfig).
  *
  * <p>Used through {@link org.gymbridge.agents.core.Trainer}, which steps the env and calls
  * {@link #act}, {@link #observe} and {@link #learn}.
@@ -43,7 +45,12 @@ public final class Ppo implements Agent {
     private final PpoConfig config;
     private final int numEnvs;
     private final int obsSize;
+    private final PolicyHead head;
     private final ActionDistribution distribution;
+    // Optional normalization (PpoConfig.normObs / normReward), part of the agent so checkpoints keep it.
+    private RunningMeanStd obsStats;
+    private RunningMeanStd returnStats;
+    private double[] discountedReturn;
     private final int actionWidth;
     private final ActorCritic net;
     private final Adam adam;
@@ -66,19 +73,27 @@ public final class Ppo implements Agent {
      * {@code distribution}. The seed fixes weight init, action sampling and minibatch order.
      */
     public Ppo(PpoConfig config, int numEnvs, int obsSize, ActionDistribution distribution, long seed) {
-        this(config, numEnvs, obsSize, distribution, seed, null);
+        this(config, numEnvs, obsSize, PolicyHead.of(distribution), seed, null);
     }
 
-    private Ppo(PpoConfig config, int numEnvs, int obsSize, ActionDistribution distribution, long seed,
-                ActorCritic restored) {
+    /** A new agent whose actions come from {@code head} (see {@link PolicyHead#forSpace}). */
+    public Ppo(PpoConfig config, int numEnvs, int obsSize, PolicyHead head, long seed) {
+        this(config, numEnvs, obsSize, head, seed, null);
+    }
+
+    private Ppo(PpoConfig config, int numEnvs, int obsSize, PolicyHead head, long seed, ActorCritic restored) {
         this.config = config;
         this.numEnvs = numEnvs;
         this.obsSize = obsSize;
-        this.distribution = distribution;
+        this.head = head;
+        this.distribution = head.distribution();
         this.actionWidth = distribution.actionSize();
         this.rng = Seeding.seed(seed);
         this.net = restored != null ? restored
-                : ActorCritic.create(obsSize, distribution.paramSize(), config.hidden(), rng);
+                : ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
+        this.obsStats = config.normObs() ? new RunningMeanStd(obsSize) : null;
+        this.returnStats = config.normReward() ? new RunningMeanStd(1) : null;
+        this.discountedReturn = new double[numEnvs];
         this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
         int batch = config.batchSize(numEnvs);
         this.observations = new float[batch * obsSize];
@@ -92,53 +107,58 @@ public final class Ppo implements Agent {
     }
 
     /**
-     * A new agent sized for {@code env}'s spaces: a {@link Categorical} policy for a Discrete action space,
-     * a {@link DiagonalGaussian} one for a Box. (The defaults are tuned for CartPole; continuous control
-     * needs its own settings, and usually observation and reward normalization, not provided yet.)
+     * A new agent sized for {@code env}'s spaces: {@link Categorical} for Discrete actions, MultiCategorical for
+     * MultiDiscrete, a {@link org.gymbridge.agents.core.DiagonalGaussian} for a Box (log std state-independent unless the config says not).
+     * {@link PpoConfig#defaults()} is tuned for CartPole; {@link PpoConfig#pendulum()} and
+     * {@link PpoConfig#mujoco()} for continuous control.
      */
     public static Ppo forEnv(VectorEnv env, PpoConfig config, long seed) {
         ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
-        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
-        ActionDistribution distribution = actionAdapter.isDiscrete()
-                ? new Categorical(actionAdapter.size()) : new DiagonalGaussian(actionAdapter.size());
-        return new Ppo(config, env.numEnvs(), observationAdapter.size(), distribution, seed);
+        return new Ppo(config, env.numEnvs(), observationAdapter.size(),
+                PolicyHead.forSpace(env.singleActionSpace(), config.stateIndependentStd(), 0.0), seed);
     }
 
     /** The registry's factory ({@code gymbridge train --algo ppo}): {@link #forEnv} for the context's spaces. */
     public static Ppo create(AgentContext context, PpoConfig config, long seed) {
-        ActionAdapter actionAdapter = context.actions();
-        ActionDistribution distribution = actionAdapter.isDiscrete()
-                ? new Categorical(actionAdapter.size()) : new DiagonalGaussian(actionAdapter.size());
-        return new Ppo(config, context.numEnvs(), context.observations().size(), distribution, seed);
+        return new Ppo(config, context.numEnvs(), context.observations().size(),
+                PolicyHead.forSpace(context.actionSpace(), config.stateIndependentStd(), 0.0), seed);
     }
 
-    /** Restores an agent written by {@link #save} (network, config, action distribution and optimizer state). */
+    /** Restores an agent written by {@link #save} (network, config, policy head, normalizers, optimizer state). */
     public static Ppo load(Path file, int numEnvs, long seed) throws IOException {
         PpoConfig config = Checkpoint.readExtra(file, "ppo-config", PpoConfig.class);
-        String[] kind = Checkpoint.readExtra(file, "action-distribution", String.class).split(":");
-        int size = Integer.parseInt(kind[1]);
-        ActionDistribution distribution = switch (kind[0]) {
-            case "categorical" -> new Categorical(size);
-            case "gaussian" -> new DiagonalGaussian(size);
-            default -> throw new IOException("checkpoint " + file + " has an unknown action distribution " + kind[0]);
-        };
+        PolicyHead head = Checkpoint.readExtra(file, "policy-head", PolicyHead.class);
         ActorCritic net = new ActorCritic(Checkpoint.readGraph(file));
         int obsSize = (int) net.graph().layerInputSize(0);
-        Ppo ppo = new Ppo(config, numEnvs, obsSize, distribution, seed, net);
+        Ppo ppo = new Ppo(config, numEnvs, obsSize, head, seed, net);
         ppo.adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
+        ppo.restoreNormalizers(file);
         return ppo;
+    }
+
+    /** Normalizer statistics and the per-env discounted returns of reward normalization. */
+    private record Normalizers(RunningMeanStd observations, RunningMeanStd returns, double[] discountedReturn)
+            implements java.io.Serializable {
+    }
+
+    private void restoreNormalizers(Path file) throws IOException {
+        Normalizers n = Checkpoint.readExtra(file, "normalizers", Normalizers.class);
+        obsStats = n.observations();
+        returnStats = n.returns();
+        if (n.discountedReturn().length == numEnvs) {
+            discountedReturn = n.discountedReturn();
+        }
     }
 
     @Override
     public void save(Path file) throws IOException {
-        String kind = distribution instanceof Categorical ? "categorical:" + distribution.paramSize()
-                : "gaussian:" + distribution.actionSize();
         if (step != 0) {
             throw new IllegalStateException("PPO saves between rollouts only (after learn()), but " + step
                     + " steps of a rollout are collected");
         }
         Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state(),
-                "action-distribution", kind, "rng", rng, "update", update));
+                "policy-head", head, "rng", rng, "update", update,
+                "normalizers", new Normalizers(obsStats, returnStats, discountedReturn)));
     }
 
     /** Restores network, optimizer, random generator and schedule position saved by {@link #save}. */
@@ -151,6 +171,8 @@ public final class Ppo implements Agent {
         }
         net.params().assign(restored.params());
         adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
+        head.restore(Checkpoint.readExtra(file, "policy-head", PolicyHead.class));
+        restoreNormalizers(file);
         rng = Checkpoint.readExtra(file, "rng", Random.class);
         update = Checkpoint.readExtra(file, "update", Integer.class);
         step = 0;
@@ -165,13 +187,32 @@ public final class Ppo implements Agent {
         return net;
     }
 
+    /** The action distribution and, for Box actions, the state-independent log std. */
+    public PolicyHead head() {
+        return head;
+    }
+
+    /** The network input for raw observations: normalized when normObs is on ({@code update}: fold them in first). */
+    private INDArray input(INDArray obs, boolean update) {
+        if (obsStats == null) {
+            return obs;
+        }
+        float[] raw = HostArrays.toFloats(obs);
+        if (update) {
+            obsStats.update(raw, null);
+        }
+        return HostArrays.toArray(obsStats.normalize(raw, 10.0), obs.size(0), obsSize);
+    }
+
     // ---- Rollout ------------------------------------------------------------------------------------
 
     @Override
     public INDArray act(INDArray obs, boolean explore) {
-        ActorCritic.Output out = net.predict(obs);        // one forward pass for all envs
+        INDArray x = input(obs, explore && step < config.numSteps());
+        ActorCritic.Output out = net.predict(x);          // one forward pass for all envs
+        float[] params = head.params(out.policy());
         if (!explore) {
-            return HostArrays.toArray(distribution.mode(out.policy()), out.value().length, actionWidth);
+            return HostArrays.toArray(distribution.mode(params), out.value().length, actionWidth);
         }
         if (step >= config.numSteps()) {
             throw new IllegalStateException("the rollout is full: call learn() before acting again");
@@ -182,8 +223,8 @@ public final class Ppo implements Agent {
         }
         int k = step * numEnvs;
         float[] action = new float[numEnvs * actionWidth];
-        double[] logProb = distribution.sample(out.policy(), rng, action);
-        System.arraycopy(HostArrays.toFloats(obs), 0, observations, k * obsSize, numEnvs * obsSize);
+        double[] logProb = distribution.sample(params, rng, action);
+        System.arraycopy(HostArrays.toFloats(x), 0, observations, k * obsSize, numEnvs * obsSize);
         System.arraycopy(action, 0, actions, k * actionWidth, numEnvs * actionWidth);
         System.arraycopy(logProb, 0, logProbs, k, numEnvs);
         for (int i = 0; i < numEnvs; i++) {
@@ -195,8 +236,26 @@ public final class Ppo implements Agent {
     @Override
     public void observe(Transition transition) {
         int k = step * numEnvs;
+        double[] r = transition.rewards();
+        if (returnStats != null) {
+            // Gymnasium's NormalizeReward: scale by the running std of the discounted return (not centred).
+            for (int i = 0; i < numEnvs; i++) {
+                if (transition.valid()[i]) {
+                    discountedReturn[i] = discountedReturn[i] * config.gamma() + r[i];
+                }
+            }
+            returnStats.update(discountedReturn, transition.valid());
+            double scale = Math.sqrt(returnStats.variance(0) + 1e-8);
+            r = r.clone();
+            for (int i = 0; i < numEnvs; i++) {
+                r[i] = Math.max(-10, Math.min(10, r[i] / scale));
+                if (transition.valid()[i] && transition.done(i)) {
+                    discountedReturn[i] = 0;
+                }
+            }
+        }
         for (int i = 0; i < numEnvs; i++) {
-            rewards[k + i] = transition.rewards()[i];
+            rewards[k + i] = r[i];
             terminated[k + i] = transition.terminated()[i];
             dones[k + i] = transition.done(i);
             valid[k + i] = transition.valid()[i];
@@ -224,7 +283,7 @@ public final class Ppo implements Agent {
         update++;
 
         // 2. Advantages: GAE(lambda), bootstrapped from V(s_T) of the next observations.
-        float[] nextValues = net.predict(nextObs).value();
+        float[] nextValues = net.predict(input(nextObs, false)).value();
         double[] bootstrap = new double[numEnvs];
         for (int i = 0; i < numEnvs; i++) {
             bootstrap[i] = nextValues[i];
@@ -291,15 +350,15 @@ public final class Ppo implements Agent {
 
         // Forward the minibatch, then the loss and its gradient with respect to the network outputs.
         ActorCritic.Output out = net.forward(HostArrays.toArray(mbObs, b, obsSize));
-        double[] newLogProb = distribution.logProb(out.policy(), mbActions);
-        double entropy = Arrays.stream(distribution.entropy(out.policy())).average().orElse(0);
+        float[] params = head.params(out.policy());
+        double[] newLogProb = distribution.logProb(params, mbActions);
+        double entropy = Arrays.stream(distribution.entropy(params)).average().orElse(0);
         Loss loss = loss(newLogProb, oldLogProb, advantages, out.value(), oldValue, returns, config);
 
         // Back-propagate, clip the global gradient norm, take an Adam step.
-        float[] dPolicy = distribution.gradient(out.policy(), mbActions, loss.dLogProb(), -config.entCoef() / b);
-        INDArray gradient = net.backward(dPolicy, loss.dValue());
-        double gradNorm = Adam.clipGradientNorm(gradient, config.maxGradNorm());
-        adam.step(net.params(), gradient, lr);
+        // (for a state-independent log std, PolicyGradient steps that vector too, inside the same global clip)
+        double gradNorm = PolicyGradient.step(net, head, adam, out.policy(), mbActions, loss.dLogProb(),
+                loss.dValue(), -config.entCoef() / b, lr, config.maxGradNorm(), config.adamEps());
 
         Map<String, Double> stats = new LinkedHashMap<>();
         stats.put("pi_loss", loss.policy());

@@ -23,11 +23,18 @@ import java.io.Serializable;
  * @param targetKl         stop the epochs early when the approximate KL exceeds this (0: never)
  * @param adamEps          Adam epsilon (CleanRL uses 1e-5)
  * @param hidden           hidden layer widths of the policy and of the value MLP
+ * @param stateIndependentStd Box actions: the Gaussian's log std is one learned vector (CleanRL's
+ *                         {@code actor_logstd}, starting at 0) rather than a network output
+ * @param normObs          normalize observations by running mean and std, clipped to +-10 (Gymnasium's
+ *                         NormalizeObservation, inside the agent so that its statistics are checkpointed)
+ * @param normReward       scale rewards by the running std of the discounted return, clipped to +-10
+ *                         (Gymnasium's NormalizeReward)
  */
 public record PpoConfig(long totalSteps, double learningRate, boolean annealLr, int numSteps, double gamma,
                         double gaeLambda, int numMinibatches, int updateEpochs, boolean normAdvantages,
                         double clipCoef, boolean clipValueLoss, double entCoef, double vfCoef, double maxGradNorm,
-                        double targetKl, double adamEps, int[] hidden) implements Serializable {
+                        double targetKl, double adamEps, int[] hidden, boolean stateIndependentStd, boolean normObs,
+                        boolean normReward) implements Serializable {
 
     public PpoConfig {
         require(totalSteps > 0, "totalSteps must be > 0");
@@ -52,38 +59,64 @@ public record PpoConfig(long totalSteps, double learningRate, boolean annealLr, 
     /** Defaults for CartPole-v1 with 8 envs. */
     public static PpoConfig defaults() {
         return new PpoConfig(150_000, 2.5e-3, true, 128, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, 0,
-                1e-5, new int[] {64, 64});
+                1e-5, new int[] {64, 64}, true, false, false);
+    }
+
+    /**
+     * Continuous control as in CleanRL's ppo_continuous_action.py (MuJoCo): 1 env x 2048 steps, 32 minibatches,
+     * 10 epochs, lr 3e-4 annealed, no entropy bonus, normalized observations and rewards, 1M steps.
+     */
+    public static PpoConfig mujoco() {
+        return new PpoConfig(1_000_000, 3e-4, true, 2048, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, 0,
+                1e-5, new int[] {64, 64}, true, true, true);
+    }
+
+    /** Pendulum-v1 with 8 envs: short horizon (gamma 0.9), 10 epochs of 8 minibatches, normalized obs and rewards. */
+    public static PpoConfig pendulum() {
+        return new PpoConfig(300_000, 1e-3, true, 256, 0.9, 0.95, 8, 10, true, 0.2, false, 0.0, 0.5, 0.5, 0,
+                1e-5, new int[] {64, 64}, true, true, true);
     }
 
     public PpoConfig withTotalSteps(long value) {
         return new PpoConfig(value, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches, updateEpochs,
-                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden,
+                stateIndependentStd, normObs, normReward);
     }
 
     public PpoConfig withLearningRate(double value) {
         return new PpoConfig(totalSteps, value, annealLr, numSteps, gamma, gaeLambda, numMinibatches, updateEpochs,
-                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden,
+                stateIndependentStd, normObs, normReward);
     }
 
     public PpoConfig withNumSteps(int value) {
         return new PpoConfig(totalSteps, learningRate, annealLr, value, gamma, gaeLambda, numMinibatches, updateEpochs,
-                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden,
+                stateIndependentStd, normObs, normReward);
     }
 
     public PpoConfig withEpochs(int value) {
         return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches, value,
-                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden,
+                stateIndependentStd, normObs, normReward);
     }
 
     public PpoConfig withMinibatches(int value) {
         return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, value, updateEpochs,
-                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden);
+                normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps, hidden,
+                stateIndependentStd, normObs, normReward);
     }
 
     public PpoConfig withEntCoef(double value) {
         return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches,
                 updateEpochs, normAdvantages, clipCoef, clipValueLoss, value, vfCoef, maxGradNorm, targetKl, adamEps,
-                hidden);
+                hidden, stateIndependentStd, normObs, normReward);
+    }
+
+    public PpoConfig withNormalization(boolean observations, boolean rewards) {
+        return new PpoConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, numMinibatches,
+                updateEpochs, normAdvantages, clipCoef, clipValueLoss, entCoef, vfCoef, maxGradNorm, targetKl, adamEps,
+                hidden, stateIndependentStd, observations, rewards);
     }
 
     @Override
@@ -95,9 +128,11 @@ public record PpoConfig(long totalSteps, double learningRate, boolean annealLr, 
     public String toString() {
         return String.format("PpoConfig[totalSteps=%d, learningRate=%g, annealLr=%b, numSteps=%d, gamma=%g, gaeLambda=%g,"
                 + " numMinibatches=%d, updateEpochs=%d, normAdvantages=%b, clipCoef=%g, clipValueLoss=%b, entCoef=%g,"
-                + " vfCoef=%g, maxGradNorm=%g, targetKl=%g, adamEps=%g, hidden=%s]", totalSteps, learningRate, annealLr,
+                + " vfCoef=%g, maxGradNorm=%g, targetKl=%g, adamEps=%g, hidden=%s, stateIndependentStd=%b, normObs=%b,"
+                + " normReward=%b]", totalSteps, learningRate, annealLr,
                 numSteps, gamma, gaeLambda, numMinibatches, updateEpochs, normAdvantages, clipCoef, clipValueLoss,
-                entCoef, vfCoef, maxGradNorm, targetKl, adamEps, java.util.Arrays.toString(hidden));
+                entCoef, vfCoef, maxGradNorm, targetKl, adamEps, java.util.Arrays.toString(hidden), stateIndependentStd,
+                normObs, normReward);
     }
 
     /** Transitions per rollout. */
