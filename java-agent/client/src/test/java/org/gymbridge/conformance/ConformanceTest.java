@@ -59,8 +59,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Left out, and why: Box2D ids (box2d is not installed here; ListEnvs reports them unavailable), the
  * jax-based phys2d/* and tabular/* ids (jax is not installed), MuJoCo v2-v4 ids (mujoco-py / older
  * versions; the issue asks for v5), FrozenLake8x8-v1 and CartPole-v0 (same code as FrozenLake-v1 with
- * map_name=8x8 and CartPole-v1, which are covered), MineRL (the real MineRL cannot be installed here;
- * its documented spaces are covered by the server's fake envs in the Python suite).
+ * map_name=8x8 and CartPole-v1, which are covered), the real MineRL ids (MineRL cannot be installed here;
+ * the matrix covers its documented spaces through the server's MineRL adapter on the gymbridge/MineRL*Spaces fakes).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConformanceTest {
@@ -113,6 +113,10 @@ class ConformanceTest {
             c("gymbridge/AllSpaces-v0", 2, 14, 0),
             c("gymbridge/TupleSpace-v0", 2, 40, 12),
             c("gymbridge/TextSpace-v0", 2, 40, 12),
+            // MineRL's documented spaces (Dict pov/compass/inventory observations, Dict button/camera actions)
+            // through the server's real MineRL adapter, on fakes (the real MineRL cannot be installed here)
+            c("gymbridge/MineRLTreechopSpaces-v0", 2, 14, 6),
+            c("gymbridge/MineRLNavigateDenseSpaces-v0", 2, 14, 6),
             // Minecraft-like: 64x64x3 uint8 frames, 17 actions (a reset builds a world, ~0.5 s: one env, one autoreset)
             c("Crafter-v1", 1, 7, 5));
 
