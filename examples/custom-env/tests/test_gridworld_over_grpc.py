@@ -77,6 +77,16 @@ def test_make_and_step_over_grpc_match_in_process(address):
         remote.close()
 
 
+def test_gymnasium_check_env_passes_on_the_served_env(address):
+    from gymnasium.utils.env_checker import check_env
+
+    env = RemoteEnv(address, ENV_ID)
+    try:
+        check_env(env)  # spaces, seeding determinism, both render modes, close
+    finally:
+        env.close()
+
+
 def test_frames_of_the_custom_env_come_back(address):
     env = RemoteVectorEnv(address, ENV_ID, 2, render_mode="rgb_array")
     try:

@@ -232,15 +232,39 @@ class RemoteVectorEnv(VectorEnv):
 
 
 class RemoteEnv(gym.Env):
-    """A single Gymnasium ``Env`` backed by a one-env server session without autoreset."""
+    """A single Gymnasium ``Env`` backed by a one-env server session without autoreset.
 
-    def __init__(self, target: str, env_id: str, **kwargs: Any) -> None:
-        kwargs.setdefault("autoreset_mode", AutoresetMode.DISABLED)
-        self._vec = RemoteVectorEnv(target, env_id, 1, **kwargs)
+    ``RemoteEnv(target, env_id, **options)`` takes RemoteVectorEnv's options (seed, kwargs,
+    wrappers, render_mode, max_episode_steps, transport, channel). Its ``spec`` makes more
+    RemoteEnvs of the same id and options (``env.spec.make(render_mode=...)``), so tools such as
+    ``gymnasium.utils.env_checker.check_env`` can try every render mode. ``metadata
+    ["render_modes"]`` lists the env's modes minus "human", which a server cannot show.
+    """
+
+    def __init__(self, target: str, env_id: str, **options: Any) -> None:
+        options.setdefault("autoreset_mode", AutoresetMode.DISABLED)
+        self._vec = RemoteVectorEnv(target, env_id, 1, **options)
         self.observation_space = self._vec.single_observation_space
         self.action_space = self._vec.single_action_space
         self.render_mode = self._vec.render_mode
-        self.metadata = {k: v for k, v in self._vec.metadata.items() if k != "autoreset_mode"}
+        self.metadata = {
+            "render_modes": [m for m in self._vec.metadata["render_modes"] if m != "human"],
+            "render_fps": self._vec.metadata["render_fps"],
+        }
+        spec_options = {k: v for k, v in options.items() if k not in ("render_mode", "channel")}
+        self.spec = gym.envs.registration.EnvSpec(
+            id=env_id,
+            entry_point=_make_remote_env,
+            kwargs={"target": target, "remote_env_id": env_id, **spec_options},
+            # The server applies the registered time limit; gymnasium.make must not add another.
+            max_episode_steps=None,
+            order_enforce=False,
+            disable_env_checker=True,
+        )
+
+    @property
+    def session_id(self) -> str:
+        return self._vec.session_id
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -264,6 +288,11 @@ class RemoteEnv(gym.Env):
 
     def close(self) -> None:
         self._vec.close()
+
+
+def _make_remote_env(target: str, remote_env_id: str, **options: Any) -> RemoteEnv:
+    """The entry point of RemoteEnv.spec (gymnasium.make passes render_mode among options)."""
+    return RemoteEnv(target, remote_env_id, **options)
 
 
 def _first(batched_space: gym.Space, batch: Any) -> Any:

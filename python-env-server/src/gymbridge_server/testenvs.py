@@ -115,6 +115,11 @@ class ExtraSpacesEnv(AllSpacesEnv):
 
     make_space = staticmethod(extra_spaces_space)
 
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return f"ExtraSpaces t={self._t}\n"
+        return None
+
 
 class TupleSpaceEnv(gym.Env[tuple, tuple]):
     """Tuple observations (Discrete(4), Box(-1, 1, (2,), float32), MultiBinary(3)) and Tuple actions
