@@ -12,6 +12,10 @@ Two jobs, both driven by the Java benchmark in the same run:
     the number of steps so that one pass through the bridge takes about ``budget_s``. Writes one
     tab-separated line per case to OUT_DIR/inprocess.tsv (see ``_FIELDS``).
 
+``inprocess-serve OUT_DIR``
+    The same, one case at a time: a JSON case per stdin line, its TSV line on stdout (what
+    ``bin/gymbridge bench`` uses, so each case is measured in-process right next to its bridge rows).
+
 ``echo``
     A plain socket echo server for the floor: TCP on 127.0.0.1 (free port) and a unix socket at
     ``--unix PATH``; prints ``ECHO_READY <port> <unix path>`` and serves until stdin closes. Each
@@ -38,60 +42,78 @@ _FIELDS = ("name", "env", "num_envs", "seed", "steps", "dtype", "shape", "best_s
 _BRIDGE_GUESS_S = 300e-6
 
 
-def _inprocess(spec_path: str, out_dir: str) -> None:
-    import gymnasium as gym
-
+def _setup() -> None:
     import gymbridge_server  # noqa: F401  (registers the gymbridge/ envs, e.g. NoOp-v0)
     from gymbridge_server.adapters.gymnasium import route_mujoco_warnings
 
     route_mujoco_warnings()
+
+
+def _measure(case: dict, out: Path) -> str:
+    """One case in-process: sample (and write) the actions, check pass, timed passes; its TSV line."""
+    import gymnasium as gym
+
+    env = gym.make_vec(case["env"], num_envs=case["num_envs"], vectorization_mode="sync")
+    seed = int(case["seed"])
+    env.action_space.seed(seed)
+    steps = int(case.get("steps") or 0)
+    if steps <= 0:
+        env.reset(seed=seed)
+        probe = [env.action_space.sample() for _ in range(10)]
+        t0 = time.perf_counter()
+        for a in probe:
+            env.step(a)
+        per_step = (time.perf_counter() - t0) / len(probe)
+        steps = int(case["budget_s"] / (per_step + _BRIDGE_GUESS_S))
+        steps = max(int(case.get("min_steps", 20)), min(steps, int(case.get("max_steps", 5000))))
+        env.action_space.seed(seed)  # the actions below start from the seed again
+    actions = np.stack([np.asarray(env.action_space.sample()) for _ in range(steps)])
+    actions = actions.astype(actions.dtype.newbyteorder("<"), copy=False)
+    (out / f"{case['name']}.actions").write_bytes(np.ascontiguousarray(actions).tobytes())
+    # Check pass (and warm-up): the checksum the Java side must reproduce exactly through the bridge.
+    env.reset(seed=seed)
+    checksum = 0.0
+    dones = 0
+    for a in actions:
+        _, r, term, trunc, _ = env.step(a)
+        for x in r.tolist():
+            checksum += x
+        dones += int(np.count_nonzero(term | trunc))
+    times = []
+    for _ in range(int(case.get("repeats", 1))):
+        env.reset(seed=seed)
+        t0 = time.perf_counter()
+        for a in actions:
+            env.step(a)
+        times.append(time.perf_counter() - t0)
+    env.close()
+    row = (
+        case["name"], case["env"], case["num_envs"], seed, steps, actions.dtype.name,
+        ",".join(str(d) for d in actions.shape[1:]), min(times), ",".join(f"{t:.6f}" for t in times),
+        checksum.hex(), dones,
+    )
+    print(f"in-process {case['env']} x{case['num_envs']}: {steps} steps, "
+          f"{steps * case['num_envs'] / min(times):.0f} env-steps/s", file=sys.stderr, flush=True)
+    return "\t".join(str(x) for x in row)
+
+
+def _inprocess(spec_path: str, out_dir: str) -> None:
+    _setup()
     spec = json.loads(Path(spec_path).read_text())
     out = Path(out_dir)
-    lines = []
-    for case in spec["cases"]:
-        env = gym.make_vec(case["env"], num_envs=case["num_envs"], vectorization_mode="sync")
-        seed = int(case["seed"])
-        env.action_space.seed(seed)
-        steps = int(case.get("steps") or 0)
-        if steps <= 0:
-            env.reset(seed=seed)
-            probe = [env.action_space.sample() for _ in range(10)]
-            t0 = time.perf_counter()
-            for a in probe:
-                env.step(a)
-            per_step = (time.perf_counter() - t0) / len(probe)
-            steps = int(case["budget_s"] / (per_step + _BRIDGE_GUESS_S))
-            steps = max(int(case.get("min_steps", 20)), min(steps, int(case.get("max_steps", 5000))))
-            env.action_space.seed(seed)  # the actions below start from the seed again
-        actions = np.stack([np.asarray(env.action_space.sample()) for _ in range(steps)])
-        actions = actions.astype(actions.dtype.newbyteorder("<"), copy=False)
-        (out / f"{case['name']}.actions").write_bytes(np.ascontiguousarray(actions).tobytes())
-        # Check pass: the checksum the Java side must reproduce exactly through the bridge.
-        env.reset(seed=seed)
-        checksum = 0.0
-        dones = 0
-        for a in actions:
-            _, r, term, trunc, _ = env.step(a)
-            for x in r.tolist():
-                checksum += x
-            dones += int(np.count_nonzero(term | trunc))
-        times = []
-        for _ in range(int(case.get("repeats", 1))):
-            env.reset(seed=seed)
-            t0 = time.perf_counter()
-            for a in actions:
-                env.step(a)
-            times.append(time.perf_counter() - t0)
-        env.close()
-        row = (
-            case["name"], case["env"], case["num_envs"], seed, steps, actions.dtype.name,
-            ",".join(str(d) for d in actions.shape[1:]), min(times), ",".join(f"{t:.6f}" for t in times),
-            checksum.hex(), dones,
-        )
-        lines.append("\t".join(str(x) for x in row))
-        print(f"in-process {case['env']} x{case['num_envs']}: {steps} steps, "
-              f"{steps * case['num_envs'] / min(times):.0f} env-steps/s", file=sys.stderr, flush=True)
+    lines = [_measure(case, out) for case in spec["cases"]]
     (out / "inprocess.tsv").write_text("\t".join(_FIELDS) + "\n" + "\n".join(lines) + "\n")
+
+
+def _inprocess_serve(out_dir: str) -> None:
+    """One JSON case per stdin line -> one TSV line on stdout, so the Java side can measure each case
+    in-process right next to its bridge rows (a shared machine's load drifts over minutes)."""
+    _setup()
+    out = Path(out_dir)
+    print("INPROCESS_READY", flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(_measure(json.loads(line), out), flush=True)
 
 
 def _recv_exact(conn: socket.socket, view: memoryview, n: int) -> bool:
@@ -155,11 +177,15 @@ def main() -> None:
     ip = sub.add_parser("inprocess")
     ip.add_argument("spec")
     ip.add_argument("out_dir")
+    sp = sub.add_parser("inprocess-serve")
+    sp.add_argument("out_dir")
     ep = sub.add_parser("echo")
     ep.add_argument("--unix", required=True)
     args = p.parse_args()
     if args.cmd == "inprocess":
         _inprocess(args.spec, args.out_dir)
+    elif args.cmd == "inprocess-serve":
+        _inprocess_serve(args.out_dir)
     else:
         _echo(args.unix)
 

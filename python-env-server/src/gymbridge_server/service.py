@@ -22,7 +22,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server import __version__, codec, crash
+from gymbridge_server import __version__, codec, crash, workers
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.adapters import catalog, tabular
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = epb.PROTOCOL_VERSION_1
 MIN_PROTOCOL_VERSION = epb.PROTOCOL_VERSION_1
-# MakeRequest.vectorization values: in-process, Gymnasium's one process per env.
-VECTORIZATIONS = ("sync", "async")
+# MakeRequest.vectorization values: in-process, Gymnasium's one process per env, a few worker
+# processes sharing memory (workers.py).
+VECTORIZATIONS = ("sync", "async", "workers")
 REASON_TRAILER = "gymbridge-reason"
 
 _AUTORESET_FROM_PROTO = {
@@ -94,6 +95,10 @@ class Dispatcher:
                 "the frames from Render on the client",
                 "BAD_RENDER_MODE",
             )
+        if req.num_workers < 0 or (req.num_workers and vectorization != "workers"):
+            raise invalid(
+                f"num_workers={req.num_workers}: use 0 (one per core) or more, together with vectorization='workers'"
+            )
         if req.max_episode_steps < 0:
             raise invalid(f"max_episode_steps={req.max_episode_steps} is negative; use > 0 or 0 for the registered limit")
         try:
@@ -116,6 +121,17 @@ class Dispatcher:
 
         def make_env() -> VectorEnv:
             try:
+                if vectorization == "workers":
+                    return workers.WorkerVectorEnv(
+                        req.env_id,
+                        num_envs,
+                        num_workers=req.num_workers,
+                        autoreset_mode=mode,
+                        kwargs=kwargs,
+                        wrappers=wrappers,
+                        render_mode=req.render_mode or None,
+                        max_episode_steps=req.max_episode_steps or None,
+                    )
                 return gym_adapter.make_vector_env(
                     req.env_id,
                     num_envs,
@@ -163,7 +179,7 @@ class Dispatcher:
                 pending_seed=req.seed if req.HasField("seed") else None,
                 # An AsyncVectorEnv whose worker raised has closed its pipes for good; the reset
                 # after the error builds a fresh one (a SyncVectorEnv just resets its envs).
-                remake=make_env if vectorization == "async" else None,
+                remake=make_env if vectorization in ("async", "workers") else None,
             )
 
         s = self.registry.create(num_envs, build)

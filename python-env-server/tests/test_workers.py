@@ -1,0 +1,105 @@
+"""vectorization="workers" (workers.py): envs stepped by a few processes, bit-identical to SyncVectorEnv.
+
+Each test steps a WorkerVectorEnv and ``gymnasium.make_vec(..., "sync")`` with the same seeds and
+actions and compares observations (bytes and dtypes), rewards, flags and the whole infos dict at
+every step -- with slices of unequal size, across autoresets, for every autoreset mode.
+"""
+from __future__ import annotations
+
+import os
+import signal
+
+import grpc
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode
+
+from gymbridge.v1 import env_pb2 as epb
+from gymbridge_server import codec
+from gymbridge_server.workers import WorkerVectorEnv
+from helpers import assert_same
+
+
+def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=AutoresetMode.NEXT_STEP, **kwargs) -> int:
+    local = gym.make_vec(env_id, n, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode}, **kwargs)
+    remote = WorkerVectorEnv(env_id, n, num_workers=workers, autoreset_mode=mode, kwargs=kwargs)
+    dones = 0
+    try:
+        assert remote.observation_space == local.observation_space and remote.action_space == local.action_space
+        assert len(remote.processes) == workers
+        assert_same(local.reset(seed=seed), remote.reset(seed=seed), "reset")
+        local.action_space.seed(seed)
+        for t in range(steps):
+            a = local.action_space.sample()
+            want = local.step(a)
+            got = remote.step(a)
+            assert_same(want, got, f"step {t}")
+            dones += int(np.count_nonzero(want[2] | want[3]))
+            if mode == AutoresetMode.DISABLED and (want[2] | want[3]).any():
+                mask = want[2] | want[3]
+                assert_same(local.reset(options={"reset_mask": mask}), remote.reset(options={"reset_mask": mask}), f"masked reset {t}")
+    finally:
+        local.close()
+        remote.close()
+    return dones
+
+
+def test_mujoco_infos_and_observations_match_sync_with_unequal_slices():
+    compare("HalfCheetah-v5", 5, 2, 25, seed=3)
+
+
+def test_cartpole_matches_sync_across_autoresets_in_every_mode():
+    for mode in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP, AutoresetMode.DISABLED):
+        assert compare("CartPole-v1", 4, 3, 60, seed=11, mode=mode) >= 1, mode
+
+
+def test_structured_observations_and_actions_match_sync():
+    compare("gymbridge/AllSpaces-v0", 3, 2, 7, seed=5)
+
+
+def test_an_env_error_in_a_worker_is_reraised_with_its_message():
+    env = WorkerVectorEnv("gymbridge/AllSpaces-v0", 2, num_workers=2, kwargs={"fail_at_step": 2})
+    try:
+        env.reset(seed=1)
+        env.step(env.action_space.sample())
+        with pytest.raises(RuntimeError, match="failed on purpose"):
+            env.step(env.action_space.sample())
+    finally:
+        env.close()
+
+
+def test_a_killed_worker_fails_the_step_naming_it():
+    env = WorkerVectorEnv("CartPole-v1", 4, num_workers=2)
+    try:
+        env.reset(seed=1)
+        os.kill(env.processes[1].pid, signal.SIGKILL)
+        env.processes[1].join(5)
+        with pytest.raises(EOFError, match="worker process 1"):
+            env.step(np.zeros(4, dtype=np.int64))
+    finally:
+        env.close()
+    assert not any(p.is_alive() for p in env.processes)
+
+
+def test_workers_session_through_the_server(stub):
+    caps = stub.Handshake(epb.HandshakeRequest(protocol_version=1)).capabilities
+    assert "workers" in caps.vectorizations
+    made = stub.Make(epb.MakeRequest(env_id="CartPole-v1", num_envs=4, vectorization="workers", num_workers=2))
+    local = gym.make_vec("CartPole-v1", 4, vectorization_mode="sync")
+    try:
+        r = stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=2))
+        assert codec.decode_tensor(r.observations.tensor).tobytes() == local.reset(seed=2)[0].tobytes()
+        local.action_space.seed(2)
+        for _ in range(30):
+            a = local.action_space.sample()
+            s = stub.Step(epb.StepRequest(session_id=made.session_id, actions=codec.encode_value(local.action_space, a)))
+            obs, rew, *_ = local.step(a)
+            assert codec.decode_tensor(s.observations.tensor).tobytes() == obs.tobytes()
+            assert codec.decode_tensor(s.rewards).tobytes() == rew.tobytes()
+    finally:
+        stub.Close(epb.CloseRequest(session_id=made.session_id))
+        local.close()
+    with pytest.raises(grpc.RpcError) as e:
+        stub.Make(epb.MakeRequest(env_id="CartPole-v1", num_envs=2, num_workers=2))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "vectorization='workers'" in e.value.details()
