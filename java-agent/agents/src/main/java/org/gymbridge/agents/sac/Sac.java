@@ -97,14 +97,21 @@ public final class Sac extends OffPolicyAgent {
     // ---- The squashed Gaussian policy ---------------------------------------------------------------------
 
     /** Samples of pi(.|s) for a batch: actions a in [-1, 1], their log-probabilities, and what the gradient needs. */
-    private record Sample(float[] actions, double[] logProbs, double[] noise, double[] std, double[] logStdSquash) {
+    record Sample(float[] actions, double[] logProbs, double[] noise, double[] std, double[] logStdSquash) {
     }
 
     private Sample sample(float[] out, int rows) {
-        int d = actionSize;
+        double[] eps = new double[rows * actionSize];
+        for (int j = 0; j < eps.length; j++) {
+            eps[j] = rng.nextGaussian();
+        }
+        return squash(out, eps, rows, actionSize);
+    }
+
+    /** The reparameterized sample for given standard normal noise {@code eps} [rows, d]. */
+    static Sample squash(float[] out, double[] eps, int rows, int d) {
         float[] a = new float[rows * d];
         double[] logProbs = new double[rows];
-        double[] eps = new double[rows * d];
         double[] std = new double[rows * d];
         double[] squash = new double[rows * d];
         for (int i = 0; i < rows; i++) {
@@ -112,17 +119,16 @@ public final class Sac extends OffPolicyAgent {
                 double t = Math.tanh(out[i * 2 * d + d + k]);
                 double logStd = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (t + 1);
                 double sigma = Math.exp(logStd);
-                double e = rng.nextGaussian();
+                double e = eps[i * d + k];
                 double action = Math.tanh(out[i * 2 * d + k] + sigma * e);
                 int j = i * d + k;
                 a[j] = (float) action;
-                eps[j] = e;
                 std[j] = sigma;
                 squash[j] = 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (1 - t * t);   // d logStd / d raw
                 logProbs[i] += -0.5 * e * e - logStd - HALF_LOG_2PI - Math.log(1 - action * action + 1e-6);
             }
         }
-        return new Sample(a, logProbs, eps, std, squash);
+        return new Sample(a, logProbs, eps.clone(), std, squash);
     }
 
     @Override
@@ -219,18 +225,10 @@ public final class Sac extends OffPolicyAgent {
         // dminQ/da: only the smaller critic of each sample carries a gradient (their parameter gradients are unused).
         float[] dA1 = actionPart(critic1.backward(d1).input(), b);
         float[] dA2 = actionPart(critic2.backward(d2).input(), b);
-        float[] grad = new float[b * 2 * d];
-        for (int i = 0; i < b; i++) {
-            for (int k = 0; k < d; k++) {
-                int j = i * d + k;
-                double a = pi.actions()[j];
-                double dA = dA1[j] + dA2[j] + alpha / b * 2 * a / (1 - a * a + 1e-6);
-                double dU = dA * (1 - a * a);
-                grad[i * 2 * d + k] = (float) dU;
-                grad[i * 2 * d + d + k] = (float) ((-alpha / b + dU * pi.std()[j] * pi.noise()[j])
-                        * pi.logStdSquash()[j]);
-            }
+        for (int j = 0; j < dA1.length; j++) {
+            dA1[j] += dA2[j];
         }
+        float[] grad = actorGradient(pi, dA1, alpha, b, d);
         actorAdam.step(actor.params(), actor.backward(grad).params(), config.policyLr());
         lastActorLoss = loss;
         lastEntropy = -meanLogProb;
@@ -245,6 +243,25 @@ public final class Sac extends OffPolicyAgent {
             double vHat = alphaV / (1 - Math.pow(0.999, alphaSteps));
             logAlpha -= config.qLr() * mHat / (Math.sqrt(vHat) + 1e-8);
         }
+    }
+
+    /**
+     * dL_pi/dOutput (see {@link #updateActor}) given the Q part of dL/da, {@code dQLossDa} = -(1/B) dminQ/da.
+     */
+    static float[] actorGradient(Sample pi, float[] dQLossDa, double alpha, int b, int d) {
+        float[] grad = new float[b * 2 * d];
+        for (int i = 0; i < b; i++) {
+            for (int k = 0; k < d; k++) {
+                int j = i * d + k;
+                double a = pi.actions()[j];
+                double dA = dQLossDa[j] + alpha / b * 2 * a / (1 - a * a + 1e-6);
+                double dU = dA * (1 - a * a);
+                grad[i * 2 * d + k] = (float) dU;
+                grad[i * 2 * d + d + k] = (float) ((-alpha / b + dU * pi.std()[j] * pi.noise()[j])
+                        * pi.logStdSquash()[j]);
+            }
+        }
+        return grad;
     }
 
     // ---- Checkpoints (written by OffPolicyAgent) -----------------------------------------------------------
