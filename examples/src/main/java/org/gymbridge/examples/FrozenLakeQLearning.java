@@ -58,7 +58,7 @@ public final class FrozenLakeQLearning {
                     q.successRate(), EVAL_EPISODES);
             print(q, "runs/frozenlake-qlearning.gif");
             Result vi = valueIteration(client, EVAL_EPISODES, Path.of("runs", "frozenlake8x8-value-iteration.gif"), System.out);
-            System.out.printf("value iteration, FrozenLake-v1 8x8 slippery: greedy success rate %.3f over %d episodes%n",
+            System.out.printf("value iteration, FrozenLake-v1 8x8 slippery (200-step limit): greedy success rate %.3f over %d episodes%n",
                     vi.successRate(), EVAL_EPISODES);
             print(vi, "runs/frozenlake8x8-value-iteration.gif");
         }
@@ -103,7 +103,8 @@ public final class FrozenLakeQLearning {
 
     /** Plans on the 8x8 lake's model, evaluates and records the greedy policy of the values. */
     static Result valueIteration(GymBridgeClient client, int evalEpisodes, Path gif, PrintStream log) {
-        MakeOptions options = MakeOptions.builder().numEnvs(16).kwarg("map_name", "8x8").build();
+        // The 200-step time limit of FrozenLake8x8-v1 (FrozenLake-v1 registers 100, short for the big lake).
+        MakeOptions options = MakeOptions.builder().numEnvs(16).kwarg("map_name", "8x8").maxEpisodeSteps(200).build();
         try (VectorEnv env = client.makeVec("FrozenLake-v1", options)) {
             TabularModel model = env.model();
             long t0 = System.nanoTime();
