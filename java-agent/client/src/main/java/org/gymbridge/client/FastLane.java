@@ -93,6 +93,23 @@ final class FastLane implements AutoCloseable {
         return sameHost && Files.exists(p) ? p : null;
     }
 
+    /**
+     * A fast lane for a session stream of {@code client}, or null when it has none (not offered, not on this
+     * host, disabled) or it cannot be opened -- the stream then uses gRPC, which reports problems such as a
+     * wrong token the usual way.
+     */
+    static FastLane open(GymBridgeClient client, Consumer<SessionResponse> onResponse, Consumer<IOException> onEnd) {
+        Path p = eligible(client.target(), client.fastLanePath());
+        if (p == null) {
+            return null;
+        }
+        try {
+            return new FastLane(p, client.fastLaneToken(), client.options().maxMessageBytes(), onResponse, onEnd);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     static boolean disabled() {
         String prop = System.getProperty(PROPERTY);
         String env = System.getenv(ENV_VAR);

@@ -56,6 +56,7 @@ public final class GymBridgeClient implements AutoCloseable {
     private final EnvServiceGrpc.EnvServiceStub async;
     private final ServerInfo serverInfo;
     private volatile boolean closed;
+    private volatile String fastLanePath = ""; // Capabilities.fast_lane of the last handshake
 
     private GymBridgeClient(String target, ManagedChannel channel, LocalServer server, ClientOptions options) {
         this.target = target;
@@ -170,6 +171,7 @@ public final class GymBridgeClient implements AutoCloseable {
         } catch (RuntimeException e) {
             throw translate(e, "handshake with " + target);
         }
+        fastLanePath = r.getCapabilities().getFastLane();
         return serverInfo(r, target);
     }
 
@@ -281,6 +283,26 @@ public final class GymBridgeClient implements AutoCloseable {
         RemoteVectorEnv env = new RemoteVectorEnv(this, r, owned);
         env.rememberMake(req.build());
         return env;
+    }
+
+    /**
+     * Whether this client's session streams take the server's same-host fast lane (the same messages over
+     * a unix socket, bypassing grpcio's per-message cost) rather than gRPC: true when the server offers one,
+     * is on this host, and the lane is not disabled ({@code -Dgymbridge.fastLane=false} or
+     * {@code GYMBRIDGE_FAST_LANE=0}). Everything else always uses gRPC.
+     */
+    public boolean fastLane() {
+        return FastLane.eligible(target, fastLanePath) != null;
+    }
+
+    /** The fast-lane socket the server advertised in the handshake ("" for none). */
+    String fastLanePath() {
+        return fastLanePath;
+    }
+
+    /** The bearer token the fast lane presents (the one gRPC calls carry), or null. */
+    String fastLaneToken() {
+        return options.effectiveToken();
     }
 
     /** Where this client is connected: "host:port" or "unix:/path". */

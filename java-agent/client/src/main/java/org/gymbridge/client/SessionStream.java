@@ -37,7 +37,7 @@ final class SessionStream {
         CompletableFuture<SessionResponse> f = new CompletableFuture<>();
         call.pending.put(seq, f);
         try {
-            call.requests.onNext(request.setSeq(seq).build());
+            call.send(request.setSeq(seq).build());
         } catch (RuntimeException e) {
             call.pending.remove(seq);
             call.broken = true;
@@ -78,7 +78,7 @@ final class SessionStream {
         if (call != null && !call.broken) {
             call.broken = true;
             try {
-                ((io.grpc.stub.ClientCallStreamObserver<SessionRequest>) call.requests).cancel(why, null);
+                call.cancel(why);
             } catch (RuntimeException ignored) {
                 // Already gone.
             }
@@ -90,7 +90,7 @@ final class SessionStream {
     synchronized void finish() {
         if (call != null && !call.broken) {
             try {
-                call.requests.onCompleted();
+                call.finish();
             } catch (RuntimeException ignored) {
                 // The stream is already gone; nothing to finish.
             }
@@ -106,13 +106,56 @@ final class SessionStream {
     /** One gRPC call of the Session method, with the requests waiting for an answer on it. */
     private final class Call implements StreamObserver<SessionResponse> {
         final Map<Long, CompletableFuture<SessionResponse>> pending = new ConcurrentHashMap<>();
-        final StreamObserver<SessionRequest> requests;
+        final StreamObserver<SessionRequest> requests; // the gRPC stream, or null on the fast lane
+        final FastLane lane; // the same-host fast lane (same messages, framed on a unix socket), or null
         final String what;
         volatile boolean broken;
 
         Call(String what) {
             this.what = what;
-            this.requests = client.asyncStub().session(this);
+            this.lane = FastLane.open(client, this::onNext, e -> {
+                if (e == null) {
+                    onCompleted();
+                } else {
+                    onError(unavailable(e));
+                }
+            });
+            this.requests = lane != null ? null : client.asyncStub().session(this);
+        }
+
+        /** Sends one request on this call's transport. */
+        void send(SessionRequest r) {
+            if (lane == null) {
+                requests.onNext(r);
+                return;
+            }
+            try {
+                lane.send(r);
+            } catch (java.io.IOException e) {
+                throw unavailable(e);
+            }
+        }
+
+        /** No more requests; those in flight still get their answers. */
+        void finish() {
+            if (lane != null) {
+                lane.halfClose();
+            } else {
+                requests.onCompleted();
+            }
+        }
+
+        /** Ends the call now; the server closes the sessions made on it. */
+        void cancel(String why) {
+            if (lane != null) {
+                lane.close();
+            } else {
+                ((io.grpc.stub.ClientCallStreamObserver<SessionRequest>) requests).cancel(why, null);
+            }
+        }
+
+        private RuntimeException unavailable(java.io.IOException e) {
+            return Status.UNAVAILABLE.withDescription("fast lane: " + e.getMessage()).withCause(e).asRuntimeException();
         }
 
         @Override

@@ -1,0 +1,111 @@
+package org.gymbridge.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same-host fast lane (the Session messages over the server's unix socket instead of gRPC): used
+ * transparently by same-host clients, giving exactly what the gRPC stream gives, with pipelining,
+ * in-band errors, the server's token, and a switch to turn it off. (FidelityTest runs over the lane,
+ * FidelityOverGrpcTest over gRPC.)
+ */
+class FastLaneTest extends LocalServerFixture {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sameHostClientsTakeTheFastLaneUnlessItIsDisabled() {
+        assertTrue(client.fastLane(), "a local: server is on this host and offers a fast lane");
+        System.setProperty(FastLane.PROPERTY, "false");
+        try {
+            assertFalse(client.fastLane());
+        } finally {
+            System.clearProperty(FastLane.PROPERTY);
+        }
+        assertTrue(client.fastLane());
+    }
+
+    @Test
+    void fastLaneAndGrpcStreamsGiveBitIdenticalStepsAndPipelineInOrder() {
+        List<double[]> lane = rollout(true);
+        List<double[]> grpc = rollout(false);
+        assertEquals(lane.size(), grpc.size());
+        for (int i = 0; i < lane.size(); i++) {
+            assertArrayEquals(grpc.get(i), lane.get(i), "step " + i);
+        }
+    }
+
+    /** 40 CartPole x4 steps: 20 one by one, then 20 pipelined with stepAsync; observations and rewards per step. */
+    private List<double[]> rollout(boolean fastLane) {
+        if (!fastLane) {
+            System.setProperty(FastLane.PROPERTY, "false");
+        }
+        try (VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(4).build())) {
+            List<double[]> out = new ArrayList<>();
+            env.reset(3);
+            SplittableRandom rng = new SplittableRandom(5);
+            for (int t = 0; t < 20; t++) {
+                out.add(flat(env.step(env.actionSpace().sample(rng))));
+            }
+            List<CompletableFuture<StepResult>> inFlight = new ArrayList<>();
+            for (int t = 0; t < 20; t++) {
+                inFlight.add(env.stepAsync(env.actionSpace().sample(rng)));
+            }
+            for (CompletableFuture<StepResult> f : inFlight) {
+                out.add(flat(f.join()));
+            }
+            return out;
+        } finally {
+            System.clearProperty(FastLane.PROPERTY);
+        }
+    }
+
+    private static double[] flat(StepResult r) {
+        double[] obs = r.observations().asTensor().toDoubleArray();
+        double[] out = new double[obs.length + r.rewards().length];
+        System.arraycopy(obs, 0, out, 0, obs.length);
+        System.arraycopy(r.rewards(), 0, out, obs.length, r.rewards().length);
+        return out;
+    }
+
+    @Test
+    void errorsOnTheFastLaneAreInBandAndTheSessionGoesOn() {
+        try (VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(2).build())) {
+            assertThrows(ResetRequiredException.class, () -> env.step(Tensor.ofLongs(new long[] {0, 1})));
+            env.reset(1);
+            InvalidActionException e = assertThrows(InvalidActionException.class,
+                    () -> env.step(Tensor.ofLongs(new long[] {0, 7})));
+            assertTrue(e.getMessage().contains("env 1"), e.getMessage());
+            assertEquals(2, env.step(Tensor.ofLongs(new long[] {0, 1})).numEnvs());
+        }
+    }
+
+    @Test
+    void theFastLanePresentsTheServersTokenAndAUnixServerOffersItToo() {
+        Path socket = tmp.resolve("gb.sock");
+        try (GymBridgeClient guarded = GymBridgeClient.startLocal(socket.toString(), List.of("--token", "lane-token"),
+                ClientOptions.defaults().withToken("lane-token"))) {
+            assertTrue(guarded.fastLane(), "unix: servers are on this host");
+            try (VectorEnv env = guarded.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(2).build())) {
+                env.reset(1);
+                Value a = Tensor.ofLongs(new long[] {1, 0});
+                assertEquals(2, env.step(a).numEnvs());
+            }
+        }
+    }
+}
