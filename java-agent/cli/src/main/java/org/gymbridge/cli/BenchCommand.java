@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.gymbridge.client.AsyncEnvPool;
 import org.gymbridge.client.ClientOptions;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.client.GymBridgeClient;
@@ -93,6 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<Map<String, Object>> roundTripRows = new ArrayList<>();
     private final List<Map<String, Object>> floorRows = new ArrayList<>();
     private final List<Map<String, Object>> targetRows = new ArrayList<>();
+    private final List<Map<String, Object>> asyncRows = new ArrayList<>();
     private final List<AutoCloseable> cleanup = new ArrayList<>();
 
     static List<Case> cases(String only) {
@@ -135,35 +137,62 @@ public final class BenchCommand implements Callable<Integer> {
         Instant started = Instant.now();
         try {
             List<Case> cases = cases(only);
-            System.err.println("bench: in-process Python (" + cases.size() + " cases) ...");
-            Map<String, InProcess> inproc = runInProcess(py, script, cases, tmp);
+            InProcessRunner inproc = new InProcessRunner(py, script, tmp);
+            cleanup.add(inproc);
 
-            Process tcpServer = startServer(server, tmp, List.of("--port", "0"));
-            Process unixServer = startServer(server, tmp, List.of("--unix", tmp.resolve("gb.sock").toString()));
-            String tcpAddress = readyAddress(tcpServer, tmp, "tcp");
-            String unixAddress = readyAddress(unixServer, tmp, "unix");
+            // gRPC rows talk to servers without a fast lane; the "fast" row to one with it (over its unix socket).
+            Process tcpServer = startServer(server, tmp, List.of("--port", "0", "--no-fast-lane"));
+            Process unixServer = startServer(server, tmp, List.of("--unix", tmp.resolve("gb.sock").toString(), "--no-fast-lane"));
+            Process fastServer = startServer(server, tmp, List.of("--unix", tmp.resolve("fast.sock").toString()));
             Map<String, String> transports = new LinkedHashMap<>();
-            transports.put("tcp", "grpc://" + tcpAddress);
-            transports.put("unix", unixAddress);
+            transports.put("tcp", "grpc://" + readyAddress(tcpServer, tmp, "tcp"));
+            transports.put("unix", readyAddress(unixServer, tmp, "unix"));
+            transports.put("fast", readyAddress(fastServer, tmp, "fast-lane"));
 
             for (Case c : cases) {
-                InProcess ip = inproc.get(c.name());
+                // In-process right before and right after the bridge rows of this case (the best of both
+                // counts): on a shared machine the load drifts, and both sides should see the same.
+                InProcess ip = inproc.measure(c, 0);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("env", c.env());
                 row.put("num_envs", c.numEnvs());
                 row.put("steps", ip.steps());
+                Map<String, Measured> measured = new LinkedHashMap<>();
+                for (Map.Entry<String, String> t : transports.entrySet()) {
+                    measured.put(t.getKey(), measure(t.getKey(), t.getValue(), c, ip, tmp, null));
+                }
+                if (c.numEnvs() > 1 && (c.env().startsWith("HalfCheetah") || c.env().startsWith("Ant"))) {
+                    // Worker processes (one per core), on the fast lane: compare with its one-process row.
+                    measured.put("workers", measure("fast", transports.get("fast"), c, ip, tmp, "workers"));
+                }
+                InProcess after = inproc.measure(c, ip.steps());
+                if (Double.doubleToLongBits(after.checksum()) != Double.doubleToLongBits(ip.checksum())) {
+                    throw new IllegalStateException("in-process checksums differ between two passes of " + c);
+                }
+                row.put("inprocess_before_env_steps_per_s", ip.envStepsPerSecond());
+                row.put("inprocess_after_env_steps_per_s", after.envStepsPerSecond());
+                if (after.bestSeconds() < ip.bestSeconds()) {
+                    ip = after;
+                }
                 row.put("inprocess_env_steps_per_s", ip.envStepsPerSecond());
                 row.put("inprocess_us_per_step", 1e6 * ip.bestSeconds() / ip.steps());
-                for (Map.Entry<String, String> t : transports.entrySet()) {
-                    Measured m = measure(t.getValue(), c, ip, tmp);
+                for (Map.Entry<String, Measured> t : measured.entrySet()) {
+                    Measured m = t.getValue();
                     row.put(t.getKey() + "_env_steps_per_s", m.envStepsPerSecond(ip));
                     row.put(t.getKey() + "_us_per_step", m.usPerStep(ip));
                     row.put(t.getKey() + "_p50_us", m.p50Us());
                     row.put(t.getKey() + "_ratio", m.envStepsPerSecond(ip) / ip.envStepsPerSecond());
                     row.put(t.getKey() + "_checksum_match", m.checksumMatches(ip));
-                    System.err.printf(Locale.ROOT, "bench: %-18s x%-3d %-5s %9.0f env-steps/s (in-process %9.0f) ratio %.2f%s%n",
+                    System.err.printf(Locale.ROOT, "bench: %-18s x%-3d %-7s %9.0f env-steps/s (in-process %9.0f) ratio %.2f%s%n",
                             c.env(), c.numEnvs(), t.getKey(), m.envStepsPerSecond(ip), ip.envStepsPerSecond(),
                             m.envStepsPerSecond(ip) / ip.envStepsPerSecond(), m.checksumMatches(ip) ? "" : "  CHECKSUM MISMATCH");
+                }
+                if (measured.containsKey("workers")) {
+                    row.put("workers_vs_one_process", measured.get("workers").envStepsPerSecond(ip)
+                            / measured.get("fast").envStepsPerSecond(ip));
+                }
+                if (c.env().equals("HalfCheetah-v5") && c.numEnvs() == 16) {
+                    measureAsync(transports.get("fast"), c, ip, tmp);
                 }
                 (c.env().startsWith("gymbridge/NoOp") ? roundTripRows : envRows).add(row);
             }
@@ -193,6 +222,7 @@ public final class BenchCommand implements Callable<Integer> {
         json.put("env_rows", envRows);
         json.put("round_trip_rows", roundTripRows);
         json.put("floor_rows", floorRows);
+        json.put("async_rows", asyncRows);
         json.put("targets", targetRows);
         Path file = out != null ? out : root.resolve("runs").resolve("bench-" + started.toString().replace(':', '-') + ".json");
         Files.createDirectories(file.toAbsolutePath().getParent());
@@ -205,41 +235,51 @@ public final class BenchCommand implements Callable<Integer> {
 
     // ---- in-process (Python) ---------------------------------------------------------------------
 
-    private Map<String, InProcess> runInProcess(Path py, Path script, List<Case> cases, Path tmp)
-            throws IOException, InterruptedException {
-        StringBuilder spec = new StringBuilder("{\"cases\": [");
-        for (int i = 0; i < cases.size(); i++) {
-            Case c = cases.get(i);
-            boolean noop = c.env().startsWith("gymbridge/NoOp");
-            int steps = noop ? (quick ? 50 : 3000) : 0;
-            spec.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT,
+    /** The Python in-process benchmark (scripts/bench_python.py inprocess-serve), one case per request. */
+    private final class InProcessRunner implements AutoCloseable {
+        private final Process process;
+        private final BufferedReader results;
+        private final Path tmp;
+
+        InProcessRunner(Path py, Path script, Path tmp) throws IOException {
+            this.tmp = tmp;
+            this.process = new ProcessBuilder(py.toString(), script.toString(), "inprocess-serve", tmp.toString())
+                    .redirectError(tmp.resolve("inprocess.log").toFile()).start();
+            this.results = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String ready = results.readLine();
+            if (!"INPROCESS_READY".equals(ready)) {
+                throw new IllegalStateException("the in-process benchmark did not start: " + ready + "\n" + log());
+            }
+        }
+
+        /** Measures one case in-process ({@code steps} 0: sized by the budget) and writes its action file. */
+        InProcess measure(Case c, int steps) throws IOException {
+            String request = String.format(Locale.ROOT,
                     "{\"name\": \"%s\", \"env\": \"%s\", \"num_envs\": %d, \"seed\": %d, \"steps\": %d, \"budget_s\": %s, "
-                            + "\"repeats\": %d, \"min_steps\": %d, \"max_steps\": %d}",
-                    c.name(), c.env(), c.numEnvs(), c.seed(), steps, budgetSeconds, repeats, quick ? 5 : 20, quick ? 50 : 5000));
-        }
-        spec.append("]}");
-        Path specFile = tmp.resolve("spec.json");
-        Files.writeString(specFile, spec);
-        Process p = new ProcessBuilder(py.toString(), script.toString(), "inprocess", specFile.toString(), tmp.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("inprocess.log").toFile()).start();
-        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException("in-process benchmark failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
-                    + "):\n" + Files.readString(tmp.resolve("inprocess.log")));
-        }
-        Map<String, InProcess> out = new LinkedHashMap<>();
-        List<String> lines = Files.readAllLines(tmp.resolve("inprocess.tsv"));
-        Map<String, Case> byName = new LinkedHashMap<>();
-        cases.forEach(c -> byName.put(c.name(), c));
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) {
-                continue;
+                            + "\"repeats\": %d, \"min_steps\": %d, \"max_steps\": %d}%n",
+                    c.name(), c.env(), c.numEnvs(), c.seed(),
+                    steps > 0 ? steps : c.env().startsWith("gymbridge/NoOp") ? (quick ? 50 : 3000) : 0,
+                    budgetSeconds, repeats, quick ? 5 : 20, quick ? 50 : 5000);
+            process.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+            String line = results.readLine();
+            if (line == null) {
+                throw new IllegalStateException("the in-process benchmark failed on " + c + ":\n" + log());
             }
             String[] f = line.split("\t", -1);
             long[] shape = Arrays.stream(f[6].split(",")).mapToLong(Long::parseLong).toArray();
-            out.put(f[0], new InProcess(byName.get(f[0]), Integer.parseInt(f[4]), f[5], shape, Double.parseDouble(f[7]),
-                    Double.parseDouble(f[9]), Long.parseLong(f[10])));
+            return new InProcess(c, Integer.parseInt(f[4]), f[5], shape, Double.parseDouble(f[7]),
+                    Double.parseDouble(f[9]), Long.parseLong(f[10]));
         }
-        return out;
+
+        private String log() throws IOException {
+            return Files.readString(tmp.resolve("inprocess.log"));
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop(process);
+        }
     }
 
     // ---- through the bridge --------------------------------------------------------------------
@@ -263,10 +303,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private Measured measure(String url, Case c, InProcess ip, Path tmp) throws IOException {
+    private Measured measure(String transport, String url, Case c, InProcess ip, Path tmp, String vectorization)
+            throws IOException {
         List<Tensor> actions = loadActions(ip, tmp);
+        MakeOptions.Builder options = MakeOptions.builder().numEnvs(c.numEnvs());
+        if (vectorization != null) {
+            options.vectorization(vectorization);
+        }
         try (GymBridgeClient client = GymBridge.connect(url, ClientOptions.defaults());
-             VectorEnv env = client.makeVec(c.env(), MakeOptions.builder().numEnvs(c.numEnvs()).build())) {
+             VectorEnv env = client.makeVec(c.env(), options.build())) {
+            if (client.fastLane() != (transport.equals("fast"))) {
+                throw new IllegalStateException("transport " + transport + ": the client " + (client.fastLane() ? "uses" : "does not use")
+                        + " the fast lane (is it disabled by -Dgymbridge.fastLane=false or GYMBRIDGE_FAST_LANE=0?)");
+            }
             // Check pass (also the warm-up): the reward checksum must equal the in-process one bit for bit.
             env.reset(c.seed());
             double checksum = 0;
@@ -312,6 +361,87 @@ public final class BenchCommand implements Callable<Integer> {
             out.add(Tensor.of(dtype, ip.shape(), b));
         }
         return out;
+    }
+
+    // ---- async send/recv on env groups ------------------------------------------------------------
+
+    /**
+     * Rollout throughput with a simulated policy whose time per batch equals the env's in-process time per
+     * batch: synchronous (policy, then step, for all envs) versus an {@link AsyncEnvPool} of 2 groups (the
+     * policy works on one group while the server steps the other). Same envs, actions and server.
+     */
+    private void measureAsync(String url, Case c, InProcess ip, Path tmp) throws IOException {
+        List<Tensor> actions = loadActions(ip, tmp);
+        long policyNanos = (long) (1e9 * ip.bestSeconds() / ip.steps()); // per full batch
+        int groups = 2;
+        int steps = actions.size();
+        try (GymBridgeClient client = GymBridge.connect(url, ClientOptions.defaults())) {
+            double syncSeconds;
+            try (VectorEnv env = client.makeVec(c.env(), MakeOptions.builder().numEnvs(c.numEnvs()).build())) {
+                env.reset(c.seed());
+                syncSeconds = Double.MAX_VALUE;
+                for (int rep = 0; rep < repeats; rep++) {
+                    long t0 = System.nanoTime();
+                    for (Tensor a : actions) {
+                        spin(policyNanos);
+                        env.step(a);
+                    }
+                    syncSeconds = Math.min(syncSeconds, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            double asyncSeconds = Double.MAX_VALUE;
+            try (AsyncEnvPool pool = AsyncEnvPool.make(client, c.env(), MakeOptions.builder().numEnvs(c.numEnvs()).build(), groups)) {
+                for (int rep = 0; rep < repeats; rep++) {
+                    int[] t = new int[groups];
+                    long t0 = System.nanoTime();
+                    for (int g = 0; g < groups; g++) {
+                        pool.reset(g, c.seed());
+                        spin(policyNanos / groups);
+                        pool.send(g, groupSlice(actions.get(0), g, groups));
+                    }
+                    for (int done = 0; done < steps * groups; done++) {
+                        AsyncEnvPool.GroupStep s = pool.recv();
+                        int g = s.group();
+                        if (++t[g] < steps) {
+                            spin(policyNanos / groups);
+                            pool.send(g, groupSlice(actions.get(t[g]), g, groups));
+                        }
+                    }
+                    asyncSeconds = Math.min(asyncSeconds, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("env", c.env());
+            row.put("num_envs", c.numEnvs());
+            row.put("groups", groups);
+            row.put("transport", "fast");
+            row.put("policy_us_per_batch", policyNanos / 1e3);
+            row.put("sync_env_steps_per_s", (double) steps * c.numEnvs() / syncSeconds);
+            row.put("async_env_steps_per_s", (double) steps * c.numEnvs() / asyncSeconds);
+            row.put("async_vs_sync", syncSeconds / asyncSeconds);
+            asyncRows.add(row);
+            System.err.printf(Locale.ROOT, "bench: async %s x%d, policy %.0f us/batch: sync %.0f, async (2 groups) %.0f env-steps/s, ratio %.2f%n",
+                    c.env(), c.numEnvs(), policyNanos / 1e3, (double) row.get("sync_env_steps_per_s"),
+                    (double) row.get("async_env_steps_per_s"), syncSeconds / asyncSeconds);
+        }
+    }
+
+    /** Rows g*n/groups .. (g+1)*n/groups-1 of a batched action tensor (a view of its bytes). */
+    private static Tensor groupSlice(Tensor batch, int g, int groups) {
+        long[] shape = batch.shape();
+        long rows = shape[0] / groups;
+        int bytes = (int) (batch.data().remaining() / groups);
+        ByteBuffer b = batch.data().duplicate().position(g * bytes).limit((g + 1) * bytes).slice().order(ByteOrder.LITTLE_ENDIAN);
+        shape[0] = rows;
+        return Tensor.of(batch.dtype(), shape, b);
+    }
+
+    /** Busy-waits (a stand-in for policy compute that keeps a core busy). */
+    private static void spin(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
     }
 
     // ---- the raw socket floor ------------------------------------------------------------------
@@ -410,9 +540,20 @@ public final class BenchCommand implements Callable<Integer> {
     // ---- targets and output ----------------------------------------------------------------------
 
     private void computeTargets() {
-        target("CartPole-v1 x64: bridge / in-process", best(row("CartPole-v1", 64)), 0.80, true);
-        target("CartPole-v1 x256: bridge / in-process", best(row("CartPole-v1", 256)), 0.90, true);
-        target("HalfCheetah-v5 x16: bridge / in-process", best(row("HalfCheetah-v5", 16)), 0.90, true);
+        for (Object[] t : new Object[][] {{"CartPole-v1", 64, 0.80}, {"CartPole-v1", 256, 0.90}, {"HalfCheetah-v5", 16, 0.90}}) {
+            Map<String, Object> r = row((String) t[0], (int) t[1]);
+            String key = bestKey(r);
+            if (key != null) {
+                target(t[0] + " x" + t[1] + ": bridge (" + key + ") / in-process", (double) r.get(key + "_ratio"), (double) t[2], true);
+            }
+        }
+        Map<String, Object> ant = row("Ant-v5", 16);
+        if (ant != null && ant.containsKey("workers_vs_one_process")) {
+            target("Ant-v5 x16: worker processes / one process", (double) ant.get("workers_vs_one_process"), 1.6, true);
+        }
+        for (Map<String, Object> a : asyncRows) {
+            target("async send/recv (2 groups) / sync, policy ~ env time", (double) a.get("async_vs_sync"), 1.3, true);
+        }
         Map<String, Object> noop = roundTripRows.stream().filter(r -> r.get("num_envs").equals(1)).findFirst().orElse(null);
         for (String t : List.of("tcp", "unix")) {
             Map<String, Object> floor = floorRows.stream()
@@ -435,15 +576,15 @@ public final class BenchCommand implements Callable<Integer> {
         return envRows.stream().filter(r -> r.get("env").equals(env) && r.get("num_envs").equals(n)).findFirst().orElse(null);
     }
 
-    /** The best bridge ratio of a row (the transport a same-host user would get). */
-    private static double best(Map<String, Object> row) {
+    /** The transport with the best bridge ratio in a row (what a same-host user can get), or null. */
+    private static String bestKey(Map<String, Object> row) {
         if (row == null) {
-            return Double.NaN;
+            return null;
         }
-        double best = 0;
+        String best = null;
         for (Map.Entry<String, Object> e : row.entrySet()) {
-            if (e.getKey().endsWith("_ratio")) {
-                best = Math.max(best, (double) e.getValue());
+            if (e.getKey().endsWith("_ratio") && (best == null || (double) e.getValue() > (double) row.get(best + "_ratio"))) {
+                best = e.getKey().substring(0, e.getKey().length() - "_ratio".length());
             }
         }
         return best;

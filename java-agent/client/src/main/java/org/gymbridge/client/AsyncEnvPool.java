@@ -1,0 +1,170 @@
+package org.gymbridge.client;
+
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.gymbridge.env.ResetResult;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.Space;
+import org.gymbridge.spaces.Value;
+
+/**
+ * EnvPool-style asynchronous stepping: the envs are split into {@code numGroups} groups (one server
+ * session each); {@link #send(int, Value)} starts a step of one group and returns at once,
+ * {@link #recv()} returns the next group whose step has finished. While the agent computes actions for
+ * one group, the server steps the others, so policy time and env time overlap instead of adding up:
+ *
+ * <pre>{@code
+ * try (AsyncEnvPool pool = AsyncEnvPool.make(client, "HalfCheetah-v5", MakeOptions.builder().numEnvs(16).build(), 2)) {
+ *     for (int g = 0; g < pool.numGroups(); g++) {
+ *         pool.send(g, policy.act(pool.reset(g, seed).observations()));
+ *     }
+ *     while (training) {
+ *         AsyncEnvPool.GroupStep s = pool.recv();               // whichever group is ready first
+ *         pool.send(s.group(), policy.act(s.result().observations()));
+ *     }
+ * }
+ * }</pre>
+ * Group {@code g} holds envs {@code g*k .. g*k+k-1} of the pool ({@code k = numEnvs / numGroups}) and
+ * {@link #reset(int, long)} seeds them {@code seed + g*k + i}, so a pool steps exactly the envs one
+ * {@code VectorEnv} of all of them would (bit-identical per env, given the same actions).
+ */
+public final class AsyncEnvPool implements AutoCloseable {
+    private final List<VectorEnv> groups;
+    private final boolean[] inFlight; // guarded by this
+    private final LinkedBlockingQueue<Done> ready = new LinkedBlockingQueue<>();
+    private final long timeoutMs;
+
+    /** One finished step: which group, and its result. */
+    public record GroupStep(int group, StepResult result) {
+    }
+
+    private record Done(int group, StepResult result, Throwable error) {
+    }
+
+    private AsyncEnvPool(List<VectorEnv> groups, long timeoutMs) {
+        this.groups = groups;
+        this.inFlight = new boolean[groups.size()];
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Makes {@code numGroups} sessions of {@code options.numEnvs() / numGroups} envs each (numEnvs must be
+     * a multiple of numGroups). Closing the pool closes them; the client stays open.
+     */
+    public static AsyncEnvPool make(GymBridgeClient client, String envId, MakeOptions options, int numGroups) {
+        int n = options.numEnvs();
+        if (numGroups < 1 || n % numGroups != 0) {
+            throw new IllegalArgumentException("numGroups=" + numGroups + " must be >= 1 and divide num_envs=" + n
+                    + " (each group is an equal slice of the envs)");
+        }
+        MakeOptions each = options.toBuilder().numEnvs(n / numGroups).build();
+        List<VectorEnv> groups = new ArrayList<>();
+        try {
+            for (int g = 0; g < numGroups; g++) {
+                groups.add(client.makeVec(envId, each));
+            }
+        } catch (RuntimeException e) {
+            groups.forEach(VectorEnv::close);
+            throw e;
+        }
+        return new AsyncEnvPool(groups, client.options().callTimeout().toMillis());
+    }
+
+    public int numGroups() {
+        return groups.size();
+    }
+
+    /** Envs per group. */
+    public int groupSize() {
+        return groups.get(0).numEnvs();
+    }
+
+    /** The vector env of one group (for its spaces, render, ...); step it only through the pool. */
+    public VectorEnv group(int g) {
+        return groups.get(g);
+    }
+
+    /** Batched action space of one group. */
+    public Space actionSpace() {
+        return groups.get(0).actionSpace();
+    }
+
+    /** Resets group {@code g} (not while its step is in flight); its env i gets {@code seed + g*groupSize + i}. */
+    public synchronized ResetResult reset(int g, long seed) {
+        requireIdle(g);
+        return groups.get(g).reset(seed + (long) g * groupSize());
+    }
+
+    /** Starts a step of group {@code g} with its batched actions; returns at once. */
+    public synchronized void send(int g, Value actions) {
+        requireIdle(g);
+        inFlight[g] = true;
+        groups.get(g).stepAsync(actions).whenComplete((r, e) -> ready.add(new Done(g, r, e)));
+    }
+
+    /**
+     * The next group whose step finished (in completion order), waiting up to the call timeout. A failed
+     * step throws its GymBridgeException; the group is then idle again (send or reset it).
+     */
+    public GroupStep recv() {
+        synchronized (this) {
+            boolean any = false;
+            for (boolean f : inFlight) {
+                any |= f;
+            }
+            if (!any && ready.isEmpty()) {
+                throw new IllegalStateException("recv() with no step in flight; send(group, actions) first");
+            }
+        }
+        Done d;
+        try {
+            d = ready.poll(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GymBridgeException("recv interrupted", Status.Code.CANCELLED, "INTERRUPTED", e);
+        }
+        if (d == null) {
+            throw new DeadlineExceededException("recv: no group finished its step within " + timeoutMs + " ms; "
+                    + "raise ClientOptions.withCallTimeout if the env is this slow", Status.Code.DEADLINE_EXCEEDED, "TIMEOUT");
+        }
+        synchronized (this) {
+            inFlight[d.group()] = false;
+        }
+        if (d.error() != null) {
+            Throwable c = d.error() instanceof CompletionException && d.error().getCause() != null ? d.error().getCause() : d.error();
+            throw c instanceof GymBridgeException g ? g : new GymBridgeException("step of group " + d.group() + " failed: " + c,
+                    Status.Code.INTERNAL, "", c);
+        }
+        return new GroupStep(d.group(), d.result());
+    }
+
+    private void requireIdle(int g) {
+        if (g < 0 || g >= groups.size()) {
+            throw new IndexOutOfBoundsException("group " + g + " of " + groups.size());
+        }
+        if (inFlight[g]) {
+            throw new IllegalStateException("group " + g + " has a step in flight; recv() it first");
+        }
+    }
+
+    /** Closes every group's session (after their steps in flight). */
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (VectorEnv g : groups) {
+            try {
+                g.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package org.gymbridge.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * EnvPool-style send/recv on env groups: each group's steps equal the matching slice of one VectorEnv of
+ * all the envs stepped with the same actions, whatever order the groups finish in. (The throughput gain
+ * when policy time ~ env time is measured by {@code gymbridge bench}, not asserted here.)
+ */
+class AsyncEnvPoolTest extends LocalServerFixture {
+    private static final int GROUPS = 2;
+    private static final int PER_GROUP = 3;
+    private static final int STEPS = 25;
+
+    /** The actions of group g at its step t: fixed by (g, t), so the reference can replay them. */
+    private static long[] actions(int g, int t) {
+        SplittableRandom rng = new SplittableRandom(1000L * g + t);
+        long[] a = new long[PER_GROUP];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rng.nextInt(2);
+        }
+        return a;
+    }
+
+    @Test
+    void groupsStepExactlyLikeSlicesOfOneVectorEnvInAnyCompletionOrder() {
+        List<List<double[]>> got = new ArrayList<>();
+        try (AsyncEnvPool pool = AsyncEnvPool.make(client, "CartPole-v1",
+                MakeOptions.builder().numEnvs(GROUPS * PER_GROUP).build(), GROUPS)) {
+            assertEquals(GROUPS, pool.numGroups());
+            assertEquals(PER_GROUP, pool.groupSize());
+            int[] t = new int[GROUPS];
+            for (int g = 0; g < GROUPS; g++) {
+                got.add(new ArrayList<>());
+                pool.reset(g, 9);
+                pool.send(g, Tensor.ofLongs(actions(g, 0)));
+            }
+            int remaining = GROUPS * STEPS;
+            while (remaining-- > 0) {
+                AsyncEnvPool.GroupStep s = pool.recv();
+                got.get(s.group()).add(flat(s.result()));
+                if (++t[s.group()] < STEPS) {
+                    pool.send(s.group(), Tensor.ofLongs(actions(s.group(), t[s.group()])));
+                }
+            }
+            assertThrows(IllegalStateException.class, pool::recv, "nothing in flight");
+            pool.send(0, Tensor.ofLongs(actions(0, 0)));
+            assertThrows(IllegalStateException.class, () -> pool.send(0, Tensor.ofLongs(actions(0, 0))));
+            pool.recv();
+        }
+        try (VectorEnv all = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(GROUPS * PER_GROUP).build())) {
+            all.reset(9);
+            for (int t = 0; t < STEPS; t++) {
+                long[] a = new long[GROUPS * PER_GROUP];
+                for (int g = 0; g < GROUPS; g++) {
+                    System.arraycopy(actions(g, t), 0, a, g * PER_GROUP, PER_GROUP);
+                }
+                double[] whole = flat(all.step(Tensor.ofLongs(a)));
+                for (int g = 0; g < GROUPS; g++) {
+                    assertArrayEquals(slice(whole, g), got.get(g).get(t), "group " + g + " step " + t);
+                }
+            }
+        }
+    }
+
+    /** Observations (4 per env) then rewards, per env, in env order. */
+    private static double[] flat(StepResult r) {
+        double[] obs = r.observations().asTensor().toDoubleArray();
+        int n = r.numEnvs();
+        double[] out = new double[n * 5];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(obs, i * 4, out, i * 5, 4);
+            out[i * 5 + 4] = r.rewards()[i];
+        }
+        return out;
+    }
+
+    private static double[] slice(double[] whole, int g) {
+        return Arrays.copyOfRange(whole, g * PER_GROUP * 5, (g + 1) * PER_GROUP * 5);
+    }
+}
