@@ -216,6 +216,9 @@ class Dispatcher:
             raise invalid("set either seed (env i gets seed + i) or seeds (one per env), not both")
         if req.seeds and len(req.seeds) != n:
             raise invalid(f"seeds has {len(req.seeds)} entries but the session has {n} envs; send one seed per env")
+        if (req.HasField("seed") and req.seed < 0) or any(x < 0 for x in req.seeds):
+            # Gymnasium would raise inside the env (and the session would need a reset): refuse up front.
+            raise invalid("seeds must be >= 0 (Gymnasium's rule); use a non-negative seed", "BAD_SEED")
         if req.reset_mask and len(req.reset_mask) != n:
             raise invalid(f"reset_mask has {len(req.reset_mask)} entries but the session has {n} envs; send one bool per env")
         try:
