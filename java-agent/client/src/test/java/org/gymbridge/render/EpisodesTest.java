@@ -70,6 +70,24 @@ class EpisodesTest {
     }
 
     @Test
+    void aMujocoEpisodeRendersHeadlessIntoAGif() throws Exception {
+        // MuJoCo frames have thousands of colours: this is the quantized path, rendered by OSMesa on the server.
+        try (Env env = client.make("HalfCheetah-v5", MakeOptions.builder().renderMode("rgb_array")
+                .kwargs(java.util.Map.of("width", 96, "height", 64)).build())) {
+            Path gif = tmp.resolve("cheetah.gif");
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(0);
+            Episodes.Recording r = Episodes.recordGif(env, obs -> env.actionSpace().sample(rng), 0, gif, 8);
+            assertEquals(8, r.steps(), "HalfCheetah never ends early: the step cap ends the recording");
+            assertEquals(9, r.frames());
+            GifFile read = GifFile.read(gif);
+            assertEquals(9, read.frames().size());
+            assertEquals(96, read.frames().get(0).getWidth());
+            assertEquals(64, read.frames().get(0).getHeight());
+            assertEquals(Math.round(100 / env.spec().renderFps()), read.delayCentiseconds(), "render_fps " + env.spec().renderFps());
+        }
+    }
+
+    @Test
     void recordingWithoutRgbArrayNamesTheFix() {
         try (Env env = client.make("CartPole-v1", MakeOptions.builder().build())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
