@@ -24,6 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.gymbridge.agents.core.Trainer;
+import org.gymbridge.agents.ppo.Ppo;
+import org.gymbridge.agents.ppo.PpoConfig;
 import org.gymbridge.client.AsyncEnvPool;
 import org.gymbridge.client.ClientOptions;
 import org.gymbridge.client.GymBridge;
@@ -39,6 +42,9 @@ import org.gymbridge.proto.v1.StepRequest;
 import org.gymbridge.proto.v1.StepResponse;
 import org.gymbridge.proto.v1.Value;
 import org.gymbridge.tensor.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -79,6 +85,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "ENV", description = "only rows of this env id (e.g. CartPole-v1)")
     String only;
 
+    @Option(names = "--agent-steps", defaultValue = "32768",
+            description = "env steps of the demo PPO agent (CartPole-v1 x8) whose act/learn cost is measured; 0 skips "
+                    + "(default ${DEFAULT-VALUE}; --quick: 0)")
+    long agentSteps;
+
     /** One env-stepping case: the same env, batch size, seed and actions in-process and through the bridge. */
     record Case(String name, String env, int numEnvs, long seed) {
     }
@@ -95,6 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<Map<String, Object>> floorRows = new ArrayList<>();
     private final List<Map<String, Object>> targetRows = new ArrayList<>();
     private final List<Map<String, Object>> asyncRows = new ArrayList<>();
+    private final Map<String, Object> agentRow = new LinkedHashMap<>();
     private final List<AutoCloseable> cleanup = new ArrayList<>();
 
     static List<Case> cases(String only) {
@@ -197,6 +209,9 @@ public final class BenchCommand implements Callable<Integer> {
                 (c.env().startsWith("gymbridge/NoOp") ? roundTripRows : envRows).add(row);
             }
             measureFloor(py, script, tmp);
+            if (agentSteps > 0 && !quick) {
+                measureAgent(transports.get("fast"));
+            }
             computeTargets();
         } finally {
             for (int i = cleanup.size() - 1; i >= 0; i--) {
@@ -223,6 +238,7 @@ public final class BenchCommand implements Callable<Integer> {
         json.put("round_trip_rows", roundTripRows);
         json.put("floor_rows", floorRows);
         json.put("async_rows", asyncRows);
+        json.put("agent", agentRow);
         json.put("targets", targetRows);
         Path file = out != null ? out : root.resolve("runs").resolve("bench-" + started.toString().replace(':', '-') + ".json");
         Files.createDirectories(file.toAbsolutePath().getParent());
@@ -444,6 +460,62 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    // ---- agent-side cost ------------------------------------------------------------------------------
+
+    /**
+     * The demo agent's own cost (PPO, DL4J, CartPole-v1 x8 as in examples/CartPolePpo): the Trainer's split of
+     * wall time into env, act and learn, per vector step and per env step; and the cost of one greedy act on
+     * a batch of 8 observations versus 8 acts on one observation each -- action selection is one forward
+     * pass per batched step (Ppo.act), so the batch of 8 should cost about as much as one single act.
+     */
+    private void measureAgent(String url) {
+        int n = 8;
+        try (GymBridgeClient client = GymBridge.connect(url, ClientOptions.defaults());
+             VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(n).seed(1).build())) {
+            Ppo agent = Ppo.forEnv(env, PpoConfig.defaults().withTotalSteps(agentSteps), 1);
+            Trainer.Summary s = new Trainer(new java.io.PrintStream(OutputStream.nullOutputStream()), Long.MAX_VALUE)
+                    .train(agent, env, agentSteps, 1);
+            double vectorSteps = (double) s.envSteps() / n;
+            INDArray batch = Nd4j.rand(DataType.FLOAT, n, 4);
+            INDArray single = Nd4j.rand(DataType.FLOAT, 1, 4);
+            int reps = 2000;
+            for (int i = 0; i < reps / 4; i++) {
+                agent.act(batch, false);
+                agent.act(single, false);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                agent.act(batch, false);
+            }
+            double batchUs = (System.nanoTime() - t0) / 1e3 / reps;
+            t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                agent.act(single, false);
+            }
+            double singleUs = (System.nanoTime() - t0) / 1e3 / reps;
+            agentRow.put("agent", "PPO (DL4J), " + PpoConfig.defaults().hidden().length + " hidden layers of "
+                    + PpoConfig.defaults().hidden()[0]);
+            agentRow.put("env", "CartPole-v1");
+            agentRow.put("num_envs", n);
+            agentRow.put("env_steps", s.envSteps());
+            agentRow.put("seconds", s.seconds());
+            agentRow.put("env_us_per_vector_step", 1e6 * s.envSeconds() / vectorSteps);
+            agentRow.put("act_us_per_vector_step", 1e6 * s.actSeconds() / vectorSteps);
+            agentRow.put("learn_us_per_vector_step", 1e6 * s.learnSeconds() / vectorSteps);
+            agentRow.put("act_us_per_env_step", 1e6 * s.actSeconds() / s.envSteps());
+            agentRow.put("learn_us_per_env_step", 1e6 * s.learnSeconds() / s.envSteps());
+            agentRow.put("env_us_per_env_step", 1e6 * s.envSeconds() / s.envSteps());
+            agentRow.put("greedy_act_batch8_us", batchUs);
+            agentRow.put("greedy_act_batch1_us", singleUs);
+            agentRow.put("batch8_vs_8_single_acts", batchUs / (8 * singleUs));
+            agentRow.put("mean_return_last_episodes", s.recentMeanReturn());
+            System.err.printf(Locale.ROOT, "bench: agent PPO CartPole-v1 x8, %d steps: per vector step env %.0f us, act %.0f us, "
+                            + "learn %.0f us; greedy act batch 8 %.0f us vs batch 1 %.0f us%n", s.envSteps(),
+                    agentRow.get("env_us_per_vector_step"), agentRow.get("act_us_per_vector_step"),
+                    agentRow.get("learn_us_per_vector_step"), batchUs, singleUs);
+        }
+    }
+
     // ---- the raw socket floor ------------------------------------------------------------------
 
     /** Serialized sizes of the no-op step's request and response (batch n), as the bridge sends them. */
@@ -634,6 +706,18 @@ public final class BenchCommand implements Callable<Integer> {
                 .map(t -> String.format(Locale.ROOT, "%s %.0f", t, (double) r.get(t + "_p50_us"))).toList()).toList());
         System.out.println("socket floor, p50 us: " + floorRows.stream().map(r -> String.format(Locale.ROOT, "%s x%d %.0f",
                 r.get("transport"), r.get("num_envs"), (double) r.get("p50_us"))).toList());
+        if (!agentRow.isEmpty()) {
+            System.out.printf(Locale.ROOT, "agent (%s, %s x%s): per env step env %.1f us, act %.1f us, learn %.1f us; "
+                            + "greedy act on 8 observations %.0f us vs on 1 observation %.0f us (one forward per batched step)%n",
+                    agentRow.get("agent"), agentRow.get("env"), agentRow.get("num_envs"), agentRow.get("env_us_per_env_step"),
+                    agentRow.get("act_us_per_env_step"), agentRow.get("learn_us_per_env_step"),
+                    agentRow.get("greedy_act_batch8_us"), agentRow.get("greedy_act_batch1_us"));
+        }
+        for (Map<String, Object> a : asyncRows) {
+            System.out.printf(Locale.ROOT, "async %s x%s (%s groups, policy %.0f us/batch): sync %.0f, async %.0f env-steps/s%n",
+                    a.get("env"), a.get("num_envs"), a.get("groups"), a.get("policy_us_per_batch"), a.get("sync_env_steps_per_s"),
+                    a.get("async_env_steps_per_s"));
+        }
         System.out.println();
         System.out.println("targets (issue 5):");
         for (Map<String, Object> t : targetRows) {
