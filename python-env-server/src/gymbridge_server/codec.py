@@ -104,10 +104,16 @@ def dtype_from_proto(dtype: int) -> np.dtype:
 # -------------------------------------------------------------------------------------- tensors
 
 
+# The hot path encodes a handful of dtypes millions of times: remember each dtype's enum.
+_ENUM_BY_DTYPE: dict[np.dtype, int] = {}
+
+
 def encode_tensor(array: Any) -> pb.Tensor:
     """A numpy array (or numpy/Python scalar) as a raw little-endian C-order Tensor."""
     a = np.asarray(array)
-    enum = dtype_to_proto(a.dtype)
+    enum = _ENUM_BY_DTYPE.get(a.dtype)
+    if enum is None:
+        enum = _ENUM_BY_DTYPE.setdefault(a.dtype, dtype_to_proto(a.dtype))
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))
     # tobytes() always emits C order, whatever the array's memory layout.
@@ -129,13 +135,14 @@ def decode_tensor(t: pb.Tensor, what: str = "tensor") -> np.ndarray:
     if any(d < 0 for d in shape):
         raise CodecError(f"{what}: shape {list(shape)} has a negative dimension")
     expected = math.prod(shape) * dtype.itemsize
-    if len(t.data) != expected:
+    data = t.data  # each access of a bytes field hands out a new object: read it once
+    if len(data) != expected:
         raise CodecError(
-            f"{what}: {len(t.data)} data bytes do not match shape {list(shape)} of "
+            f"{what}: {len(data)} data bytes do not match shape {list(shape)} of "
             f"{dtype.name} ({expected} bytes = prod(shape) * {dtype.itemsize}); send raw "
             "little-endian C-order bytes"
         )
-    a = np.frombuffer(t.data, dtype=dtype).reshape(shape)
+    a = np.frombuffer(data, dtype=dtype).reshape(shape)
     if dtype.kind == "b" and a.size and a.view(np.uint8).max() > 1:
         raise CodecError(f"{what}: DTYPE_BOOL bytes must be 0 or 1")
     return a
@@ -447,21 +454,27 @@ def _decode_action_leaf(
         )
 
     if integer_space:
-        low, high = _int_bounds(batched)
-        # Compare before casting so an int64 that would wrap in int8 is caught, not cast.
+        low, high, lo, hi = _bounds(batched)
+        # Compare before casting so an int64 that would wrap in int8 is caught, not cast. With the same
+        # bounds for every element (Discrete batches) two reductions decide; else elementwise.
+        if lo is not None and a.size and a.min() >= lo and a.max() <= hi:
+            return a.astype(target, copy=True)
         with np.errstate(invalid="ignore"):
             bad = (a < low) | (a > high)
         out = a.astype(target, copy=True) if not bad.any() else None
     else:
         out = a.astype(target, copy=True)
-        nan = np.isnan(out)
-        if nan.any():
+        if out.size and np.isnan(out.min()):  # NaN propagates through min(): one reduction when clean
+            nan = np.isnan(out)
             env = int(np.nonzero(nan.reshape(num_envs, -1).any(axis=1))[0][0])
             raise ActionError(
                 f"action for env {env} contains NaN: {what}[{env}] = {_show(out[env])}; "
                 f"{single} has no NaN members; send finite values within its bounds"
             )
-        bad = (out < batched.low) | (out > batched.high)
+        low, high, lo, hi = _bounds(batched)
+        if lo is not None and out.size and out.min() >= lo and out.max() <= hi:
+            return out
+        bad = (out < low) | (out > high)
     if bad.any():
         env = int(np.nonzero(bad.reshape(num_envs, -1).any(axis=1))[0][0])
         raise ActionError(
@@ -470,6 +483,24 @@ def _decode_action_leaf(
         )
     assert out is not None
     return out
+
+
+def _bounds(batched: spaces.Space) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+    """(low, high, lo, hi) of a batched leaf space, computed once per space: elementwise bounds, and
+    scalar ones when every element shares them (else None) so that range checks can use min/max."""
+    cached = batched.__dict__.get("_gymbridge_bounds")
+    if cached is None:
+        if isinstance(batched, spaces.Box) and np.dtype(batched.dtype).kind == "f":
+            low, high = batched.low, batched.high
+        else:
+            low, high = _int_bounds(batched)
+        low, high = np.asarray(low), np.asarray(high)
+        lo = hi = None
+        if low.size and (low == low.flat[0]).all() and (high == high.flat[0]).all():
+            lo, hi = low.flat[0], high.flat[0]
+        cached = (low, high, lo, hi)
+        batched.__dict__["_gymbridge_bounds"] = cached  # spaces are immutable once made
+    return cached
 
 
 def _int_bounds(batched: spaces.Space) -> tuple[np.ndarray, np.ndarray]:
