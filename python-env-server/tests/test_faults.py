@@ -314,3 +314,59 @@ def test_metrics_and_structured_session_events(srv, stub):
     assert all(e["peer"].startswith("ipv4:127.0.0.1:") for e in events), events[:3]
     crashed = [e for e in events if e["event"] == "crashed"]
     assert any("SIGSEGV" in e["error"] for e in crashed)
+
+
+# ------------------------------------------------------------------------------------ bad input
+
+
+def _tensor(dtype, shape, data) -> tpb.Value:
+    return tpb.Value(tensor=tpb.Tensor(dtype=dtype, shape=shape, data=data))
+
+
+def test_every_kind_of_bad_input_gets_its_precise_status_and_nothing_else_is_affected(stub, healthy):
+    """The issue's list, one row each: the exact code (and reason), the session still steps afterwards."""
+    before = healthy.steps
+    cart = stub.Make(epb.MakeRequest(env_id="CartPole-v1", num_envs=2), timeout=30).session_id
+    pend = stub.Make(epb.MakeRequest(env_id="Pendulum-v1", num_envs=2), timeout=30).session_id
+    closed = stub.Make(epb.MakeRequest(env_id="CartPole-v1"), timeout=30).session_id
+    stub.Close(epb.CloseRequest(session_id=closed), timeout=30)
+    # Step before reset: FAILED_PRECONDITION.
+    with pytest.raises(grpc.RpcError) as e:
+        _step(stub, cart, [0, 1], timeout=30)
+    assert (e.value.code(), reason_of(e.value)) == (grpc.StatusCode.FAILED_PRECONDITION, "RESET_REQUIRED")
+    for sid in (cart, pend):
+        stub.Reset(epb.ResetRequest(session_id=sid, seed=0), timeout=30)
+    f32 = lambda *v: np.asarray(v, dtype="<f4").reshape(-1, 1).tobytes()  # noqa: E731
+    rows = [
+        # (what, session, actions, code, reason)
+        ("data length != shape x itemsize", cart, _tensor(tpb.DTYPE_INT64, [2], b"\0" * 12), grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_VALUE"),
+        ("unknown dtype", cart, _tensor(99, [2], b"\0" * 16), grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_VALUE"),
+        ("wrong shape", cart, int_actions([0, 1, 1]), grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_VALUE"),
+        ("wrong dtype kind", cart, _tensor(tpb.DTYPE_FLOAT64, [2], np.zeros(2).tobytes()), grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_VALUE"),
+        ("out-of-range discrete", cart, int_actions([0, 2]), grpc.StatusCode.INVALID_ARGUMENT, "ACTION_OUT_OF_SPACE"),
+        ("NaN where the Box forbids it", pend, _tensor(tpb.DTYPE_FLOAT32, [2, 1], f32(0.0, np.nan)), grpc.StatusCode.INVALID_ARGUMENT, "ACTION_OUT_OF_SPACE"),
+        ("inf where the Box forbids it", pend, _tensor(tpb.DTYPE_FLOAT32, [2, 1], f32(np.inf, 0.0)), grpc.StatusCode.INVALID_ARGUMENT, "ACTION_OUT_OF_SPACE"),
+        ("unknown session", "no-such-session", int_actions([0, 1]), grpc.StatusCode.NOT_FOUND, "SESSION_NOT_FOUND"),
+        ("closed session", closed, int_actions([0]), grpc.StatusCode.NOT_FOUND, "SESSION_NOT_FOUND"),
+        # refused by gRPC itself before the service (no reason trailer): "Received message larger than max"
+        ("oversized request", cart, _tensor(tpb.DTYPE_INT64, [2], b"\0" * (2 << 20)), grpc.StatusCode.RESOURCE_EXHAUSTED, ""),
+    ]
+    for what, sid, actions, code, why in rows:
+        with pytest.raises(grpc.RpcError) as e:
+            stub.Step(epb.StepRequest(session_id=sid, actions=actions), timeout=30)
+        assert e.value.code() == code, f"{what}: {e.value.code()} {e.value.details()}"
+        assert reason_of(e.value) == why, f"{what}: reason {reason_of(e.value)!r}"
+        assert e.value.details(), what
+    # Duplicate close; absurd num_envs.
+    with pytest.raises(grpc.RpcError) as e:
+        stub.Close(epb.CloseRequest(session_id=closed), timeout=30)
+    assert (e.value.code(), reason_of(e.value)) == (grpc.StatusCode.NOT_FOUND, "SESSION_NOT_FOUND")
+    with pytest.raises(grpc.RpcError) as e:
+        stub.Make(epb.MakeRequest(env_id="CartPole-v1", num_envs=10**9), timeout=30)
+    assert (e.value.code(), reason_of(e.value)) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED")
+    # Nothing else was affected: both sessions step on.
+    _step(stub, cart, [0, 1], timeout=30)
+    stub.Step(epb.StepRequest(session_id=pend, actions=_tensor(tpb.DTYPE_FLOAT32, [2, 1], f32(0.5, -0.5))), timeout=30)
+    for sid in (cart, pend):
+        stub.Close(epb.CloseRequest(session_id=sid), timeout=30)
+    healthy.assert_kept_stepping(before)

@@ -52,13 +52,18 @@ def test_sigterm_finishes_the_step_in_flight_refuses_new_sessions_and_frees_work
         pids = [int(p) for p in np.frombuffer(reset.reset.observations.tensor.data, dtype="<f4").reshape(2, 2)[:, 1]]
         assert all(_alive(p) for p in pids)
         other = Stream(ch)
-        assert not other.call(make=epb.MakeRequest(env_id="CartPole-v1")).HasField("error")
+        healthy = other.call(make=epb.MakeRequest(env_id="CartPole-v1")).make.session_id
+        assert not other.call(reset=epb.ResetRequest(session_id=healthy)).HasField("error")
 
         # A slow step is in flight when SIGTERM arrives.
         slow.send(step=epb.StepRequest(session_id=sid, actions=int_actions([SLEEP, 0])))
         time.sleep(0.3)
         t0 = time.monotonic()
         srv.proc.send_signal(signal.SIGTERM)
+        # Sessions already open keep stepping during the grace period.
+        time.sleep(0.2)
+        for _ in range(3):
+            assert not other.call(step=epb.StepRequest(session_id=healthy, actions=int_actions([0]))).HasField("error")
         answer = next(slow.responses)
         assert not answer.HasField("error"), answer.error
         assert np.frombuffer(answer.step.rewards.data, dtype="<f8").tolist() == [1.0, 1.0]
