@@ -53,3 +53,23 @@ def test_headless_gl_is_osmesa_unless_chosen_or_a_display_exists():
     assert configure_headless_gl(chosen) == "egl" and chosen == {"MUJOCO_GL": "egl"}
     display = {"DISPLAY": ":0"}
     assert configure_headless_gl(display) is None and "MUJOCO_GL" not in display
+
+
+def test_mujoco_gl_contexts_rendered_and_closed_on_other_threads_do_not_crash_the_server(new_server):
+    # gRPC serves each call on any pool thread, so a MuJoCo env renders on one thread and closes on
+    # another; its GL objects used to be freed later by the garbage collector on a third thread,
+    # with no context -- a segfault that killed the server (rendering.py). Churn through that.
+    from gymbridge.v1 import env_pb2_grpc
+
+    srv = new_server("--port", "0", "--log-level", "warning")
+    stub = env_pb2_grpc.EnvServiceStub(srv.channel())
+    for round_ in range(3):
+        made = stub.Make(epb.MakeRequest(env_id="InvertedPendulum-v5", num_envs=2, render_mode="rgb_array"))
+        stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=round_))
+        assert stub.Render(epb.RenderRequest(session_id=made.session_id)).frames.tensor.shape[0] == 2
+        stub.Close(epb.CloseRequest(session_id=made.session_id))
+        for _ in range(20):  # allocation churn on other threads: lets the collector run
+            sid = stub.Make(epb.MakeRequest(env_id="Pendulum-v1", num_envs=4)).session_id
+            stub.Close(epb.CloseRequest(session_id=sid))
+    assert stub.Handshake(epb.HandshakeRequest(protocol_version=1)).protocol_version == 1
+    assert srv.terminate() == 0, srv.log()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes.util
 import logging
 import os
+import sys
 from collections.abc import MutableMapping
 
 log = logging.getLogger(__name__)
@@ -38,3 +39,57 @@ def configure_headless_gl(environ: MutableMapping[str, str] = os.environ) -> str
             OSMESA_INSTALL,
         )
     return "osmesa"
+
+
+# ---------------------------------------------------------------------------------------------
+# GL contexts on a multi-threaded server.
+#
+# gRPC runs each call on any pool thread: a MuJoCo env may render on thread A and be closed on
+# thread B. Left alone, thread A keeps the (later destroyed) context current, and MuJoCo's
+# MjrContext is freed by the garbage collector on whatever thread runs it, calling GL without its
+# context -- a segfault that takes the whole server down (seen here: "pygame parachute ...
+# Segmentation Fault" while an unrelated session was being made). So: every render call unbinds
+# its context before the thread returns to the pool, and closing a session frees MuJoCo's GL
+# objects with their own context current, on the closing thread, before the env closes.
+
+
+def release_current_gl_context() -> None:
+    """Unbind the GL context this thread made current (cheap; no-op when none / no MuJoCo GL)."""
+    backend = os.environ.get("MUJOCO_GL")
+    try:
+        if backend == "osmesa":
+            osmesa_mod = sys.modules.get("mujoco.osmesa")
+            if osmesa_mod is None:
+                return
+            if osmesa_mod.osmesa.OSMesaGetCurrentContext():
+                osmesa_mod.osmesa.OSMesaMakeCurrent(None, None, osmesa_mod.GL.GL_FLOAT, 0, 0)
+            osmesa_mod._current_context.ref = None
+        elif backend == "egl":
+            egl_mod = sys.modules.get("mujoco.egl")
+            if egl_mod is None or egl_mod.EGL_DISPLAY is None:
+                return
+            egl = egl_mod.EGL
+            egl.eglMakeCurrent(egl_mod.EGL_DISPLAY, egl.EGL_NO_SURFACE, egl.EGL_NO_SURFACE, egl.EGL_NO_CONTEXT)
+    except Exception:  # noqa: BLE001 -- unbinding is hygiene; never fail the call for it
+        log.debug("releasing the GL context failed", exc_info=True)
+
+
+def free_gl_resources(vector_env: object) -> None:
+    """Free the MuJoCo GL objects of a vector env's envs with their context current, then unbind.
+
+    Call on the closing thread right before ``env.close()`` (which then destroys the contexts).
+    Envs in worker processes (no ``envs`` attribute here) render and close in their own process.
+    """
+    for env in getattr(vector_env, "envs", None) or ():
+        try:
+            renderer = getattr(env.unwrapped, "mujoco_renderer", None)
+            for viewer in list((getattr(renderer, "_viewers", None) or {}).values()):
+                context = getattr(viewer, "opengl_context", None)
+                mjr = getattr(viewer, "con", None)
+                if context is not None and mjr is not None and getattr(context, "_context", None):
+                    context.make_current()
+                    mjr.free()
+        except Exception:  # noqa: BLE001 -- closing must go on; the env's own close still runs
+            log.debug("freeing MuJoCo GL resources failed", exc_info=True)
+        finally:
+            release_current_gl_context()

@@ -24,6 +24,7 @@ from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import __version__, codec, crash, workers
 from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server import rendering
 from gymbridge_server.adapters import catalog, tabular
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, precondition
 from gymbridge_server.sessions import Session, SessionRegistry, current_peer
@@ -328,6 +329,8 @@ class Dispatcher:
             except Exception as e:  # noqa: BLE001 -- the env raised
                 log.warning("session %s (%s): render raised\n%s", s.id, s.env_id, traceback.format_exc())
                 raise aborted(f"{s.env_id} render raised {_last_line(e)}") from e
+            finally:
+                rendering.release_current_gl_context()  # this pool thread may close nothing later
         return self._fit(s, "render", epb.RenderResponse(frames=_encode_frames(frames)))
 
     def close(self, req: epb.CloseRequest) -> epb.CloseResponse:

@@ -20,7 +20,7 @@ import grpc
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from gymbridge_server import crash
+from gymbridge_server import crash, rendering
 from gymbridge_server.adapters.gymnasium import EnvSpecInfo
 from gymbridge_server.errors import BridgeError, exhausted, not_found
 
@@ -122,6 +122,8 @@ class Session:
                 return
             self.closed = True
             try:
+                # MuJoCo's GL objects, freed here with their context current (rendering.py: why).
+                rendering.free_gl_resources(self.env)
                 crash.close_env(self.env)
             except Exception:  # noqa: BLE001 -- closing must not fail the caller
                 log.exception("closing session %s (%s) raised", self.id, self.env_id)
