@@ -79,6 +79,16 @@ class EnvsCommandTest {
     }
 
     @Test
+    void theGymbridgeCommandRunsTheEnvsVerb() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        int exit = cl.execute("envs", "--server", "grpc://" + server.target(), "--prefix", "FrozenLake");
+        assertEquals(0, exit);
+        assertTrue(out.toString().lines().anyMatch(l -> l.matches("FrozenLake-v1\\s+100\\s+.*")), out.toString());
+    }
+
+    @Test
     void spacesPrintLikeGymnasium() {
         assertEquals("Box(-1.0, 1.0, (6,), float32)", SpaceText.of(Box.of(-1, 1, DType.FLOAT32, 6)));
         assertEquals("Box(0, 255, (64, 64, 3), uint8)", SpaceText.of(Box.of(0, 255, DType.UINT8, 64, 64, 3)));
