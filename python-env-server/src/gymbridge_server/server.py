@@ -185,6 +185,7 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
     """
     if config.unix and os.path.exists(config.unix):
         os.unlink(config.unix)  # a stale socket from a killed server would make bind fail
+    _detach_console_script()
     try:
         server = GymBridgeServer(config)
     except OSError as e:
@@ -217,6 +218,21 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
     if config.unix and os.path.exists(config.unix):
         os.unlink(config.unix)
     return 0
+
+
+def _detach_console_script() -> None:
+    """Keep spawned worker processes from re-running the ``gymbridge-server`` console script.
+
+    multiprocessing's spawn re-executes the parent's main script in every worker (async and
+    workers vectorization). The console script holds nothing a worker needs, and re-reading it makes
+    every new worker fail while the script is being replaced (a pip upgrade of a running server;
+    seen in the soak). Only the console script is detached: a user's own main script may define
+    what its workers unpickle.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is not None and getattr(main, "__spec__", None) is None and path and os.path.basename(path) == "gymbridge-server":
+        del main.__file__
 
 
 def _watch_stdin(stop: threading.Event) -> None:

@@ -40,7 +40,8 @@ public record ClientOptions(Duration callTimeout, Duration makeTimeout, Duration
          * Recover once per failure: reset the crashed session (the server restarts its workers), or make
          * a new session with the same options if the server lost it; the failed step returns the fresh
          * observations with every env truncated, zero rewards, and infos {@code gymbridge_recovered} (true)
-         * and {@code gymbridge_error} (the server's message).
+         * and {@code gymbridge_error} (the server's message). Applies to {@code step()} and {@code reset()};
+         * a {@code stepAsync()} future fails as with FAIL (call {@code reset()} to recover).
          */
         RECREATE
     }
