@@ -84,7 +84,7 @@ def check_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[st
         if missing:
             raise WrapperArgumentError(
                 f"wrapper {name} needs {', '.join(missing)}, e.g. {name}({missing[0]}=...); "
-                f"see python-env-server/README.md (Server-side wrappers)"
+                f"see python-env-server/README.md#wrappers"
             )
         out.append((name, checked))
     return out
