@@ -5,6 +5,7 @@ import numpy as np
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import tensor_pb2 as tpb
+from gymbridge_server import codec
 from gymbridge_server.client import RemoteVectorEnv
 from gymbridge_server.rendering import configure_headless_gl
 
@@ -71,5 +72,15 @@ def test_mujoco_gl_contexts_rendered_and_closed_on_other_threads_do_not_crash_th
         for _ in range(20):  # allocation churn on other threads: lets the collector run
             sid = stub.Make(epb.MakeRequest(env_id="Pendulum-v1", num_envs=4)).session_id
             stub.Close(epb.CloseRequest(session_id=sid))
+    # AddRenderObservation renders inside step: the same hazard on the step path.
+    made = stub.Make(epb.MakeRequest(env_id="InvertedPendulum-v5", num_envs=1, render_mode="rgb_array",
+                                     wrappers=[epb.WrapperSpec(name="AddRenderObservation")]))
+    stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=0))
+    step = stub.Step(epb.StepRequest(session_id=made.session_id, actions=codec.encode_value(
+        codec.decode_space(made.action_space), np.zeros((1, 1), np.float32))))
+    assert step.observations.tensor.dtype == tpb.DTYPE_UINT8  # the frame is the observation
+    stub.Close(epb.CloseRequest(session_id=made.session_id))
+    for _ in range(20):
+        stub.Close(epb.CloseRequest(session_id=stub.Make(epb.MakeRequest(env_id="Pendulum-v1", num_envs=4)).session_id))
     assert stub.Handshake(epb.HandshakeRequest(protocol_version=1)).protocol_version == 1
     assert srv.terminate() == 0, srv.log()

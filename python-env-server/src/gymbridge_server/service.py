@@ -256,6 +256,9 @@ class Dispatcher:
                 s.needs_reset = True
                 s.broken = True
                 raise self._env_failed(s, "reset", e) from e
+            finally:
+                if s.spec.render_mode:  # AddRenderObservation renders in reset/step (rendering.py)
+                    rendering.release_current_gl_context()
             s.pending_seed = None
             s.needs_reset = False
             if s.autoreset_mode == AutoresetMode.DISABLED:
@@ -301,6 +304,9 @@ class Dispatcher:
                 s.needs_reset = True
                 s.broken = True
                 raise self._env_failed(s, "step", e) from e
+            finally:
+                if s.spec.render_mode:  # AddRenderObservation renders in reset/step (rendering.py)
+                    rendering.release_current_gl_context()
             if s.done is not None:
                 s.done = np.logical_or(terminated, truncated)
             return self._fit(s, "step", epb.StepResponse(
