@@ -10,6 +10,10 @@ from gymbridge_server import testenvs as _testenvs  # noqa: E402  (registers gym
 
 _testenvs.register()
 
+from gymbridge_server import bandits as _bandits  # noqa: E402  (registers gymbridge/Bandit-v0, BanditNonStationary-v0)
+
+_bandits.register()
+
 from gymbridge_server import benchenvs as _benchenvs  # noqa: E402  (registers gymbridge/NoOp-v0)
 
 _benchenvs.register()

@@ -6,7 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.gymbridge.agents.bandit.ActionValueBandit;
+import org.gymbridge.agents.bandit.BanditConfig;
+import org.gymbridge.agents.bandit.GradientBandit;
 import org.gymbridge.agents.core.Algorithm;
+import org.gymbridge.agents.dqn.Dqn;
+import org.gymbridge.agents.dqn.DqnConfig;
 import org.gymbridge.agents.ppo.Ppo;
 import org.gymbridge.agents.ppo.PpoConfig;
 import org.gymbridge.agents.tabular.DoubleQLearning;
@@ -39,6 +44,26 @@ public final class Algorithms {
                 MonteCarloControl::new));
         ALL.add(Algorithm.of("dyna-q", "tabular Dyna-Q (Q-learning + learned model + planning steps)",
                 TabularConfig.defaults(), DynaQ::new));
+        ALL.add(Algorithm.of("dqn", "Deep Q-Network (target net, replay; double_q, dueling, prioritized, n_step"
+                + " switches; mlp or cnn); Discrete actions", DqnConfig.defaults(), Dqn::create));
+        ALL.add(Algorithm.of("double-dqn", "dqn with double_q: true", DqnConfig.defaults().withExtensions(true, false,
+                false), Dqn::create));
+        ALL.add(Algorithm.of("dueling-dqn", "dqn with dueling: true", DqnConfig.defaults().withExtensions(false, true,
+                false), Dqn::create));
+        ALL.add(Algorithm.of("per-dqn", "dqn with prioritized: true (sum-tree prioritized replay, importance weights)",
+                DqnConfig.defaults().withExtensions(false, false, true), Dqn::create));
+        ALL.add(Algorithm.of("epsilon-greedy-bandit", "k-armed bandit: epsilon-greedy action values (one learner per"
+                + " env, reset per episode)", BanditConfig.epsilonGreedy(), (c, config, seed) -> new ActionValueBandit(
+                ActionValueBandit.Selection.EPSILON_GREEDY, config, c.discreteActions("a bandit"), c.numEnvs(), seed)));
+        ALL.add(Algorithm.of("optimistic-bandit", "k-armed bandit: greedy with optimistic initial values",
+                BanditConfig.optimistic(), (c, config, seed) -> new ActionValueBandit(
+                ActionValueBandit.Selection.EPSILON_GREEDY, config, c.discreteActions("a bandit"), c.numEnvs(), seed)));
+        ALL.add(Algorithm.of("ucb", "k-armed bandit: upper confidence bound (UCB1)", BanditConfig.ucb(),
+                (c, config, seed) -> new ActionValueBandit(ActionValueBandit.Selection.UCB, config,
+                        c.discreteActions("a bandit"), c.numEnvs(), seed)));
+        ALL.add(Algorithm.of("gradient-bandit", "k-armed bandit: gradient bandit (softmax preferences, baseline)",
+                BanditConfig.gradient(), (c, config, seed) -> new GradientBandit(config, c.discreteActions("a bandit"),
+                        c.numEnvs(), seed)));
         // ---- issue 8: REINFORCE, A2C, DDPG, TD3, SAC — one ALL.add(Algorithm.of(...)) line each ----
         ALL.add(Algorithm.of("reinforce", "REINFORCE, Monte Carlo policy gradient (value baseline on by default);"
                 + " Discrete, MultiDiscrete or Box actions", org.gymbridge.agents.reinforce.ReinforceConfig.defaults(),

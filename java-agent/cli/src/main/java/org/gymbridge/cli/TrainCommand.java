@@ -63,6 +63,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return train();
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            // Bad input (unknown algorithm or key, damaged run folder ...): the message says what to fix.
+            spec.commandLine().getErr().println("gymbridge train: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private Integer train() throws Exception {
         var stdout = spec.commandLine().getOut();
         if (list) {
             for (Algorithm<?> a : Algorithms.all()) {

@@ -1,0 +1,156 @@
+package org.gymbridge.agents.dqn;
+
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.NativeThreads;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The Q-network of {@link Dqn}: a DL4J MultiLayerNetwork with an identity output of one value per action (or
+ * 1 + actions for the dueling head, combined by {@link Dqn}), trained with external errors like the other
+ * agents. Two bodies:
+ * <ul>
+ *   <li>MLP: ReLU dense layers over the flat observation;</li>
+ *   <li>CNN: the Nature-DQN convolutions (32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512) over an image
+ *       observation [H, W, C]; rows arrive flat in HWC order from the bridge and are scaled by 1/255 and
+ *       transposed to DL4J's CHW here.</li>
+ * </ul>
+ * Weights start like PyTorch's default (uniform +-1/sqrt(fan in)), drawn from the agent's Random.
+ */
+final class QNetwork {
+
+    private final MultiLayerNetwork net;
+    private final int inputSize;
+    private final int outputs;
+    private final int[] image;          // {h, w, c} for the CNN, null for the MLP
+
+    private QNetwork(MultiLayerNetwork net, int inputSize, int outputs, int[] image) {
+        NativeThreads.configure();
+        this.net = net;
+        this.inputSize = inputSize;
+        this.outputs = outputs;
+        this.image = image;
+    }
+
+    static QNetwork mlp(int inputSize, int[] hidden, int outputs, Random rng) {
+        NativeThreads.configure();
+        NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).list();
+        int in = inputSize;
+        for (int width : hidden) {
+            b.layer(new DenseLayer.Builder().nIn(in).nOut(width).activation(Activation.RELU).build());
+            in = width;
+        }
+        b.layer(new DenseLayer.Builder().nIn(in).nOut(outputs).activation(Activation.IDENTITY).build());
+        return init(new MultiLayerNetwork(b.build()), inputSize, outputs, null, rng);
+    }
+
+    static QNetwork cnn(int height, int width, int channels, int outputs, Random rng) {
+        NativeThreads.configure();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).list()
+                .layer(new ConvolutionLayer.Builder(8, 8).stride(4, 4).nOut(32).activation(Activation.RELU).build())
+                .layer(new ConvolutionLayer.Builder(4, 4).stride(2, 2).nOut(64).activation(Activation.RELU).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).stride(1, 1).nOut(64).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(512).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(outputs).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutionalFlat(height, width, channels))
+                .build();
+        return init(new MultiLayerNetwork(conf), height * width * channels, outputs,
+                new int[] {height, width, channels}, rng);
+    }
+
+    private static QNetwork init(MultiLayerNetwork net, int inputSize, int outputs, int[] image, Random rng) {
+        net.init();
+        for (int l = 0; l < net.getnLayers(); l++) {
+            INDArray w = net.getLayer(l).getParam("W");
+            double fanIn = w.length() / (double) (w.rank() == 2 ? w.size(1) : w.size(0));
+            double bound = 1 / Math.sqrt(fanIn);
+            fill(w, bound, rng);
+            fill(net.getLayer(l).getParam("b"), bound, rng);
+        }
+        return new QNetwork(net, inputSize, outputs, image);
+    }
+
+    private static void fill(INDArray target, double bound, Random rng) {
+        float[] v = new float[(int) target.length()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
+        }
+        target.assign(HostArrays.toArray(v, target.shape()));
+    }
+
+    int outputs() {
+        return outputs;
+    }
+
+    /** Network input for row-major observation rows (CNN: scaled and transposed HWC -> CHW). */
+    private INDArray input(float[] rows, int n) {
+        if (image == null) {
+            return HostArrays.toArray(rows, n, inputSize);
+        }
+        int h = image[0];
+        int w = image[1];
+        int c = image[2];
+        float[] chw = new float[rows.length];
+        for (int r = 0; r < n; r++) {
+            int base = r * inputSize;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    for (int k = 0; k < c; k++) {
+                        chw[base + (k * h + y) * w + x] = rows[base + (y * w + x) * c + k] / 255f;
+                    }
+                }
+            }
+        }
+        return HostArrays.toArray(chw, n, inputSize);
+    }
+
+    /** Inference: outputs [n, outputs] row-major. */
+    float[] predict(float[] rows, int n) {
+        return HostArrays.toFloats(net.output(input(rows, n), false));
+    }
+
+    /** Training forward pass (keeps activations for {@link #backward}). */
+    float[] forward(float[] rows, int n) {
+        net.setInput(input(rows, n));
+        List<INDArray> activations = net.feedForward(true, false);
+        return HostArrays.toFloats(activations.get(activations.size() - 1));
+    }
+
+    /** dLoss/dParams (flat, aligned with {@link #params()}) from dLoss/dOutputs of the last forward. */
+    INDArray backward(float[] outputGradient) {
+        int n = outputGradient.length / outputs;
+        return net.backpropGradient(HostArrays.toArray(outputGradient, n, outputs), LayerWorkspaceMgr.noWorkspaces())
+                .getFirst().gradient();
+    }
+
+    INDArray params() {
+        return net.params();
+    }
+
+    MultiLayerNetwork network() {
+        return net;
+    }
+
+    QNetwork copy() {
+        return new QNetwork(net.clone(), inputSize, outputs, image);
+    }
+
+    /** theta_this = tau theta_source + (1 - tau) theta_this (tau 1: a hard copy). */
+    void softUpdate(QNetwork source, double tau) {
+        if (tau >= 1) {
+            net.params().assign(source.net.params());
+        } else {
+            net.params().muli(1 - tau).addi(source.net.params().mul(tau));
+        }
+    }
+}
