@@ -36,6 +36,7 @@ final class FastLane implements AutoCloseable {
     private final int maxMessageBytes;
     private ByteBuffer out = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN); // guarded by this
     private volatile boolean closed;
+    private volatile GymBridgeClient owner; // whose close() ends this connection too
 
     /** The server refused the connection (wrong token ...): the reason, as the server's Status. */
     static final class Refused extends IOException {
@@ -104,7 +105,13 @@ final class FastLane implements AutoCloseable {
             return null;
         }
         try {
-            return new FastLane(p, client.fastLaneToken(), client.options().maxMessageBytes(), onResponse, onEnd);
+            FastLane lane = new FastLane(p, client.fastLaneToken(), client.options().maxMessageBytes(), onResponse, onEnd);
+            lane.owner = client;
+            client.lanes.add(lane);
+            if (lane.closed) {
+                client.lanes.remove(lane); // ended before it was registered
+            }
+            return lane;
         } catch (IOException e) {
             return null;
         }
@@ -140,10 +147,19 @@ final class FastLane implements AutoCloseable {
         }
     }
 
+    /** Whether the connection has ended. */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Ends the connection now; the server closes the sessions made on it. */
     @Override
     public void close() {
         closed = true;
+        GymBridgeClient o = owner;
+        if (o != null) {
+            o.lanes.remove(this);
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

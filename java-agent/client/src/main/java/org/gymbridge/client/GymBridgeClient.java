@@ -57,6 +57,8 @@ public final class GymBridgeClient implements AutoCloseable {
     private final ServerInfo serverInfo;
     private volatile boolean closed;
     private volatile String fastLanePath = ""; // Capabilities.fast_lane of the last handshake
+    // Open fast-lane connections of this client's streams: closed with the client, like gRPC streams with the channel.
+    final java.util.Set<FastLane> lanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private GymBridgeClient(String target, ManagedChannel channel, LocalServer server, ClientOptions options) {
         this.target = target;
@@ -383,6 +385,7 @@ public final class GymBridgeClient implements AutoCloseable {
             return;
         }
         closed = true;
+        lanes.forEach(FastLane::close);
         channel.shutdown();
         try {
             if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -96,6 +96,18 @@ class FastLaneTest extends LocalServerFixture {
     }
 
     @Test
+    void closingTheClientEndsItsFastLaneConnections() {
+        GymBridgeClient other = GymBridge.connect("grpc://" + client.target());
+        VectorEnv env = other.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(2).build());
+        env.reset(1);
+        assertEquals(1, other.lanes.size(), "the env's stream runs on one fast-lane connection");
+        FastLane lane = other.lanes.iterator().next();
+        other.close();
+        assertTrue(other.lanes.isEmpty() && lane.isClosed(), "closing the client ends its lanes, as gRPC streams end with the channel");
+        assertThrows(IllegalStateException.class, () -> env.step(Tensor.ofLongs(new long[] {0, 1})));
+    }
+
+    @Test
     void theFastLanePresentsTheServersTokenAndAUnixServerOffersItToo() {
         Path socket = tmp.resolve("gb.sock");
         try (GymBridgeClient guarded = GymBridgeClient.startLocal(socket.toString(), List.of("--token", "lane-token"),
