@@ -121,6 +121,47 @@ class InfosTest extends LocalServerFixture {
     }
 
     @Test
+    void infosOfEveryNumericWidthBoolAndStringArriveWithTheirDtypes() {
+        try (VectorEnv env = client.makeVec("gymbridge/InfoTypes-v0", MakeOptions.builder().numEnvs(2).build())) {
+            Infos reset = env.reset(0).infoView();
+            assertEquals("reset", reset.getString("phase", 0));
+            assertEquals(DType.INT64, reset.tensor("start").dtype());
+            // env 0 takes action 1 (sets "maybe" and "only_on_1"), env 1 takes action 0
+            Infos infos = env.step(Tensor.ofLongs(new long[] {1, 0})).infoView();
+            String[][] expected = {{"i8", "INT8"}, {"u8", "UINT8"}, {"i16", "INT16"}, {"u16", "UINT16"},
+                {"i32", "INT32"}, {"u32", "UINT32"}, {"i64", "INT64"}, {"u64", "UINT64"}, {"f16", "FLOAT16"},
+                {"f32", "FLOAT32"}, {"f64", "FLOAT64"}, {"count", "INT64"}, {"flag", "BOOL"}};
+            for (String[] e : expected) {
+                assertEquals(DType.valueOf(e[1]), infos.tensor(e[0]).dtype(), e[0]);
+            }
+            assertEquals(-1, infos.getLong("i8", 1));
+            assertEquals(60001, infos.getLong("u16", 0), "read unsigned");
+            assertEquals(4_000_000_001L, infos.getLong("u32", 0), "read unsigned");
+            assertEquals(0.5, infos.getDouble("f16", 0), "float16 decoded");
+            assertEquals((float) (1.0 / 3), (float) infos.getDouble("f32", 0));
+            assertEquals(0.1, infos.getDouble("f64", 1));
+            assertFalse(infos.getBoolean("flag", 0), "step 1 is odd");
+            // Gymnasium keeps an np.bool_ info in an object array (np.bool_ is no np.number): a list of bools here.
+            assertTrue(infos.get("np_flag") instanceof org.gymbridge.spaces.ListValue, String.valueOf(infos.get("np_flag")));
+            assertFalse(infos.getBoolean("np_flag", 1), "step 1 is not > 2");
+            assertEquals("step 1", infos.getString("name", 1));
+            assertEquals("ab", infos.getString("np_name", 0), "numpy str");
+            assertArrayEquals(new long[] {2, 3}, infos.tensor("vec").shape(), "an array info per env");
+            assertArrayEquals(new float[] {0, 1, 2}, infos.get("vec", 0).orElseThrow().asTensor().toFloatArray());
+            assertEquals(DType.UINT8, infos.tensor("grid").dtype());
+            assertEquals(1, infos.getLong("nested/depth", 0));
+            assertEquals("deep", infos.getString("nested/label", 1));
+            assertEquals(DType.FLOAT32, infos.tensor("nested/inner/x").dtype());
+            assertArrayEquals(new boolean[] {true, false}, infos.mask("maybe"), "only env 0 took action 1");
+            assertEquals(DType.INT16, infos.tensor("maybe").dtype());
+            assertEquals("yes", infos.getString("only_on_1", 0));
+            assertFalse(infos.has("only_on_1", 1));
+            assertEquals(List.of("i8", "u8"), List.copyOf(infos.forEnv(1).entries().keySet()).subList(0, 2));
+            assertFalse(infos.forEnv(1).has("maybe"), "env 1's own info has no 'maybe'");
+        }
+    }
+
+    @Test
     void wrappersParseFromTheUrl() {
         List<MakeOptions.Wrapper> w = ConnectionUrl.parse("local:CartPole-v1?wrappers=TimeLimit(max_episode_steps=20),"
                 + "NormalizeObservation,ResizeObservation(shape=(32,32)),RecordEpisodeStatistics(buffer_length=5)").options().wrappers();

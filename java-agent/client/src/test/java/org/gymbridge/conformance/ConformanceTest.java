@@ -113,6 +113,8 @@ class ConformanceTest {
             c("gymbridge/AllSpaces-v0", 2, 14, 0),
             c("gymbridge/TupleSpace-v0", 2, 40, 12),
             c("gymbridge/TextSpace-v0", 2, 40, 12),
+            // infos of every numeric width, bool, str, arrays and nested dicts, with masks that differ per env
+            c("gymbridge/InfoTypes-v0", 3, 14, 0),
             // MineRL's documented spaces (Dict pov/compass/inventory observations, Dict button/camera actions)
             // through the server's real MineRL adapter, on fakes (the real MineRL cannot be installed here)
             c("gymbridge/MineRLTreechopSpaces-v0", 2, 14, 6),

@@ -64,10 +64,10 @@ def emit(tag: str, x, out: list) -> None:
         out.append(tensor_line(tag, np.asarray(x, dtype=np.int64)))
     elif isinstance(x, float):
         out.append(tensor_line(tag, np.asarray(x, dtype=np.float64)))
-    elif isinstance(x, np.generic):
+    elif isinstance(x, np.generic) and x.dtype.kind in "biuf":
         out.append(tensor_line(tag, np.asarray(x)))
-    elif isinstance(x, str):
-        out.append(f"{tag} str {json.dumps(x)}")
+    elif isinstance(x, str):  # (np.str_ too)
+        out.append(f"{tag} str {json.dumps(str(x))}")
     elif isinstance(x, (tuple, list)):
         for i, v in enumerate(x):
             emit(f"{tag}[{i}]", v, out)
