@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.client.GymBridgeClient;
@@ -68,6 +70,35 @@ class EnvsCommandTest {
         assertTrue(r.out().startsWith("ID"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("HalfCheetah-v5\\s+1000\\s+gymnasium.envs.mujoco.*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("gymbridge/AllSpaces-v0 ")), "server's own test env");
+    }
+
+    @Test
+    void listsFromAServerOnAUnixSocket() throws Exception {
+        Path dir = Files.createTempDirectory("gymbridge-envs");
+        Path socket = dir.resolve("gym.sock");
+        Path serverCmd = null;
+        for (Path d = Path.of("").toAbsolutePath(); d != null && serverCmd == null; d = d.getParent()) {
+            Path c = d.resolve("python-env-server/.venv/bin/gymbridge-server");
+            serverCmd = Files.isExecutable(c) ? c : null;
+        }
+        assertTrue(serverCmd != null, "python-env-server/.venv/bin/gymbridge-server above the working directory");
+        Process p = new ProcessBuilder(serverCmd.toString(), "--unix", socket.toString(), "--exit-with-parent")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String ready = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+            assertEquals("GYMBRIDGE_READY unix:" + socket, ready);
+            Run r = run("--server", "unix:" + socket, "--prefix", "Taxi", "--spaces");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().lines().anyMatch(l -> l.matches("Taxi-v4\\s+Discrete\\(500\\)\\s+Discrete\\(6\\)\\s+200\\s+.*")),
+                    r.out());
+        } finally {
+            p.getOutputStream().close(); // --exit-with-parent: EOF on stdin stops the server
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir);
+        }
     }
 
     @Test
