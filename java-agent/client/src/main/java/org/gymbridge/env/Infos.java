@@ -33,7 +33,8 @@ import org.gymbridge.tensor.Tensor;
  * }</pre>
  * Values keep their wire types: numeric and bool infos are tensors of their numpy dtype (float64, int64,
  * bool ...), strings are text, per-env objects (SAME_STEP's {@code final_obs}) are lists with None for
- * the envs that set nothing. Immutable.
+ * the envs that set nothing. A key that itself contains '/' cannot be named in a path: read it from
+ * {@link #raw()}. Immutable.
  */
 public final class Infos {
     private final DictValue raw;
