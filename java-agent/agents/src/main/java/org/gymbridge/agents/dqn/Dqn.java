@@ -111,6 +111,16 @@ public final class Dqn implements Agent {
         return config;
     }
 
+    /** The replay buffer (tests: what n-step folding stored). */
+    ReplayBuffer buffer() {
+        return buffer;
+    }
+
+    /** The bootstrap discount stored with replay slot {@code slot}. */
+    double discount(int slot) {
+        return discount[slot];
+    }
+
     // ---- 1. Acting ---------------------------------------------------------------------------------------
 
     @Override

@@ -1,0 +1,148 @@
+package org.gymbridge.agents.dqn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.gymbridge.agents.Algorithms;
+import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.Configs;
+import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.TrainerConfig;
+import org.gymbridge.agents.core.TrainingRun;
+import org.gymbridge.agents.core.Transition;
+import org.gymbridge.spaces.Box;
+import org.gymbridge.spaces.Discrete;
+import org.gymbridge.tensor.DType;
+import org.gymbridge.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class DqnTest {
+
+    @TempDir
+    Path dir;
+
+    private static Box box(long... shape) {
+        int n = 1;
+        for (long s : shape) {
+            n *= (int) s;
+        }
+        return new Box(DType.FLOAT32, shape, Tensor.ofFloats(new float[n], shape),
+                Tensor.ofFloats(filled(n, 255f), shape));
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    private static DqnConfig config(Map<String, Object> values) {
+        return Configs.bind(DqnConfig.defaults(), values, "test");
+    }
+
+    private static Transition step(float obs, int action, double reward, float next, boolean terminated,
+                                   boolean truncated) {
+        return new Transition(HostArrays.toArray(new float[] {obs}, 1, 1), HostArrays.toArray(new float[] {action}, 1, 1),
+                new double[] {reward}, new boolean[] {terminated}, new boolean[] {truncated},
+                HostArrays.toArray(new float[] {next}, 1, 1), new boolean[] {true});
+    }
+
+    @Test
+    void nStepTransitionsFoldRewardsAndBootstrapWithGammaToTheN() {
+        AgentContext context = new AgentContext(box(1), new Discrete(2, 0, DType.INT64), 1, "test", 100);
+        Dqn dqn = new Dqn(context, config(Map.of("n_step", 3, "gamma", 0.5, "hidden", List.of(4))), 1);
+        dqn.observe(step(0, 1, 1, 1, false, false));
+        dqn.observe(step(1, 0, 2, 2, false, false));
+        assertEquals(0, dqn.buffer().size());
+        dqn.observe(step(2, 1, 3, 3, false, false));
+        assertEquals(1, dqn.buffer().size());
+        var first = dqn.buffer().gather(new int[] {0});
+        assertEquals(1 + 0.5 * 2 + 0.25 * 3, first.rewards()[0]);
+        assertEquals(0.125, dqn.discount(0));
+        assertEquals(0f, first.observations()[0]);
+        assertEquals(3f, first.nextObservations()[0]);
+        assertEquals(1f, first.actions()[0]);
+        // A terminal step flushes the window: shorter returns, no bootstrap.
+        dqn.observe(step(3, 0, 4, 4, true, false));
+        assertEquals(4, dqn.buffer().size());
+        var rest = dqn.buffer().gather(new int[] {1, 2, 3});
+        assertArrayEquals(new double[] {2 + 0.5 * 3 + 0.25 * 4, 3 + 0.5 * 4, 4}, rest.rewards());
+        for (int slot = 1; slot <= 3; slot++) {
+            assertEquals(0.0, dqn.discount(slot));
+            assertTrue(dqn.buffer().gather(new int[] {slot}).terminated()[0]);
+        }
+        // A truncation bootstraps with gamma^k of the steps actually folded.
+        dqn.observe(step(10, 0, 1, 11, false, false));
+        dqn.observe(step(11, 0, 1, 12, false, true));
+        assertEquals(0.25, dqn.discount(4));
+        assertEquals(0.5, dqn.discount(5));
+    }
+
+    @Test
+    void aCnnQNetworkWithEveryExtensionFitsItsTargets() {
+        long[] shape = {36, 36, 2};
+        AgentContext context = new AgentContext(box(shape), new Discrete(3, 0, DType.INT64), 2, "pixels", 1000);
+        Dqn dqn = new Dqn(context, config(Map.of("network", "cnn", "double_q", true, "dueling", true,
+                "prioritized", true, "learning_starts", 0, "train_frequency", 2, "gradient_steps", 4,
+                "batch_size", 8, "learning_rate", 1e-3, "buffer_size", 64)), 3);
+        Random rng = new Random(0);
+        int size = 36 * 36 * 2;
+        double firstLoss = Double.NaN;
+        double lastLoss = Double.NaN;
+        for (int t = 0; t < 40; t++) {
+            float[] obs = new float[2 * size];
+            for (int i = 0; i < obs.length; i++) {
+                obs[i] = rng.nextInt(256);
+            }
+            INDArray o = HostArrays.toArray(obs, 2, size);
+            INDArray actions = dqn.act(o, true);
+            assertEquals(2, actions.length());
+            // Every step ends the episode with reward 1: the targets are exactly 1.
+            dqn.observe(new Transition(o, actions, new double[] {1, 1}, new boolean[] {true, true},
+                    new boolean[] {false, false}, o, new boolean[] {true, true}));
+            if (dqn.readyToLearn()) {
+                double loss = dqn.learn(o).get("loss");
+                firstLoss = Double.isNaN(firstLoss) ? loss : firstLoss;
+                lastLoss = loss;
+            }
+        }
+        assertTrue(lastLoss < firstLoss / 4, "loss " + firstLoss + " -> " + lastLoss);
+    }
+
+    @Test
+    void sameSeedSameCurveAndAResumedRunIsExact() throws IOException {
+        var algorithm = Algorithms.get("dqn");
+        Record c = config(Map.of("double_q", true, "dueling", true, "prioritized", true, "n_step", 3,
+                "hidden", List.of(32, 32), "learning_starts", 400, "train_frequency", 64, "gradient_steps", 8,
+                "epsilon", Map.of("start", 1.0, "end", 0.1, "steps", 2000)));
+        TrainerConfig trainer = new TrainerConfig(500, 0, 4, 4, 10_000, 50_000, 20);
+        TrainingRun.Spec spec = new TrainingRun.Spec("local:CartPole-v1?num_envs=4", "dqn", 3_000, 5, trainer);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        TrainingRun.create(dir.resolve("a"), spec, algorithm, c).train(quiet);
+        TrainingRun.create(dir.resolve("b"), spec, algorithm, c).train(quiet);
+        TrainingRun.create(dir.resolve("c"), spec, algorithm, c).trainUntil(quiet, 1_600);
+        TrainingRun.resume(dir.resolve("c"), null, Algorithms::get).train(quiet);
+        List<String> a = rows(dir.resolve("a"));
+        assertTrue(a.stream().anyMatch(r -> r.contains("\"loss\"")), "training rows");
+        assertEquals(a, rows(dir.resolve("b")));
+        assertEquals(a, rows(dir.resolve("c")));
+    }
+
+    static List<String> rows(Path run) throws IOException {
+        return TrainingRun.readMetrics(run).stream().map(row -> {
+            row.remove("time_s");
+            row.remove("steps_per_s");
+            return Configs.toJson(row);
+        }).toList();
+    }
+}
