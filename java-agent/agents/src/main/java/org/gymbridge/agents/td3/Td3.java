@@ -198,4 +198,15 @@ public final class Td3 extends OffPolicyAgent {
     protected Map<String, Adam> optimizers() {
         return Map.of("actor", actorAdam, "critic1", critic1Adam, "critic2", critic2Adam);
     }
+
+    @Override
+    protected Map<String, java.io.Serializable> extraState() {
+        // the last actor loss is reported until the next delayed actor update: keep it so resumed stats match
+        return Map.of("actor_loss", lastActorLoss);
+    }
+
+    @Override
+    protected void restoreExtraState(Map<String, Object> state) {
+        lastActorLoss = (Double) state.get("actor_loss");
+    }
 }
