@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-_FIELDS = ("name", "env", "num_envs", "seed", "steps", "dtype", "shape", "best_s", "all_s", "checksum", "dones")
+_FIELDS = ("name", "env", "num_envs", "seed", "steps", "dtype", "shape", "best_s", "all_s", "checksum", "dones", "cpu_s")
 # A rough per-step cost of the bridge, used only to size "steps" so one bridge pass takes ~budget_s.
 _BRIDGE_GUESS_S = 300e-6
 
@@ -80,17 +80,20 @@ def _measure(case: dict, out: Path) -> str:
             checksum += x
         dones += int(np.count_nonzero(term | trunc))
     times = []
+    cpu = []
     for _ in range(int(case.get("repeats", 1))):
         env.reset(seed=seed)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for a in actions:
             env.step(a)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     env.close()
     row = (
         case["name"], case["env"], case["num_envs"], seed, steps, actions.dtype.name,
         ",".join(str(d) for d in actions.shape[1:]), min(times), ",".join(f"{t:.6f}" for t in times),
-        checksum.hex(), dones,
+        checksum.hex(), dones, min(cpu),
     )
     print(f"in-process {case['env']} x{case['num_envs']}: {steps} steps, "
           f"{steps * case['num_envs'] / min(times):.0f} env-steps/s", file=sys.stderr, flush=True)

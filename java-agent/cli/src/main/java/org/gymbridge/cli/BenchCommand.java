@@ -95,7 +95,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** A case as measured in-process by Python, with the action file both sides replay. */
-    record InProcess(Case c, int steps, String dtype, long[] shape, double bestSeconds, double checksum, long dones) {
+    record InProcess(Case c, int steps, String dtype, long[] shape, double bestSeconds, double checksum, long dones,
+                     double cpuSeconds) {
         double envStepsPerSecond() {
             return (double) steps * c.numEnvs() / bestSeconds;
         }
@@ -108,6 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<Map<String, Object>> asyncRows = new ArrayList<>();
     private final Map<String, Object> agentRow = new LinkedHashMap<>();
     private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Map<String, Process> servers = new LinkedHashMap<>();
 
     static List<Case> cases(String only) {
         List<Case> out = new ArrayList<>();
@@ -156,6 +158,9 @@ public final class BenchCommand implements Callable<Integer> {
             Process tcpServer = startServer(server, tmp, List.of("--port", "0", "--no-fast-lane"));
             Process unixServer = startServer(server, tmp, List.of("--unix", tmp.resolve("gb.sock").toString(), "--no-fast-lane"));
             Process fastServer = startServer(server, tmp, List.of("--unix", tmp.resolve("fast.sock").toString()));
+            servers.put("tcp", tcpServer);
+            servers.put("unix", unixServer);
+            servers.put("fast", fastServer);
             Map<String, String> transports = new LinkedHashMap<>();
             transports.put("tcp", "grpc://" + readyAddress(tcpServer, tmp, "tcp"));
             transports.put("unix", readyAddress(unixServer, tmp, "unix"));
@@ -188,6 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 row.put("inprocess_env_steps_per_s", ip.envStepsPerSecond());
                 row.put("inprocess_us_per_step", 1e6 * ip.bestSeconds() / ip.steps());
+                row.put("inprocess_cpu_us_per_step", 1e6 * ip.cpuSeconds() / ip.steps());
                 for (Map.Entry<String, Measured> t : measured.entrySet()) {
                     Measured m = t.getValue();
                     row.put(t.getKey() + "_env_steps_per_s", m.envStepsPerSecond(ip));
@@ -195,6 +201,11 @@ public final class BenchCommand implements Callable<Integer> {
                     row.put(t.getKey() + "_p50_us", m.p50Us());
                     row.put(t.getKey() + "_ratio", m.envStepsPerSecond(ip) / ip.envStepsPerSecond());
                     row.put(t.getKey() + "_checksum_match", m.checksumMatches(ip));
+                    // CPU seconds (client JVM + server process tree) per step: unlike wall time, barely moved by
+                    // other load on the machine. cpu_ratio = in-process CPU / bridge CPU (1 = the bridge costs nothing).
+                    row.put(t.getKey() + "_cpu_us_per_step", 1e6 * m.cpuSeconds() / ip.steps());
+                    row.put(t.getKey() + "_server_cpu_us_per_step", 1e6 * m.serverCpuSeconds() / ip.steps());
+                    row.put(t.getKey() + "_cpu_ratio", ip.cpuSeconds() / Math.max(m.cpuSeconds(), 1e-9));
                     System.err.printf(Locale.ROOT, "bench: %-18s x%-3d %-7s %9.0f env-steps/s (in-process %9.0f) ratio %.2f%s%n",
                             c.env(), c.numEnvs(), t.getKey(), m.envStepsPerSecond(ip), ip.envStepsPerSecond(),
                             m.envStepsPerSecond(ip) / ip.envStepsPerSecond(), m.checksumMatches(ip) ? "" : "  CHECKSUM MISMATCH");
@@ -285,7 +296,7 @@ public final class BenchCommand implements Callable<Integer> {
             String[] f = line.split("\t", -1);
             long[] shape = Arrays.stream(f[6].split(",")).mapToLong(Long::parseLong).toArray();
             return new InProcess(c, Integer.parseInt(f[4]), f[5], shape, Double.parseDouble(f[7]),
-                    Double.parseDouble(f[9]), Long.parseLong(f[10]));
+                    Double.parseDouble(f[9]), Long.parseLong(f[10]), Double.parseDouble(f[11]));
         }
 
         private String log() throws IOException {
@@ -301,7 +312,7 @@ public final class BenchCommand implements Callable<Integer> {
     // ---- through the bridge --------------------------------------------------------------------
 
     /** Timings of one row through the bridge. */
-    record Measured(double bestSeconds, double p50Seconds, double checksum) {
+    record Measured(double bestSeconds, double p50Seconds, double checksum, double cpuSeconds, double serverCpuSeconds) {
         double envStepsPerSecond(InProcess ip) {
             return (double) ip.steps() * ip.c().numEnvs() / bestSeconds;
         }
@@ -341,10 +352,15 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             double best = Double.MAX_VALUE;
+            double bestCpu = Double.MAX_VALUE;
+            double bestServerCpu = Double.MAX_VALUE;
             long[] perStep = new long[actions.size()];
             long[] bestPerStep = perStep.clone();
+            long serverPid = servers.get(transport).pid();
             for (int rep = 0; rep < repeats; rep++) {
                 env.reset(c.seed());
+                long server0 = treeCpuTicks(serverPid);
+                long java0 = javaCpuNanos();
                 long t0 = System.nanoTime();
                 long prev = t0;
                 for (int i = 0; i < actions.size(); i++) {
@@ -357,13 +373,16 @@ public final class BenchCommand implements Callable<Integer> {
                     prev = now;
                 }
                 double s = (prev - t0) / 1e9;
+                double serverCpu = (treeCpuTicks(serverPid) - server0) / CLOCK_TICKS;
+                bestServerCpu = Math.min(bestServerCpu, serverCpu);
+                bestCpu = Math.min(bestCpu, (javaCpuNanos() - java0) / 1e9 + serverCpu);
                 if (s < best) {
                     best = s;
                     System.arraycopy(perStep, 0, bestPerStep, 0, perStep.length);
                 }
             }
             Arrays.sort(bestPerStep);
-            return new Measured(best, bestPerStep[bestPerStep.length / 2] / 1e9, checksum);
+            return new Measured(best, bestPerStep[bestPerStep.length / 2] / 1e9, checksum, bestCpu, bestServerCpu);
         }
     }
 
@@ -701,6 +720,19 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println(sb);
         }
         System.out.println();
+        System.out.println("CPU efficiency (in-process CPU / bridge CPU incl. the server; load-independent, 1 = free)");
+        for (Map<String, Object> r : all) {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-20s %5d %12.1f", r.get("env"), r.get("num_envs"),
+                    (double) r.get("inprocess_cpu_us_per_step")));
+            for (String t : transports) {
+                Object v = r.get(t + "_cpu_ratio");
+                sb.append(v == null ? String.format(Locale.ROOT, " %12s %6s", "-", "-")
+                        : String.format(Locale.ROOT, " %12.1f %6.2f", (double) r.get(t + "_cpu_us_per_step"), (double) v));
+            }
+            System.out.println(sb);
+        }
+        System.out.println("(columns: CPU us per batched step, ratio)");
+        System.out.println();
         System.out.println("no-op step round trip, p50 us: " + roundTripRows.stream().map(r -> r.get("env") + " x" + r.get("num_envs")
                 + " " + transports.stream().filter(t -> r.containsKey(t + "_p50_us"))
                 .map(t -> String.format(Locale.ROOT, "%s %.0f", t, (double) r.get(t + "_p50_us"))).toList()).toList());
@@ -756,6 +788,44 @@ public final class BenchCommand implements Callable<Integer> {
         if (!p.waitFor(10, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** Linux clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux x86-64). */
+    static final double CLOCK_TICKS = 100.0;
+
+    /** User + system CPU ticks of a process and its direct children (a server and its worker processes). */
+    static long treeCpuTicks(long pid) {
+        long total = cpuTicks(pid, -1);
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+                    total += cpuTicks(Long.parseLong(name), pid);
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: CPU figures stay 0
+        }
+        return total;
+    }
+
+    /** utime + stime of {@code pid}, or 0; with {@code parent} >= 0 only if that is its parent. */
+    private static long cpuTicks(long pid, long parent) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            if (parent >= 0 && Long.parseLong(f[1]) != parent) {
+                return 0;
+            }
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static long javaCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static String loadAverage() {

@@ -32,7 +32,8 @@ class BenchCommandTest {
             assertTrue(json.contains(row), "missing row " + c.env() + " x" + c.numEnvs() + " in\n" + json);
         }
         for (String figure : List.of("inprocess_env_steps_per_s", "tcp_env_steps_per_s", "unix_env_steps_per_s", "fast_env_steps_per_s",
-                "tcp_ratio", "unix_ratio", "fast_ratio", "tcp_p50_us", "fast_p50_us", "mean_us", "p50_us")) {
+                "tcp_ratio", "unix_ratio", "fast_ratio", "tcp_p50_us", "fast_p50_us", "mean_us", "p50_us",
+                "inprocess_cpu_us_per_step", "fast_cpu_us_per_step", "workers_env_steps_per_s")) {
             Matcher m = Pattern.compile("\"" + figure + "\": ([^,\\n]+)").matcher(json);
             int count = 0;
             while (m.find()) {
