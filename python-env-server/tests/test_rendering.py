@@ -57,30 +57,31 @@ def test_headless_gl_is_osmesa_unless_chosen_or_a_display_exists():
 
 
 def test_mujoco_gl_contexts_rendered_and_closed_on_other_threads_do_not_crash_the_server(new_server):
-    # gRPC serves each call on any pool thread, so a MuJoCo env renders on one thread and closes on
-    # another; its GL objects used to be freed later by the garbage collector on a third thread,
-    # with no context -- a segfault that killed the server (rendering.py). Churn through that.
+    # gRPC serves each call on any pool thread: a MuJoCo env is made (AddRenderObservation renders
+    # while wrapping), renders and steps on some threads and is closed on another. A thread that
+    # kept a since-destroyed GL context current crashed the server (segfault) the next time it
+    # made a context current or the collector freed GL objects (rendering.py). Without the fix this
+    # test killed the server in most runs.
     from gymbridge.v1 import env_pb2_grpc
 
     srv = new_server("--port", "0", "--log-level", "warning")
     stub = env_pb2_grpc.EnvServiceStub(srv.channel())
-    for round_ in range(3):
-        made = stub.Make(epb.MakeRequest(env_id="InvertedPendulum-v5", num_envs=2, render_mode="rgb_array"))
+    made = stub.Make(epb.MakeRequest(env_id="InvertedPendulum-v5", num_envs=2, render_mode="rgb_array"))
+    stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=0))
+    assert stub.Render(epb.RenderRequest(session_id=made.session_id)).frames.tensor.shape[0] == 2
+    stub.Close(epb.CloseRequest(session_id=made.session_id))
+    zero = np.zeros((1, 1), np.float32)
+    for round_ in range(4):
+        made = stub.Make(epb.MakeRequest(env_id="InvertedPendulum-v5", num_envs=1, render_mode="rgb_array",
+                                         wrappers=[epb.WrapperSpec(name="AddRenderObservation")]))
         stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=round_))
-        assert stub.Render(epb.RenderRequest(session_id=made.session_id)).frames.tensor.shape[0] == 2
+        actions = codec.encode_value(codec.decode_space(made.action_space), zero)
+        for _ in range(3):
+            step = stub.Step(epb.StepRequest(session_id=made.session_id, actions=actions))
+        assert step.observations.tensor.dtype == tpb.DTYPE_UINT8  # the frame is the observation
         stub.Close(epb.CloseRequest(session_id=made.session_id))
         for _ in range(20):  # allocation churn on other threads: lets the collector run
             sid = stub.Make(epb.MakeRequest(env_id="Pendulum-v1", num_envs=4)).session_id
             stub.Close(epb.CloseRequest(session_id=sid))
-    # AddRenderObservation renders inside step: the same hazard on the step path.
-    made = stub.Make(epb.MakeRequest(env_id="InvertedPendulum-v5", num_envs=1, render_mode="rgb_array",
-                                     wrappers=[epb.WrapperSpec(name="AddRenderObservation")]))
-    stub.Reset(epb.ResetRequest(session_id=made.session_id, seed=0))
-    step = stub.Step(epb.StepRequest(session_id=made.session_id, actions=codec.encode_value(
-        codec.decode_space(made.action_space), np.zeros((1, 1), np.float32))))
-    assert step.observations.tensor.dtype == tpb.DTYPE_UINT8  # the frame is the observation
-    stub.Close(epb.CloseRequest(session_id=made.session_id))
-    for _ in range(20):
-        stub.Close(epb.CloseRequest(session_id=stub.Make(epb.MakeRequest(env_id="Pendulum-v1", num_envs=4)).session_id))
     assert stub.Handshake(epb.HandshakeRequest(protocol_version=1)).protocol_version == 1
     assert srv.terminate() == 0, srv.log()

@@ -159,7 +159,11 @@ class Dispatcher:
                 raise aborted(f"making {req.env_id} failed: {_last_line(e)}", "ENV_ERROR") from e
 
         def build(session_id: str) -> Session:
-            env = make_env()
+            try:
+                env = make_env()
+            finally:
+                if req.render_mode:  # AddRenderObservation renders while wrapping (rendering.py)
+                    rendering.release_current_gl_context()
             if req.HasField("seed"):
                 env.action_space.seed(req.seed)
             spec = gym_adapter.spec_info(env, req.env_id, kwargs, req.render_mode or None, req.max_episode_steps or None)
