@@ -85,3 +85,42 @@ def test_mujoco_gl_contexts_rendered_and_closed_on_other_threads_do_not_crash_th
             stub.Close(epb.CloseRequest(session_id=sid))
     assert stub.Handshake(epb.HandshakeRequest(protocol_version=1)).protocol_version == 1
     assert srv.terminate() == 0, srv.log()
+
+
+_POOL_THREAD_SCRIPT = r"""
+import os, sys
+os.environ["MUJOCO_GL"] = "osmesa"; os.environ["PYOPENGL_PLATFORM"] = "osmesa"
+from concurrent.futures import ThreadPoolExecutor
+import gymnasium as gym
+from gymbridge_server import rendering
+
+thread_a, thread_b = ThreadPoolExecutor(1), ThreadPoolExecutor(1)  # two gRPC pool threads
+
+def make():  # what Dispatcher.make does for a render session
+    env = gym.wrappers.AddRenderObservation(gym.make("InvertedPendulum-v5", render_mode="rgb_array"))
+    env.reset(seed=0)
+    rendering.release_current_gl_context()
+    return env
+
+def close(env):  # what Session.close does
+    rendering.free_gl_resources(type("VectorEnv", (), {"envs": [env]})())
+    env.close()
+
+for _ in range(3):  # thread A makes again after B destroyed A's last context
+    env = thread_a.submit(make).result()
+    thread_b.submit(close, env).result()
+print("survived")
+"""
+
+
+def test_gl_contexts_handed_between_pool_threads_are_released(tmp_path):
+    # Deterministic form of the hazard above, in a child process (a segfault must not take pytest
+    # down): without release_current_gl_context, thread A keeps the context it made current,
+    # thread B destroys it, and A's next make_current flushes the destroyed one -- SIGSEGV.
+    import subprocess
+    import sys
+
+    script = tmp_path / "pool_threads.py"
+    script.write_text(_POOL_THREAD_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "survived" in proc.stdout, proc.stderr[-2000:]
