@@ -73,6 +73,9 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     }
 
     private Integer train() throws Exception {
+        // DL4J logs its backend banner at INFO through slf4j-simple; progress lines are what matters here.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         var stdout = spec.commandLine().getOut();
         if (list) {
             for (Algorithm<?> a : Algorithms.all()) {
