@@ -87,6 +87,11 @@ public final class Reinforce implements Agent {
         return config;
     }
 
+    /** The policy and value (baseline) network. */
+    public ActorCritic network() {
+        return net;
+    }
+
     @Override
     public INDArray act(INDArray observations, boolean explore) {
         ActorCritic.Output out = net.predict(observations);
