@@ -66,6 +66,14 @@ public final class TrainingRun {
     public static final String EVAL_FILE = "eval.json";
     public static final String CHECKPOINT_DIR = "checkpoint";
 
+    /**
+     * The metrics.jsonl columns that measure wall-clock time (cumulative seconds of the run, of env steps
+     * through the bridge, of the agent's act and learn calls, and the rate): everything else in the file is
+     * bit-identical between two runs with the same seed and config, resumed or not.
+     */
+    public static final java.util.Set<String> WALL_CLOCK_KEYS = java.util.Set.of("time_s", "env_s", "act_s", "learn_s",
+            "steps_per_s");
+
     private final Path dir;
     private final Spec spec;
     private final Algorithm<?> algorithm;
@@ -193,6 +201,9 @@ public final class TrainingRun {
         int actionWidth = -1;
         String observations;                                     // base64 of the float32 batch at the checkpoint
         double seconds;
+        double envSeconds;
+        double actSeconds;
+        double learnSeconds;
 
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -213,6 +224,9 @@ public final class TrainingRun {
             m.put("action_width", actionWidth);
             m.put("observations", observations);
             m.put("seconds", seconds);
+            m.put("env_seconds", envSeconds);
+            m.put("act_seconds", actSeconds);
+            m.put("learn_seconds", learnSeconds);
             return m;
         }
 
@@ -243,6 +257,9 @@ public final class TrainingRun {
             s.actionWidth = num(m, "action_width").intValue();
             s.observations = (String) m.get("observations");
             s.seconds = num(m, "seconds").doubleValue();
+            s.envSeconds = num(m, "env_seconds").doubleValue();
+            s.actSeconds = num(m, "act_seconds").doubleValue();
+            s.learnSeconds = num(m, "learn_seconds").doubleValue();
             return s;
         }
 
@@ -315,7 +332,9 @@ public final class TrainingRun {
                          Files.newOutputStream(actionsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
                  events) {
                 while (state.steps < spec.steps()) {
+                    long t0 = System.nanoTime();
                     INDArray actions = agent.act(obs, true);
+                    long t1 = System.nanoTime();
                     float[] flat = HostArrays.toFloats(actions);
                     if (state.actionWidth < 0) {
                         state.actionWidth = flat.length / numEnvs;
@@ -325,6 +344,9 @@ public final class TrainingRun {
                     actionLog.write(bytes.array());
                     StepResult step = env.step(actionAdapter.toValue(actions));
                     INDArray nextObs = observationAdapter.toBatch(step.observations());
+                    long t2 = System.nanoTime();
+                    state.actSeconds += (t1 - t0) / 1e9;
+                    state.envSeconds += (t2 - t1) / 1e9;
                     state.vectorSteps++;
 
                     boolean[] valid = new boolean[numEnvs];
@@ -355,14 +377,17 @@ public final class TrainingRun {
                         }
                         state.resetting[i] = valid[i] && step.done(i);
                     }
+                    long t3 = System.nanoTime();
                     agent.observe(new Transition(obs, actions, step.rewards(), step.terminated(), step.truncated(),
                             nextObs, valid));
                     obs = nextObs;
 
                     if (!agent.readyToLearn()) {
+                        state.learnSeconds += (System.nanoTime() - t3) / 1e9;
                         continue;
                     }
                     Map<String, Double> stats = agent.learn(obs);
+                    state.learnSeconds += (System.nanoTime() - t3) / 1e9;
                     stats.forEach((k, v) -> {
                         double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
                         sum[0] += v;
@@ -381,6 +406,9 @@ public final class TrainingRun {
                         });
                         state.statSums.clear();
                         row.put("time_s", seconds);
+                        row.put("env_s", state.envSeconds);
+                        row.put("act_s", state.actSeconds);
+                        row.put("learn_s", state.learnSeconds);
                         row.put("steps_per_s", state.steps / Math.max(seconds, 1e-9));
                         writeRow(metrics, row);
                         if (!state.recent.isEmpty()) {
@@ -463,6 +491,9 @@ public final class TrainingRun {
                 summary.put("min_return", finalEval.min());
                 summary.put("max_return", finalEval.max());
                 summary.put("training_seconds", seconds);
+                summary.put("env_seconds", state.envSeconds);
+                summary.put("act_seconds", state.actSeconds);
+                summary.put("learn_seconds", state.learnSeconds);
                 summary.put("steps_per_s", state.steps / Math.max(seconds, 1e-9));
                 Files.writeString(dir.resolve(EVAL_FILE), Configs.toJson(summary) + "\n");
                 out.printf("final evaluation: %s%n", finalEval);
@@ -588,7 +619,7 @@ public final class TrainingRun {
         StringBuilder line = new StringBuilder(String.format("step %,9d/%,d | episodes %6d | return %8.2f | %,7.0f steps/s",
                 state.steps, total, state.episodes, mean(state.recent), state.steps / Math.max(seconds, 1e-9)));
         row.forEach((k, v) -> {
-            if (!List.of("kind", "step", "episodes", "return_mean", "time_s", "steps_per_s").contains(k)
+            if (!List.of("kind", "step", "episodes", "return_mean").contains(k) && !WALL_CLOCK_KEYS.contains(k)
                     && v instanceof Double d) {
                 line.append(String.format(" | %s %.4g", k, d));
             }

@@ -140,8 +140,7 @@ class DqnTest {
 
     static List<String> rows(Path run) throws IOException {
         return TrainingRun.readMetrics(run).stream().map(row -> {
-            row.remove("time_s");
-            row.remove("steps_per_s");
+            TrainingRun.WALL_CLOCK_KEYS.forEach(row::remove);
             return Configs.toJson(row);
         }).toList();
     }
