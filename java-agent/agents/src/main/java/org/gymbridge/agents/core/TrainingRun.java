@@ -420,6 +420,8 @@ public final class TrainingRun {
                             out.print("\r" + " ".repeat(72) + "\r");
                         }
                         out.println(progressLine(state, spec.steps(), seconds, row));
+                        metrics.flush();                // so that tail -f and TensorBoard show the run live
+                        events.flush();
                         while (state.nextLog <= state.steps) {
                             state.nextLog += tc.logEvery();
                         }
@@ -434,6 +436,8 @@ public final class TrainingRun {
                             out.print("\r" + " ".repeat(72) + "\r");
                         }
                         out.printf("eval at step %,d: %s%n", state.steps, eval);
+                        metrics.flush();
+                        events.flush();
                         while (state.nextEval <= state.steps) {
                             state.nextEval += tc.evalEvery();
                         }
