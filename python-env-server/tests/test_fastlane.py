@@ -154,3 +154,23 @@ def test_unix_server_puts_the_fast_lane_next_to_its_socket_and_no_fast_lane_turn
     off = new_server("--port", "0", "--log-level", "warning", "--no-fast-lane")
     with off.channel() as ch:
         assert fast_lane_path(env_pb2_grpc.EnvServiceStub(ch)) == ""
+
+
+def test_pipelined_and_large_frames_are_read_whole(stub):
+    lane = Lane(fast_lane_path(stub))
+    try:
+        sid = lane.call(make=epb.MakeRequest(env_id="CartPole-v1", num_envs=2)).make.session_id
+        # A frame larger than the server's 64 KiB read buffer (a reset option padded to 200 kB).
+        pad = codec.py_to_arg("x" * 200_000)
+        assert lane.call(reset=epb.ResetRequest(session_id=sid, seed=4, options={"pad": pad})).HasField("reset")
+        # Three requests in one send: each gets its own answer, in order.
+        action = codec.encode_value(gym.spaces.MultiDiscrete([2, 2]), np.array([1, 0]))
+        frames = b""
+        for seq in (101, 102, 103):
+            body = epb.SessionRequest(seq=seq, step=epb.StepRequest(session_id=sid, actions=action)).SerializeToString()
+            frames += struct.pack("<I", len(body)) + body
+        lane.sock.sendall(frames)
+        got = [epb.SessionResponse.FromString(lane._recv()) for _ in range(3)]
+        assert [r.seq for r in got] == [101, 102, 103] and all(r.HasField("step") for r in got)
+    finally:
+        lane.close()

@@ -157,39 +157,48 @@ class _TooLarge(Exception):
 
 
 class _FrameReader:
-    """Reads length-prefixed frames into one reused buffer (grown for large frames)."""
+    """Reads length-prefixed frames through one reused buffer: a recv takes whatever has arrived (usually
+    a whole request, header and body), so a frame costs one system call rather than two."""
 
     def __init__(self, conn: socket.socket, max_bytes: int) -> None:
         self._conn = conn
         self._max = max_bytes
-        self._header = bytearray(4)
         self._buf = bytearray(1 << 16)
+        self._start = 0  # first unread byte
+        self._end = 0  # end of the bytes received so far
 
     def read(self) -> memoryview | None:
         """The next frame's bytes (valid until the next read), or None at EOF."""
-        if not self._fill(memoryview(self._header), 4):
+        if not self._ensure(4):
             return None
-        (n,) = _HEADER.unpack(self._header)
+        (n,) = _HEADER.unpack_from(self._buf, self._start)
         if n > self._max:
             raise _TooLarge(
                 f"a {n}-byte request exceeds this server's {self._max}-byte message limit; restart the server "
                 "with a larger --max-message-mb"
             )
-        if n > len(self._buf):
-            self._buf = bytearray(n)
-        view = memoryview(self._buf)[:n]
-        if not self._fill(view, n):
+        if not self._ensure(4 + n):
             return None
-        return view
+        begin = self._start + 4
+        self._start = begin + n
+        return memoryview(self._buf)[begin:begin + n]
 
-    def _fill(self, view: memoryview, n: int) -> bool:
-        got = 0
-        recv_into = self._conn.recv_into
-        while got < n:
-            k = recv_into(view[got:], n - got)
-            if k == 0:
+    def _ensure(self, k: int) -> bool:
+        """At least k unread bytes in the buffer (False at EOF)."""
+        if self._start == self._end:
+            self._start = self._end = 0  # all consumed: receive at the front again
+        while self._end - self._start < k:
+            if len(self._buf) - self._start < k:
+                # Move the unread tail to the front of a buffer big enough for k bytes (the previous
+                # frame has been parsed by now; a new array, as views of the old one may still exist).
+                unread = self._end - self._start
+                buf = bytearray(max(k, len(self._buf)))
+                buf[:unread] = self._buf[self._start:self._end]
+                self._buf, self._start, self._end = buf, 0, unread
+            got = self._conn.recv_into(memoryview(self._buf)[self._end:])
+            if got == 0:
                 return False
-            got += k
+            self._end += got
         return True
 
 

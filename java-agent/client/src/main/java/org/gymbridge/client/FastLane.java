@@ -35,6 +35,8 @@ final class FastLane implements AutoCloseable {
     private final SocketChannel channel;
     private final int maxMessageBytes;
     private ByteBuffer out = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN); // guarded by this
+    // Received, not yet parsed bytes (read mode: position..limit); used by the handshake, then the reader thread only.
+    private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN).limit(0);
     private volatile boolean closed;
     private volatile GymBridgeClient owner; // whose close() ends this connection too
 
@@ -62,7 +64,7 @@ final class FastLane implements AutoCloseable {
             byte[] t = token == null ? new byte[0] : token.getBytes(StandardCharsets.UTF_8);
             ByteBuffer preface = ByteBuffer.allocate(4 + t.length).order(ByteOrder.LITTLE_ENDIAN).putInt(t.length).put(t);
             writeFully(preface.flip());
-            SessionResponse hello = readFrame(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN));
+            SessionResponse hello = readFrame();
             if (hello == null) {
                 throw new IOException("the fast lane closed during its handshake");
             }
@@ -174,11 +176,10 @@ final class FastLane implements AutoCloseable {
     }
 
     private void readLoop(Consumer<SessionResponse> onResponse, Consumer<IOException> onEnd) {
-        ByteBuffer header = ByteBuffer.allocateDirect(4).order(ByteOrder.LITTLE_ENDIAN);
         IOException failure = null;
         try {
             SessionResponse r;
-            while ((r = readFrame(header)) != null) {
+            while ((r = readFrame()) != null) {
                 onResponse.accept(r);
             }
         } catch (IOException e) {
@@ -189,32 +190,45 @@ final class FastLane implements AutoCloseable {
         }
     }
 
-    /** The next response, or null at a clean end of the connection. */
-    private SessionResponse readFrame(ByteBuffer header) throws IOException {
-        header.clear();
-        if (!readFully(header)) {
+    /**
+     * The next response, or null at a clean end of the connection. Reads go through one buffer, so a
+     * small response (header and body together) costs one system call; a large body is read straight
+     * into its array.
+     */
+    private SessionResponse readFrame() throws IOException {
+        if (!fill(4)) {
             return null;
         }
-        int n = header.getInt(0);
+        int n = in.getInt(in.position());
         if (n < 0 || n > maxMessageBytes) {
             throw new IOException("fast lane: a " + Integer.toUnsignedString(n) + "-byte response exceeds this client's "
                     + maxMessageBytes + "-byte message limit (ClientOptions.withMaxMessageBytes)");
         }
+        in.position(in.position() + 4);
         // A fresh array per response: the parsed message's tensor bytes alias it (no second copy).
         byte[] body = new byte[n];
-        if (!readFully(ByteBuffer.wrap(body))) {
-            throw new IOException("fast lane: the connection ended inside a message");
+        int have = Math.min(in.remaining(), n);
+        in.get(body, 0, have);
+        ByteBuffer rest = ByteBuffer.wrap(body, have, n - have);
+        while (rest.hasRemaining()) {
+            if (channel.read(rest) < 0) {
+                throw new IOException("fast lane: the connection ended inside a message");
+            }
         }
-        CodedInputStream in = CodedInputStream.newInstance(body);
-        in.enableAliasing(true);
-        in.setSizeLimit(Integer.MAX_VALUE);
-        return SessionResponse.parseFrom(in);
+        CodedInputStream cis = CodedInputStream.newInstance(body);
+        cis.enableAliasing(true);
+        cis.setSizeLimit(Integer.MAX_VALUE);
+        return SessionResponse.parseFrom(cis);
     }
 
-    private boolean readFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
-                if (b.position() == 0) {
+    /** At least {@code k} unread bytes in {@link #in}; false at a clean end of the connection. */
+    private boolean fill(int k) throws IOException {
+        while (in.remaining() < k) {
+            in.compact();
+            int r = channel.read(in);
+            in.flip();
+            if (r < 0) {
+                if (in.remaining() == 0) {
                     return false;
                 }
                 throw new IOException("fast lane: the connection ended inside a message");
