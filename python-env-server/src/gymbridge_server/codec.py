@@ -132,7 +132,7 @@ def decode_tensor(t: pb.Tensor, what: str = "tensor") -> np.ndarray:
         )
     dtype = dtype_from_proto(t.dtype)
     shape = tuple(t.shape)
-    if any(d < 0 for d in shape):
+    if shape and min(shape) < 0:
         raise CodecError(f"{what}: shape {list(shape)} has a negative dimension")
     expected = math.prod(shape) * dtype.itemsize
     data = t.data  # each access of a bytes field hands out a new object: read it once
@@ -393,6 +393,8 @@ def decode_actions(
     index, its value and its single space. The result is always a fresh, writable array
     structure in the space's dtypes, so the envs never see the message buffer.
     """
+    if isinstance(single, _LEAF_TYPES):  # the common case first
+        return _decode_action_leaf(batched, single, num_envs, v, what)
     if isinstance(single, spaces.Dict):
         _expect(v, "dict", what, single)
         got = {e.key: e.value for e in v.dict.entries}
