@@ -120,6 +120,19 @@ def encode_tensor(array: Any) -> pb.Tensor:
     return pb.Tensor(dtype=enum, shape=a.shape, data=a.tobytes())
 
 
+def _tensor_into(t: pb.Tensor, array: np.ndarray) -> None:
+    """encode_tensor, writing into an existing (empty) Tensor message instead of a new one."""
+    a = array
+    enum = _ENUM_BY_DTYPE.get(a.dtype)
+    if enum is None:
+        enum = _ENUM_BY_DTYPE.setdefault(a.dtype, dtype_to_proto(a.dtype))
+    if a.dtype.byteorder == ">":
+        a = a.astype(a.dtype.newbyteorder("<"))
+    t.dtype = enum
+    t.shape.extend(a.shape)
+    t.data = a.tobytes()
+
+
 def decode_tensor(t: pb.Tensor, what: str = "tensor") -> np.ndarray:
     """A Tensor as a read-only numpy array viewing the message bytes (no copy).
 
@@ -540,7 +553,18 @@ def _show(x: Any) -> str:
 def encode_info(x: Any) -> pb.Value:
     """An info (vector infos dict, or anything inside it) as a Value, directed by Python type."""
     if isinstance(x, dict):
-        return pb.Value(dict=pb.DictValue(entries=[pb.NamedValue(key=str(k), value=encode_info(v)) for k, v in x.items()]))
+        # Built in place: every step carries one (MuJoCo: 8 arrays), and nested message copies add up.
+        out = pb.Value()
+        d = out.dict
+        d.SetInParent()
+        for k, v in x.items():
+            e = d.entries.add()
+            e.key = str(k)
+            if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
+                _tensor_into(e.value.tensor, v)
+            else:
+                e.value.CopyFrom(encode_info(v))
+        return out
     if isinstance(x, np.ndarray):
         if x.dtype.kind in "biuf":
             return pb.Value(tensor=encode_tensor(x))
