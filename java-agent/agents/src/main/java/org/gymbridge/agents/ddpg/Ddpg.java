@@ -158,6 +158,6 @@ public final class Ddpg extends OffPolicyAgent {
 
     @Override
     protected void restoreExtraState(Map<String, Object> state) {
-        lastActorLoss = (Double) state.get("actor_loss");
+        lastActorLoss = state.get("actor_loss") instanceof Double loss ? loss : Double.NaN;
     }
 }
