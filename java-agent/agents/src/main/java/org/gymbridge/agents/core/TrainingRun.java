@@ -204,6 +204,8 @@ public final class TrainingRun {
         double envSeconds;
         double actSeconds;
         double learnSeconds;
+        double bestEval = Double.NEGATIVE_INFINITY;
+        long bestEvalStep = -1;
 
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -227,6 +229,8 @@ public final class TrainingRun {
             m.put("env_seconds", envSeconds);
             m.put("act_seconds", actSeconds);
             m.put("learn_seconds", learnSeconds);
+            m.put("best_eval", bestEvalStep < 0 ? null : bestEval);
+            m.put("best_eval_step", bestEvalStep);
             return m;
         }
 
@@ -260,6 +264,8 @@ public final class TrainingRun {
             s.envSeconds = num(m, "env_seconds").doubleValue();
             s.actSeconds = num(m, "act_seconds").doubleValue();
             s.learnSeconds = num(m, "learn_seconds").doubleValue();
+            s.bestEvalStep = num(m, "best_eval_step").longValue();
+            s.bestEval = s.bestEvalStep < 0 ? Double.NEGATIVE_INFINITY : num(m, "best_eval").doubleValue();
             return s;
         }
 
@@ -436,6 +442,15 @@ public final class TrainingRun {
                             out.print("\r" + " ".repeat(72) + "\r");
                         }
                         out.printf("eval at step %,d: %s%n", state.steps, eval);
+                        if (eval.mean() > state.bestEval) {
+                            // DQN's greedy policy can collapse late: keep the best one seen, as SB3's EvalCallback does.
+                            state.bestEval = eval.mean();
+                            state.bestEvalStep = state.steps;
+                            Path tmpBest = ckpt.resolve("best-agent.bin.tmp");
+                            agent.save(tmpBest);
+                            Files.move(tmpBest, ckpt.resolve("best-agent.bin"), StandardCopyOption.REPLACE_EXISTING,
+                                    StandardCopyOption.ATOMIC_MOVE);
+                        }
                         metrics.flush();
                         events.flush();
                         while (state.nextEval <= state.steps) {
@@ -494,6 +509,10 @@ public final class TrainingRun {
                 summary.put("std_return", finalEval.std());
                 summary.put("min_return", finalEval.min());
                 summary.put("max_return", finalEval.max());
+                if (state.bestEvalStep >= 0) {
+                    summary.put("best_periodic_eval_mean", state.bestEval);
+                    summary.put("best_periodic_eval_step", state.bestEvalStep);
+                }
                 summary.put("training_seconds", seconds);
                 summary.put("env_seconds", state.envSeconds);
                 summary.put("act_seconds", state.actSeconds);

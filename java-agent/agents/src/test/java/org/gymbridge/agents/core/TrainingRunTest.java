@@ -62,6 +62,9 @@ class TrainingRunTest {
         assertEquals(Ppo.load(whole.resolve("checkpoint/agent.bin"), 4, 7).network().params(),
                 Ppo.load(parts.resolve("checkpoint/agent.bin"), 4, 7).network().params());
         assertEquals(a.finalEval().mean(), b.finalEval().mean());
+        // The periodic evaluation at 512 steps kept its agent as the best so far.
+        assertTrue(Files.isRegularFile(whole.resolve("checkpoint/best-agent.bin")));
+        assertTrue(Files.readString(whole.resolve("eval.json")).contains("\"best_periodic_eval_step\":512"));
     }
 
     @Test
