@@ -119,7 +119,8 @@ final class LocalServer implements AutoCloseable {
             String code = exitCode(process);
             server.kill();
             // The process is gone, but its last stderr lines (usually the reason) may still be in the pipe.
-            joinQuietly(stderrReader, 2_000);
+            // The reader ends at EOF right away; the generous bound only matters on a loaded machine.
+            joinQuietly(stderrReader, 10_000);
             throw server.failure("exited before it was ready" + code, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -265,7 +266,8 @@ final class LocalServer implements AutoCloseable {
 
     private static String exitCode(Process p) {
         try {
-            if (p.waitFor(2, TimeUnit.SECONDS)) {
+            // Its stdout is closed, so it is exiting; on a loaded machine that can still take a moment.
+            if (p.waitFor(10, TimeUnit.SECONDS)) {
                 return " (exit code " + p.exitValue() + ")";
             }
         } catch (InterruptedException e) {
