@@ -106,3 +106,18 @@ def test_model_of_unknown_session_is_not_found(stub):
         stub.GetModel(epb.GetModelRequest(session_id="nope"))
     assert e.value.code() == grpc.StatusCode.NOT_FOUND
     assert _reason(e.value) == "SESSION_NOT_FOUND"
+
+
+def test_model_of_a_worker_session_equals_unwrapped_p(stub):
+    # The envs of a "workers" session live in other processes; the model comes from a fresh copy
+    # made with the session's kwargs, which must be the same P.
+    sid = stub.Make(epb.MakeRequest(
+        env_id="FrozenLake-v1", num_envs=2, vectorization="workers", num_workers=2,
+        kwargs=codec.dict_to_args({"map_name": "8x8"}),
+    )).session_id
+    try:
+        m = stub.GetModel(epb.GetModelRequest(session_id=sid))
+    finally:
+        stub.Close(epb.CloseRequest(session_id=sid))
+    got = list(zip(m.state, m.action, m.probability, m.next_state, m.reward, m.done))
+    assert got == _flatten_in_process("FrozenLake-v1", {"map_name": "8x8"})
