@@ -150,12 +150,14 @@ public final class Ppo implements Agent {
         }
     }
 
+    /**
+     * Writes network, optimizer, random generator, schedule position and normalizers. A rollout still being
+     * collected is not part of the file: saved right after {@link #learn} (as the trainer does for resumable
+     * checkpoints) a load continues bit for bit; saved mid-rollout (a final model at the end of a run whose
+     * step budget is not a multiple of the rollout) a load starts a fresh rollout with these weights.
+     */
     @Override
     public void save(Path file) throws IOException {
-        if (step != 0) {
-            throw new IllegalStateException("PPO saves between rollouts only (after learn()), but " + step
-                    + " steps of a rollout are collected");
-        }
         Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state(),
                 "policy-head", head, "rng", rng, "update", update,
                 "normalizers", new Normalizers(obsStats, returnStats, discountedReturn)));

@@ -35,6 +35,22 @@ class PpoCheckpointTest {
     }
 
     @Test
+    void aFinalModelCanBeSavedMidRollout() throws IOException {
+        // The demo trains a step budget that is not a multiple of the rollout, then saves the model.
+        Ppo agent = new Ppo(PpoConfig.defaults().withNumSteps(16), 4, 4, new Categorical(2), 3);
+        INDArray obs = Nd4j.rand(DataType.FLOAT, 4, 4).subi(0.5);
+        agent.act(obs, true);
+        agent.observe(new org.gymbridge.agents.core.Transition(obs, agent.act(obs, false), new double[4],
+                new boolean[4], new boolean[4], obs, new boolean[] {true, true, true, true}));
+        Path file = dir.resolve("final.zip");
+        agent.save(file);
+
+        Ppo loaded = Ppo.load(file, 4, 3);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(agent.network().predict(obs).policy(),
+                loaded.network().predict(obs).policy());
+    }
+
+    @Test
     void loadingAMissingFileSaysWhere() {
         IOException e = assertThrows(IOException.class, () -> Ppo.load(dir.resolve("nope.zip"), 4, 1));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("nope.zip"), e.getMessage());
