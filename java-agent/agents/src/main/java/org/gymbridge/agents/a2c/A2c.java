@@ -208,13 +208,9 @@ public final class A2c implements Agent {
 
     @Override
     public void load(Path file) throws IOException {
-        ActorCritic restored = new ActorCritic(Checkpoint.readGraph(file));
-        if (restored.params().length() != net.params().length()) {
-            throw new IOException("checkpoint " + file + " holds a network of " + restored.params().length()
-                    + " parameters, this agent has " + net.params().length() + ": different env or config");
-        }
+        INDArray restored = Checkpoint.readParams(file, net.params().length());
         State state = Checkpoint.readExtra(file, "a2c", State.class);
-        net.params().assign(restored.params());
+        net.params().assign(restored);
         adam.restore(state.adam());
         head.restore(state.head());
         rng = state.rng();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Agent checkpoints: a DL4J model zip written by {@link ModelSerializer} (readable by any DL4J tool), with
@@ -38,6 +39,20 @@ public final class Checkpoint {
     public static ComputationGraph readGraph(Path file) throws IOException {
         requireFile(file);
         return ModelSerializer.restoreComputationGraph(file.toFile(), false);
+    }
+
+    /**
+     * The parameters of the network of a checkpoint written by {@link #write}, checked to have
+     * {@code expectedLength} entries (the agent's own network), so a checkpoint of another env or config fails
+     * with a message instead of a shape error later.
+     */
+    public static INDArray readParams(Path file, long expectedLength) throws IOException {
+        INDArray params = readGraph(file).params();
+        if (params.length() != expectedLength) {
+            throw new IOException("checkpoint " + file + " holds a network of " + params.length()
+                    + " parameters, this agent has " + expectedLength + ": different env or config");
+        }
+        return params;
     }
 
     /** Reads one extra entry of a checkpoint written by {@link #write}. */

@@ -166,12 +166,8 @@ public final class Ppo implements Agent {
     /** Restores network, optimizer, random generator and schedule position saved by {@link #save}. */
     @Override
     public void load(Path file) throws IOException {
-        ActorCritic restored = new ActorCritic(Checkpoint.readGraph(file));
-        if (restored.params().length() != net.params().length()) {
-            throw new IOException("checkpoint " + file + " holds a network of " + restored.params().length()
-                    + " parameters, this agent has " + net.params().length() + ": different env or config");
-        }
-        net.params().assign(restored.params());
+        INDArray restored = Checkpoint.readParams(file, net.params().length());
+        net.params().assign(restored);
         adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
         head.restore(Checkpoint.readExtra(file, "policy-head", PolicyHead.class));
         restoreNormalizers(file);
