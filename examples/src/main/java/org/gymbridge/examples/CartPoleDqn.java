@@ -10,7 +10,7 @@ import org.gymbridge.agents.dqn.DqnConfig;
 
 /**
  * DQN (or double-dqn, dueling-dqn, per-dqn) learns CartPole-v1 through the bridge into a run folder, with a
- * greedy evaluation every 10k steps: {@code bin/gymbridge train --config examples/configs/dqn-cartpole.yaml}
+ * greedy evaluation every 10k steps: {@code bin/gymbridge train --config java-agent/agents/configs/dqn-cartpole.yaml}
  * written against the Java API. Action selection is batched: one forward pass per vector step of 4 envs.
  * <pre>
  *   java -cp ... org.gymbridge.examples.CartPoleDqn [algo [steps [seed]]]        (runs/cartpole-ALGO-sSEED)

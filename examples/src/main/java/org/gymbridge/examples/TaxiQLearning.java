@@ -12,7 +12,7 @@ import org.gymbridge.agents.core.TrainingRun;
 /**
  * Q-learning and SARSA learn Taxi-v4 through the bridge, each into a run folder (config, metrics.jsonl,
  * TensorBoard events, learning-curve.png, checkpoint, eval.json) — the Java-API version of
- * {@code bin/gymbridge train --config examples/configs/q-learning-taxi.yaml}.
+ * {@code bin/gymbridge train --config java-agent/agents/configs/q-learning-taxi.yaml}.
  * <pre>
  *   java -cp ... org.gymbridge.examples.TaxiQLearning [steps [seed]]      (runs/taxi-q-learning, runs/taxi-sarsa)
  * </pre>
