@@ -167,14 +167,15 @@ public final class Trainer {
         return line.toString();
     }
 
-    private static String progressBar(long steps, long totalSteps) {
+    /** A 40-character progress bar for terminals (also used by {@link TrainingRun}). */
+    static String progressBar(long steps, long totalSteps) {
         int width = 40;
         int filled = (int) Math.min(width, width * steps / Math.max(1, totalSteps));
         return String.format("\r[%s%s] %3d%%", "#".repeat(filled), ".".repeat(width - filled),
                 Math.min(100, 100 * steps / Math.max(1, totalSteps)));
     }
 
-    private static double mean(Deque<Double> values) {
+    static double mean(Deque<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 }

@@ -404,7 +404,7 @@ public final class TrainingRun {
                     if (state.steps >= state.nextLog || last) {
                         Map<String, Object> row = metricsRow("train", state.steps);
                         row.put("episodes", state.episodes);
-                        row.put("return_mean", mean(state.recent));
+                        row.put("return_mean", Trainer.mean(state.recent));
                         Map<String, Double> scalars = new LinkedHashMap<>();
                         state.statSums.forEach((k, v) -> {
                             row.put(k, v[0] / v[1]);
@@ -418,7 +418,7 @@ public final class TrainingRun {
                         row.put("steps_per_s", state.steps / Math.max(seconds, 1e-9));
                         writeRow(metrics, row);
                         if (!state.recent.isEmpty()) {
-                            scalars.put("train/return_mean", mean(state.recent));
+                            scalars.put("train/return_mean", Trainer.mean(state.recent));
                         }
                         scalars.put("perf/steps_per_s", state.steps / Math.max(seconds, 1e-9));
                         events.scalars(state.steps, wallTime(), scalars);
@@ -478,7 +478,7 @@ public final class TrainingRun {
                         }
                     }
                     if (bar && !stopped) {
-                        out.print(progressBar(state.steps, spec.steps()));
+                        out.print(Trainer.progressBar(state.steps, spec.steps()));
                         out.flush();
                     }
                     if (stopped) {
@@ -522,7 +522,7 @@ public final class TrainingRun {
                 out.printf("final evaluation: %s%n", finalEval);
             }
             writeCurve();
-            return new Result(state.steps, finished, state.episodes, mean(state.recent), seconds,
+            return new Result(state.steps, finished, state.episodes, Trainer.mean(state.recent), seconds,
                     state.steps / Math.max(seconds, 1e-9), finalEval, dir);
         }
     }
@@ -640,7 +640,7 @@ public final class TrainingRun {
 
     private static String progressLine(State state, long total, double seconds, Map<String, Object> row) {
         StringBuilder line = new StringBuilder(String.format("step %,9d/%,d | episodes %6d | return %8.2f | %,7.0f steps/s",
-                state.steps, total, state.episodes, mean(state.recent), state.steps / Math.max(seconds, 1e-9)));
+                state.steps, total, state.episodes, Trainer.mean(state.recent), state.steps / Math.max(seconds, 1e-9)));
         row.forEach((k, v) -> {
             if (!List.of("kind", "step", "episodes", "return_mean").contains(k) && !WALL_CLOCK_KEYS.contains(k)
                     && v instanceof Double d) {
@@ -648,17 +648,6 @@ public final class TrainingRun {
             }
         });
         return line.toString();
-    }
-
-    private static String progressBar(long steps, long totalSteps) {
-        int width = 40;
-        int filled = (int) Math.min(width, width * steps / Math.max(1, totalSteps));
-        return String.format("\r[%s%s] %3d%%", "#".repeat(filled), ".".repeat(width - filled),
-                Math.min(100, 100 * steps / Math.max(1, totalSteps)));
-    }
-
-    private static double mean(Deque<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
     private static double wallTime() {
