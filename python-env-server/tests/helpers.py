@@ -31,3 +31,12 @@ def assert_same(a: Any, b: Any, path: str = "value") -> None:
         assert np.asarray(b).item() == a and np.asarray(b).dtype.kind == np.asarray(a).dtype.kind, f"{path}: {b!r} != {a!r}"
     else:
         assert a == b, f"{path}: {b!r} != {a!r}"
+
+
+def pid_alive(pid: int) -> bool:
+    """True while process pid exists and is not a zombie (a killed child not yet reaped counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

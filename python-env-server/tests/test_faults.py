@@ -23,6 +23,7 @@ from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
 from faults import HealthyStepper, int_actions, reason_of
+from helpers import pid_alive
 
 FAULT = "gymbridge/Fault-v0"
 IDLE_S = 2.0
@@ -92,14 +93,6 @@ def _step(stub, sid, actions, **kw):
     return stub.Step(epb.StepRequest(session_id=sid, actions=int_actions(actions)), **kw)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _assert_serving(ch):
     r = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service="gymbridge.v1.EnvService"), timeout=5)
     assert r.status == health_pb2.HealthCheckResponse.SERVING
@@ -137,7 +130,7 @@ def test_worker_that_dies_fails_only_its_session(stub, ch, healthy, how, action,
     if action is None:
         os.kill(pids[1], signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while _alive(pids[1]) and time.monotonic() < deadline:
+        while pid_alive(pids[1]) and time.monotonic() < deadline:
             time.sleep(0.02)
         actions = [OK, OK]
     else:
@@ -153,9 +146,9 @@ def test_worker_that_dies_fails_only_its_session(stub, ch, healthy, how, action,
     new_pids = _pids(stub, sid)
     assert set(new_pids).isdisjoint(pids)
     _step(stub, sid, [OK, OK], timeout=30)
-    assert not any(_alive(p) for p in pids)
+    assert not any(pid_alive(p) for p in pids)
     stub.Close(epb.CloseRequest(session_id=sid), timeout=30)
-    assert not any(_alive(p) for p in new_pids)
+    assert not any(pid_alive(p) for p in new_pids)
 
 
 # ------------------------------------------------------------------------------------- leases
@@ -169,7 +162,7 @@ def test_idle_session_is_reaped_and_its_workers_freed(stub, healthy):
         _step(stub, sid, [OK, OK], timeout=30)
     assert e.value.code() == grpc.StatusCode.NOT_FOUND and reason_of(e.value) == "SESSION_NOT_FOUND"
     assert "--session-idle-timeout" in e.value.details()
-    assert not any(_alive(p) for p in pids)
+    assert not any(pid_alive(p) for p in pids)
     healthy.assert_kept_stepping(before)
 
 

@@ -13,6 +13,7 @@ from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
 from faults import int_actions
+from helpers import pid_alive
 
 SLEEP = 5
 
@@ -34,14 +35,6 @@ class Stream:
         return next(self.responses)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_sigterm_finishes_the_step_in_flight_refuses_new_sessions_and_frees_workers(new_server):
     srv = new_server("--port", "0", "--fault-envs", "--shutdown-grace", "10", "--log-level", "info")
     with srv.channel() as ch:
@@ -50,7 +43,7 @@ def test_sigterm_finishes_the_step_in_flight_refuses_new_sessions_and_frees_work
                                              kwargs={"sleep_s": tpb.Arg(double_value=1.5)})).make.session_id
         reset = slow.call(reset=epb.ResetRequest(session_id=sid, seed=0))
         pids = [int(p) for p in np.frombuffer(reset.reset.observations.tensor.data, dtype="<f4").reshape(2, 2)[:, 1]]
-        assert all(_alive(p) for p in pids)
+        assert all(pid_alive(p) for p in pids)
         other = Stream(ch)
         healthy = other.call(make=epb.MakeRequest(env_id="CartPole-v1")).make.session_id
         assert not other.call(reset=epb.ResetRequest(session_id=healthy)).HasField("error")
@@ -82,7 +75,7 @@ def test_sigterm_finishes_the_step_in_flight_refuses_new_sessions_and_frees_work
         code = srv.proc.wait(30)
     assert code == 0, srv.log()
     assert time.monotonic() - t0 < 15
-    assert not any(_alive(p) for p in pids), "the session's worker processes were closed"
+    assert not any(pid_alive(p) for p in pids), "the session's worker processes were closed"
     log = srv.log()
     assert f'"event": "closed", "session": "{sid}"' in log and "gymbridge-server stopped" in log
 
