@@ -359,7 +359,7 @@ public final class BenchCommand implements Callable<Integer> {
             long serverPid = servers.get(transport).pid();
             for (int rep = 0; rep < repeats; rep++) {
                 env.reset(c.seed());
-                long server0 = treeCpuTicks(serverPid);
+                long server0 = treeCpuNanos(serverPid);
                 long java0 = javaCpuNanos();
                 long t0 = System.nanoTime();
                 long prev = t0;
@@ -373,7 +373,7 @@ public final class BenchCommand implements Callable<Integer> {
                     prev = now;
                 }
                 double s = (prev - t0) / 1e9;
-                double serverCpu = (treeCpuTicks(serverPid) - server0) / CLOCK_TICKS;
+                double serverCpu = (treeCpuNanos(serverPid) - server0) / 1e9;
                 bestServerCpu = Math.min(bestServerCpu, serverCpu);
                 bestCpu = Math.min(bestCpu, (javaCpuNanos() - java0) / 1e9 + serverCpu);
                 if (s < best) {
@@ -790,17 +790,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Linux clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux x86-64). */
-    static final double CLOCK_TICKS = 100.0;
+    /*
+     * CPU time comes from /proc/PID/task/TID/schedstat (nanoseconds on CPU per thread). The 10 ms clock ticks of
+     * /proc/PID/stat and of the JVM's getProcessCpuTime are too coarse for short passes: a quick pass measured 0.
+     */
 
-    /** User + system CPU ticks of a process and its direct children (a server and its worker processes). */
-    static long treeCpuTicks(long pid) {
-        long total = cpuTicks(pid, -1);
+    /** Nanoseconds on CPU of a process and its direct children (a server and its worker processes). */
+    static long treeCpuNanos(long pid) {
+        long total = cpuNanos(pid);
         try (var dirs = Files.list(Path.of("/proc"))) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
                 String name = d.getFileName().toString();
-                if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
-                    total += cpuTicks(Long.parseLong(name), pid);
+                if (!name.isEmpty() && Character.isDigit(name.charAt(0)) && parentOf(Long.parseLong(name)) == pid) {
+                    total += cpuNanos(Long.parseLong(name));
                 }
             }
         } catch (IOException e) {
@@ -809,23 +811,36 @@ public final class BenchCommand implements Callable<Integer> {
         return total;
     }
 
-    /** utime + stime of {@code pid}, or 0; with {@code parent} >= 0 only if that is its parent. */
-    private static long cpuTicks(long pid, long parent) {
+    /** The parent pid of {@code pid}, or -1. */
+    private static long parentOf(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            if (parent >= 0 && Long.parseLong(f[1]) != parent) {
-                return 0;
-            }
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return -1;
         }
     }
 
+    /** Sum over the threads of {@code pid} of their time on CPU (first field of schedstat), or 0. */
+    private static long cpuNanos(long pid) {
+        long total = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String line = Files.readString(t.resolve("schedstat")).trim();
+                    total += Long.parseLong(line.substring(0, line.indexOf(' ')));
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return total;
+        }
+        return total;
+    }
+
     private static long javaCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return cpuNanos(ProcessHandle.current().pid());
     }
 
     private static String loadAverage() {
