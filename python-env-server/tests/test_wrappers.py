@@ -42,6 +42,8 @@ CASES = [
     ("AddRenderObservation", {"render_only": False}, "CartPole-v1", None),
     ("NormalizeReward", {"gamma": 0.9}, "Pendulum-v1", None),
     ("ClipReward", {"min_reward": -1.0, "max_reward": 0.5}, "Pendulum-v1", None),
+    ("MineRLDiscreteActions", {"camera_step": 15}, "gymbridge/MineRLNavigateDenseSpaces-v0", None),
+    ("MineRLPovObservation", {}, "gymbridge/MineRLTreechopSpaces-v0", None),
 ]
 
 
@@ -52,7 +54,7 @@ def test_every_allowed_wrapper_is_tested():
 @pytest.mark.parametrize("name,kwargs,env_id,py_kwargs", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_wrapper_through_the_bridge_is_bit_identical(server, name, kwargs, env_id, py_kwargs):
     render_mode = "rgb_array" if name == "AddRenderObservation" else None
-    cls = getattr(gym.wrappers, name)
+    cls = ALLOWED[name]  # Gymnasium's own, or the server's MineRL ones (adapters/minerl.py)
     local = gym.make_vec(env_id, 2, vectorization_mode="sync", render_mode=render_mode,
                          wrappers=[lambda e: cls(e, **(py_kwargs or kwargs))],
                          vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP})

@@ -19,6 +19,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import wrappers as gw
 
+from gymbridge_server.adapters.minerl import MineRLDiscreteActions, MineRLPovObservation
 from gymbridge_server.argcheck import ArgumentError, check_call, required_missing
 
 ALLOWED: dict[str, Callable[..., gym.Env]] = {
@@ -49,6 +50,9 @@ ALLOWED: dict[str, Callable[..., gym.Env]] = {
     # rewards
     "NormalizeReward": gw.NormalizeReward,
     "ClipReward": gw.ClipReward,
+    # MineRL for pixel agents (adapters/minerl.py): Discrete actions, the pov frame only
+    "MineRLDiscreteActions": MineRLDiscreteActions,
+    "MineRLPovObservation": MineRLPovObservation,
 }
 
 

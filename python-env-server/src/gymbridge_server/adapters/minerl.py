@@ -30,6 +30,23 @@ generated from minerl/herobraine/env_specs/{treechop,navigate}_specs.py and simp
 
 (dtypes from the handlers: pov uint8, camera and compass float32, inventory int32.)
 
+**Pixel agents (the one place where MineRL actions and observations are mapped).** Two URL
+wrappers on the server's allowlist (wrappers.py) give any MineRL env Crafter-v1's interface, so the
+same Java agent code trains on either by changing only the URL:
+
+    ?wrappers=MineRLDiscreteActions(camera_step=10),MineRLPovObservation
+
+- :class:`MineRLDiscreteActions`: ``Discrete(K)`` actions, each index one full MineRL Dict action
+  from :func:`action_table` -- 0 noop, 1 forward, 2 forward_jump, 3 back, 4 left, 5 right,
+  6 attack, 7 look_up, 8 look_down, 9 turn_left, 10 turn_right (camera [-s, 0], [s, 0], [0, -s],
+  [0, s] with s = camera_step degrees), and 11 place_dirt where ``place`` offers "dirt"
+  (MineRLNavigate*). Every key an entry does not set keeps MineRL's no-op (buttons 0, camera
+  [0, 0], ``place`` "none"). Treechop: Discrete(11); NavigateDense: Discrete(12).
+- :class:`MineRLPovObservation`: only the ``pov`` frame, ``Box(0, 255, (64, 64, 3), uint8)``,
+  passed through bit-identical. Without it the observation stays MineRL's Dict (pov + inventory +
+  compass), for agents that take Dicts; the CNN PPO takes a Box, so it uses the pov only
+  (NavigateDense's compass is then not seen: see the README for that trade-off).
+
 Resets are long: the first one starts Minecraft (minutes), later ones regenerate a world (tens of
 seconds). The server sets no deadline of its own on Make/Reset; clients must allow for it (see the
 README's MineRL section for the client deadline option).
@@ -172,6 +189,31 @@ class MineRLEnv(gym.Env):
             return None
         return None if self._last_pov is None else np.array(self._last_pov, copy=True)
 
+    def enum_values(self) -> dict[str, tuple[str, ...]]:
+        """MineRL's values of each top-level Enum action (``place``: ("dirt", "none")): index i of the
+        Gymnasium Discrete stands for values[i]."""
+        return {
+            str(k): tuple(str(v) for v in s.values)
+            for k, s in self._inner_act_space.spaces.items() if _is_enum(s)
+        }
+
+    def noop_action(self) -> dict[str, Any]:
+        """MineRL's no-op (its ``action_space.no_op()``) as a value of :attr:`action_space`: buttons 0,
+        ``camera`` [0, 0], each Enum at its default (MineRL's ``default``, else "none") -- not index 0,
+        which for ``place`` is "dirt"."""
+        out: dict[str, Any] = {}
+        for k, s in self._inner_act_space.spaces.items():
+            if _is_enum(s):
+                values = [str(v) for v in s.values]
+                default = getattr(s, "default", None)
+                default = str(default) if default is not None else ("none" if "none" in values else values[0])
+                out[str(k)] = np.int64(values.index(default))
+            elif hasattr(s, "low") and hasattr(s, "high"):
+                out[str(k)] = np.zeros(tuple(s.shape), dtype=np.dtype(s.dtype))
+            else:
+                out[str(k)] = np.int64(0)
+        return out
+
     def close(self) -> None:
         self._inner.close()
 
@@ -189,6 +231,123 @@ def _plain_info(info: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# ------------------------------------------------- the pixel-agent mapping (server-side URL wrappers)
+
+#: Keys the discrete action table needs in a MineRL action space (every MineRL 0.4 / 1.x env has them).
+TABLE_KEYS = ("attack", "back", "camera", "forward", "jump", "left", "right")
+
+
+def action_table(camera_step: float = 10.0, place_dirt: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """The discrete action set of :class:`MineRLDiscreteActions`: (name, the MineRL keys it sets).
+
+    Every key an entry does not name keeps MineRL's no-op value (buttons 0, ``camera`` [0, 0],
+    ``place`` "none", ...), so each index is exactly one of the moves the common MineRL baselines
+    discretise to (MineRL's behavioural-cloning tutorial's ActionShaping: attack, forward,
+    forward+jump and four camera turns of 10 degrees; PfN's and the 2019 competition baselines'
+    sets add back/left/right and, for Navigate, place dirt). ``camera`` is MineRL's
+    [delta pitch, delta yaw] in degrees (minerl.herobraine.hero.handlers.CameraAction; as in
+    Minecraft, positive pitch looks down and positive yaw turns right).
+    """
+    s = float(camera_step)
+    table: list[tuple[str, dict[str, Any]]] = [
+        ("noop", {}),
+        ("forward", {"forward": 1}),
+        ("forward_jump", {"forward": 1, "jump": 1}),
+        ("back", {"back": 1}),
+        ("left", {"left": 1}),
+        ("right", {"right": 1}),
+        ("attack", {"attack": 1}),
+        ("look_up", {"camera": (-s, 0.0)}),
+        ("look_down", {"camera": (s, 0.0)}),
+        ("turn_left", {"camera": (0.0, -s)}),
+        ("turn_right", {"camera": (0.0, s)}),
+    ]
+    if place_dirt:
+        table.append(("place_dirt", {"place": "dirt"}))
+    return table
+
+
+def _env_name(env: gym.Env) -> str:
+    return env.spec.id if env.spec is not None else type(env.unwrapped).__name__
+
+
+class MineRLDiscreteActions(gym.ActionWrapper):
+    """``Discrete(K)`` actions for a MineRL env, each index one full MineRL Dict action.
+
+    The table is :func:`action_table`: 11 entries (0 noop, 1 forward, 2 forward_jump, 3 back,
+    4 left, 5 right, 6 attack, 7 look_up, 8 look_down, 9 turn_left, 10 turn_right), plus
+    11 place_dirt when the env has a ``place`` action with a "dirt" value (MineRLNavigate*,
+    MineRLObtain*): Treechop has 11 actions, NavigateDense 12. ``camera_step`` (degrees, default
+    10 as in MineRL's tutorial) is the size of one camera turn. :attr:`action_names` names the
+    entries; index i is sent as ``table[i]`` (a fresh copy each step).
+
+    Wraps only MineRL envs (the ``MineRL*`` ids and the ``gymbridge/MineRL*Spaces-v0`` fakes),
+    because it needs MineRL's Enum values and no-op defaults, which :class:`MineRLEnv` keeps.
+    From a URL: ``?wrappers=MineRLDiscreteActions(camera_step=10),MineRLPovObservation``.
+    """
+
+    def __init__(self, env: gym.Env, camera_step: float = 10.0) -> None:
+        super().__init__(env)
+        base = env.unwrapped
+        if not isinstance(base, MineRLEnv):
+            raise ValueError(
+                f"MineRLDiscreteActions maps MineRL's Dict actions and wraps only MineRL envs "
+                f"(MineRL* ids, gymbridge/MineRL*Spaces-v0), not {_env_name(env)}"
+            )
+        if not 0.0 < float(camera_step) <= 180.0:
+            raise ValueError(f"camera_step={camera_step!r} degrees is outside (0, 180], MineRL's camera range")
+        space = env.action_space
+        missing = [k for k in TABLE_KEYS if not isinstance(space, spaces.Dict) or k not in space.spaces]
+        if missing:
+            raise ValueError(f"{_env_name(env)}'s actions lack {', '.join(missing)}, which the discrete table needs")
+        enums = base.enum_values()
+        noop = base.noop_action()
+        self.camera_step = float(camera_step)
+        self.action_names: list[str] = []
+        self._table: list[dict[str, Any]] = []
+        for name, keys in action_table(self.camera_step, "dirt" in enums.get("place", ())):
+            action = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in noop.items()}
+            for key, value in keys.items():
+                if key in enums:
+                    action[key] = np.int64(enums[key].index(value))
+                elif key == "camera":
+                    action[key] = np.asarray(value, dtype=space["camera"].dtype)
+                else:
+                    action[key] = np.int64(value)
+            if not space.contains(action):  # cannot happen with MineRL's spaces; guards odd envs
+                raise ValueError(f"{_env_name(env)}: the table entry {name} = {action} is not in {space}")
+            self.action_names.append(name)
+            self._table.append(action)
+        self.action_space = spaces.Discrete(len(self._table))
+
+    def action(self, action: Any) -> dict[str, Any]:
+        n = len(self._table)
+        value = np.asarray(action)
+        if value.ndim != 0 or value.dtype.kind not in "iu" or not 0 <= int(value) < n:
+            table = ", ".join(f"{i} {name}" for i, name in enumerate(self.action_names))
+            raise ValueError(f"MineRLDiscreteActions: action {action!r} is not in Discrete({n}); the actions are {table}")
+        entry = self._table[int(value)]
+        return {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in entry.items()}
+
+
+class MineRLPovObservation(gym.ObservationWrapper):
+    """Only the ``pov`` frame of a MineRL observation: ``Box(0, 255, (64, 64, 3), uint8)`` for the
+    64x64 MineRL 0.4 envs, the very array MineRL returned (bit-identical). This is what a pixel
+    agent takes (the CNN PPO that plays Crafter-v1: same shape, same dtype). Agents that take
+    Dicts leave it out and get MineRL's whole Dict (``pov`` plus ``inventory`` / ``compass``).
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        space = env.observation_space
+        if not isinstance(space, spaces.Dict) or not isinstance(space.spaces.get("pov"), spaces.Box):
+            raise ValueError(f"MineRLPovObservation needs a Dict observation with a 'pov' Box; {_env_name(env)} has {space}")
+        self.observation_space = space["pov"]
+
+    def observation(self, observation: Any) -> np.ndarray:
+        return observation["pov"]
+
+
 def make_minerl(minerl_id: str, render_mode: str | None = None) -> MineRLEnv:
     """The real MineRL env ``minerl_id`` (starts Minecraft on the first reset)."""
     import gym as old_gym  # MineRL registers its ids with the old Gym package it depends on
@@ -204,7 +363,8 @@ class Enum:
     """Stand-in for minerl.herobraine.hero.spaces.Enum (the adapter knows it by its class name):
     a Discrete over string values, which MineRL keeps sorted."""
 
-    def __init__(self, *values: str) -> None:
+    def __init__(self, *values: str, default: str | None = None) -> None:
+        self.default = default if default is not None else values[0]  # MineRL: the first value given
         self.values = tuple(sorted(values))
         self.n = len(self.values)
 
