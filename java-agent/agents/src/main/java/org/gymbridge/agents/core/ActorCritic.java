@@ -79,6 +79,31 @@ public final class ActorCritic {
         return new ActorCritic(graph);
     }
 
+    /**
+     * A new network for image observations: the Nature-DQN {@link ConvEncoder} as one trunk shared by a linear
+     * policy output and a linear value output (CleanRL's ppo_atari {@code Agent}), orthogonally initialized
+     * (gain sqrt(2) for the trunk, 0.01 for the policy, 1 for the value) from {@code rng}. Its input is the
+     * encoder's {@link ConvEncoder#toInput channels-first, scaled} rows.
+     */
+    public static ActorCritic createCnn(ConvEncoder encoder, int policySize, Random rng) {
+        NativeThreads.configure();
+        ComputationGraphConfiguration.GraphBuilder builder = new NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT)
+                .graphBuilder()
+                .addInputs(INPUT);
+        String features = encoder.addLayers(builder, INPUT, "cnn_");
+        builder.addLayer(POLICY, dense(ConvEncoder.FEATURES, policySize, Activation.IDENTITY), features);
+        builder.addLayer(VALUE, dense(ConvEncoder.FEATURES, 1, Activation.IDENTITY), features);
+        ComputationGraph graph = new ComputationGraph(builder.setOutputs(POLICY, VALUE).build());
+        graph.init();
+        for (String layer : ConvEncoder.layerNames("cnn_")) {
+            orthogonal(graph, layer, Math.sqrt(2), rng);
+        }
+        orthogonal(graph, POLICY, 0.01, rng);
+        orthogonal(graph, VALUE, 1.0, rng);
+        return new ActorCritic(graph);
+    }
+
     private static String addHidden(ComputationGraphConfiguration.GraphBuilder builder, String prefix,
                                     String input, int inputSize, int[] hidden) {
         String previous = input;
@@ -95,11 +120,15 @@ public final class ActorCritic {
         return new DenseLayer.Builder().nIn(in).nOut(out).activation(activation).build();
     }
 
-    /** Sets layer W to gain * a random (semi-)orthogonal matrix and b to 0, like torch.nn.init.orthogonal_. */
+    /**
+     * Sets layer W to gain * a random (semi-)orthogonal matrix and b to 0, like torch.nn.init.orthogonal_.
+     * A convolution's W [out, in, kh, kw] is treated as the matrix [out, in*kh*kw], as torch flattens it.
+     */
     private static void orthogonal(ComputationGraph graph, String layer, double gain, Random rng) {
         INDArray w = graph.getLayer(layer).getParam("W");
+        long[] shape = w.shape();
         int rows = (int) w.size(0);
-        int cols = (int) w.size(1);
+        int cols = (int) (w.length() / rows);
         // Gram-Schmidt on the columns of a tall Gaussian matrix gives orthonormal columns (the Q of QR).
         int tall = Math.max(rows, cols);
         int wide = Math.min(rows, cols);
@@ -128,7 +157,7 @@ public final class ActorCritic {
                 values[r * cols + c] = (float) (gain * (rows >= cols ? q[c][r] : q[r][c]));
             }
         }
-        w.assign(Nd4j.create(values, new long[] {rows, cols}, DataType.FLOAT));
+        w.assign(Nd4j.create(values, shape, DataType.FLOAT));
         graph.getLayer(layer).getParam("b").assign(0);
     }
 

@@ -79,6 +79,7 @@ public final class TrainingRun {
     private final Algorithm<?> algorithm;
     private final Record config;
     private final Function<String, VectorEnv> envFactory;
+    private EpisodeInfo episodeInfo = EpisodeInfo.achievements();
     private volatile boolean stopRequested;
 
     private TrainingRun(Path dir, Spec spec, Algorithm<?> algorithm, Record config,
@@ -160,6 +161,16 @@ public final class TrainingRun {
     /** The resolved algorithm config. */
     public Record config() {
         return config;
+    }
+
+    /**
+     * Replaces what the run logs from the info of each finished episode (default {@link EpisodeInfo#achievements()}:
+     * {@code achievements/<name>} 0/1 columns in episode rows and their unlock rates in train rows, for envs such as
+     * Crafter whose info reports achievements; nothing for other envs). Returns this run.
+     */
+    public TrainingRun episodeInfo(EpisodeInfo hook) {
+        this.episodeInfo = java.util.Objects.requireNonNull(hook, "hook");
+        return this;
     }
 
     /**
@@ -375,6 +386,14 @@ public final class TrainingRun {
                             row.put("episode", state.episodes);
                             row.put("return", state.running[i]);
                             row.put("length", state.lengths[i]);
+                            // Env-specific episode metrics (achievements ...): in the row, and averaged into
+                            // the next train row like the agent's statistics.
+                            episodeInfo.episodeEnd(step, i).forEach((k, v) -> {
+                                row.put(k, v);
+                                double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
+                                sum[0] += v;
+                                sum[1]++;
+                            });
                             writeRow(metrics, row);
                             events.scalars(state.steps, wallTime(), Map.of("episode/return", state.running[i],
                                     "episode/length", (double) state.lengths[i]));
@@ -643,7 +662,7 @@ public final class TrainingRun {
                 state.steps, total, state.episodes, Trainer.mean(state.recent), state.steps / Math.max(seconds, 1e-9)));
         row.forEach((k, v) -> {
             if (!List.of("kind", "step", "episodes", "return_mean").contains(k) && !WALL_CLOCK_KEYS.contains(k)
-                    && v instanceof Double d) {
+                    && !k.contains("/") && v instanceof Double d) {
                 line.append(String.format(" | %s %.4g", k, d));
             }
         });

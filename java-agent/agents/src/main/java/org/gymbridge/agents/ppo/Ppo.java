@@ -14,6 +14,7 @@ import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Categorical;
 import org.gymbridge.agents.core.Checkpoint;
+import org.gymbridge.agents.core.ConvEncoder;
 import org.gymbridge.agents.core.Gae;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.ObservationAdapter;
@@ -23,6 +24,7 @@ import org.gymbridge.agents.core.RunningMeanStd;
 import org.gymbridge.agents.core.Seeding;
 import org.gymbridge.agents.core.Transition;
 import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.Space;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -52,6 +54,8 @@ public final class Ppo implements Agent {
     private RunningMeanStd returnStats;
     private double[] discountedReturn;
     private final int actionWidth;
+    // Image observations: the CNN's input conversion (channels first, scaled once per batch); null for the MLP.
+    private final ConvEncoder encoder;
     private final ActorCritic net;
     private final Adam adam;
     private Random rng;
@@ -73,23 +77,52 @@ public final class Ppo implements Agent {
      * {@code distribution}. The seed fixes weight init, action sampling and minibatch order.
      */
     public Ppo(PpoConfig config, int numEnvs, int obsSize, ActionDistribution distribution, long seed) {
-        this(config, numEnvs, obsSize, PolicyHead.of(distribution), seed, null);
+        this(config, numEnvs, obsSize, PolicyHead.of(distribution), seed, null, null);
     }
 
     /** A new agent whose actions come from {@code head} (see {@link PolicyHead#forSpace}). */
     public Ppo(PpoConfig config, int numEnvs, int obsSize, PolicyHead head, long seed) {
-        this(config, numEnvs, obsSize, head, seed, null);
+        this(config, numEnvs, obsSize, head, seed, null, null);
     }
 
-    private Ppo(PpoConfig config, int numEnvs, int obsSize, PolicyHead head, long seed, ActorCritic restored) {
+    /**
+     * A new agent for observations of {@code observationSpace}: with {@link PpoConfig#encoder()} {@code nature_cnn}
+     * (or {@code auto} and a uint8 image space) a {@link ConvEncoder} CNN, else the MLP.
+     */
+    public Ppo(PpoConfig config, int numEnvs, Space observationSpace, PolicyHead head, long seed) {
+        this(config, numEnvs, ObservationAdapter.forSpace(observationSpace).size(), head, seed, null,
+                encoderFor(config, observationSpace));
+    }
+
+    private static ConvEncoder encoderFor(PpoConfig config, Space observationSpace) {
+        boolean cnn = switch (config.encoder()) {
+            case "nature_cnn" -> true;
+            case "mlp" -> false;
+            default -> ConvEncoder.isImage(observationSpace);
+        };
+        if (cnn && config.normObs()) {
+            throw new IllegalArgumentException("PpoConfig: norm_obs does not apply to image observations (the CNN"
+                    + " scales uint8 frames by 1/255): set norm_obs: false or encoder: mlp");
+        }
+        return cnn ? ConvEncoder.forSpace(observationSpace) : null;
+    }
+
+    private Ppo(PpoConfig config, int numEnvs, int obsSize, PolicyHead head, long seed, ActorCritic restored,
+                ConvEncoder encoder) {
         this.config = config;
         this.numEnvs = numEnvs;
         this.obsSize = obsSize;
         this.head = head;
         this.distribution = head.distribution();
         this.actionWidth = distribution.actionSize();
+        this.encoder = encoder;
         this.rng = Seeding.seed(seed);
+        if (encoder != null && encoder.size() != obsSize) {
+            throw new IllegalArgumentException("CNN encoder for " + encoder + " takes " + encoder.size()
+                    + " values per observation, not " + obsSize);
+        }
         this.net = restored != null ? restored
+                : encoder != null ? ActorCritic.createCnn(encoder, head.networkOutputSize(), rng)
                 : ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
         this.obsStats = config.normObs() ? new RunningMeanStd(obsSize) : null;
         this.returnStats = config.normReward() ? new RunningMeanStd(1) : null;
@@ -113,14 +146,13 @@ public final class Ppo implements Agent {
      * {@link PpoConfig#mujoco()} for continuous control.
      */
     public static Ppo forEnv(VectorEnv env, PpoConfig config, long seed) {
-        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
-        return new Ppo(config, env.numEnvs(), observationAdapter.size(),
+        return new Ppo(config, env.numEnvs(), env.singleObservationSpace(),
                 PolicyHead.forSpace(env.singleActionSpace(), config.stateIndependentStd(), 0.0), seed);
     }
 
     /** The registry's factory ({@code gymbridge train --algo ppo}): {@link #forEnv} for the context's spaces. */
     public static Ppo create(AgentContext context, PpoConfig config, long seed) {
-        return new Ppo(config, context.numEnvs(), context.observations().size(),
+        return new Ppo(config, context.numEnvs(), context.observationSpace(),
                 PolicyHead.forSpace(context.actionSpace(), config.stateIndependentStd(), 0.0), seed);
     }
 
@@ -129,8 +161,9 @@ public final class Ppo implements Agent {
         PpoConfig config = Checkpoint.readExtra(file, "ppo-config", PpoConfig.class);
         PolicyHead head = Checkpoint.readExtra(file, "policy-head", PolicyHead.class);
         ActorCritic net = new ActorCritic(Checkpoint.readGraph(file));
-        int obsSize = (int) net.graph().layerInputSize(0);
-        Ppo ppo = new Ppo(config, numEnvs, obsSize, head, seed, net);
+        ConvEncoder encoder = readEncoder(file);
+        int obsSize = encoder != null ? encoder.size() : (int) net.graph().layerInputSize(0);
+        Ppo ppo = new Ppo(config, numEnvs, obsSize, head, seed, net, encoder);
         ppo.adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
         ppo.restoreNormalizers(file);
         return ppo;
@@ -139,6 +172,18 @@ public final class Ppo implements Agent {
     /** Normalizer statistics and the per-env discounted returns of reward normalization. */
     private record Normalizers(RunningMeanStd observations, RunningMeanStd returns, double[] discountedReturn)
             implements java.io.Serializable {
+    }
+
+    /** The checkpoint's CNN encoder; null for an MLP agent (and checkpoints from before the CNN existed). */
+    private static ConvEncoder readEncoder(Path file) throws IOException {
+        try {
+            return Checkpoint.readExtra(file, "encoder", ConvEncoder.class);
+        } catch (IOException e) {
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw e;
+            }
+            return null;                     // an MLP agent stores "mlp" (or nothing, before the CNN existed)
+        }
     }
 
     private void restoreNormalizers(Path file) throws IOException {
@@ -160,7 +205,8 @@ public final class Ppo implements Agent {
     public void save(Path file) throws IOException {
         Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state(),
                 "policy-head", head, "rng", rng, "update", update,
-                "normalizers", new Normalizers(obsStats, returnStats, discountedReturn)));
+                "normalizers", new Normalizers(obsStats, returnStats, discountedReturn),
+                "encoder", encoder != null ? encoder : "mlp"));
     }
 
     /** Restores network, optimizer, random generator and schedule position saved by {@link #save}. */
@@ -192,6 +238,9 @@ public final class Ppo implements Agent {
 
     /** The network input for raw observations: normalized when normObs is on ({@code update}: fold them in first). */
     private INDArray input(INDArray obs, boolean update) {
+        if (encoder != null) {
+            return encoder.toInput(obs);
+        }
         if (obsStats == null) {
             return obs;
         }
@@ -200,6 +249,24 @@ public final class Ppo implements Agent {
             obsStats.update(raw, null);
         }
         return HostArrays.toArray(obsStats.normalize(raw, 10.0), obs.size(0), obsSize);
+    }
+
+    /** The CNN encoder of an agent for image observations, or null (MLP). */
+    public ConvEncoder encoder() {
+        return encoder;
+    }
+
+    /**
+     * Actions sampled from the current policy with {@code random} for a batch of any size, without touching the
+     * rollout or the training RNG: evaluation of the stochastic policy (Crafter's benchmark scores the agent's
+     * sampled actions; a greedy argmax policy tends to get stuck walking into a wall).
+     */
+    public INDArray sample(INDArray obs, Random random) {
+        ActorCritic.Output out = net.predict(input(obs, false));
+        float[] params = head.params(out.policy());
+        float[] action = new float[out.value().length * actionWidth];
+        distribution.sample(params, random, action);
+        return HostArrays.toArray(action, out.value().length, actionWidth);
     }
 
     // ---- Rollout ------------------------------------------------------------------------------------
