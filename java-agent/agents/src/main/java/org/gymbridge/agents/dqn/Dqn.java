@@ -226,6 +226,7 @@ public final class Dqn implements Agent {
         stats.put("loss", lossSum / Math.max(1, statCount));
         stats.put("q_mean", qSum / Math.max(1, statCount));
         stats.put("epsilon", config.epsilon().value(steps));
+        stats.put("lr", config.learningRate().value(steps));
         if (priorities != null) {
             stats.put("beta", config.priorityBeta().value(steps));
         }
@@ -253,13 +254,7 @@ public final class Dqn implements Agent {
             Arrays.fill(weights, 1);
         }
 
-        // y = R + discount * Q_target(s', a*), a* from the online net (Double DQN) or the target net.
-        double[] qTarget = qValues(target.predict(batch.nextObservations(), b), b);
-        double[] qSelect = config.doubleQ() ? qValues(online.predict(batch.nextObservations(), b), b) : qTarget;
-        double[] y = new double[b];
-        for (int j = 0; j < b; j++) {
-            y[j] = batch.rewards()[j] + discount[slots[j]] * qTarget[j * numActions + argmax(qSelect, j)];
-        }
+        double[] y = targets(batch, slots);
 
         // L = mean_j w_j huber(Q(s_j, a_j) - y_j); only Q(s_j, a_j) gets a gradient.
         double[] q = qValues(online.forward(batch.observations(), b), b);
@@ -287,11 +282,27 @@ public final class Dqn implements Agent {
         if (config.maxGradNorm() > 0) {
             Adam.clipGradientNorm(gradient, config.maxGradNorm());
         }
-        adam.step(online.params(), gradient, config.learningRate());
+        adam.step(online.params(), gradient, config.learningRate().value(steps));
         if (priorities != null) {
             priorities.update(slots, newPriorities);
         }
         updates++;
+    }
+
+    /**
+     * The TD targets y = R + discount * Q_target(s', a*) of a replayed batch, a* from the online net (Double
+     * DQN) or the target net. discount is 0 after a terminal state and gamma^k otherwise, so a time-limit
+     * truncation bootstraps from its final observation and a termination does not.
+     */
+    double[] targets(ReplayBuffer.Batch batch, int[] slots) {
+        int b = slots.length;
+        double[] qTarget = qValues(target.predict(batch.nextObservations(), b), b);
+        double[] qSelect = config.doubleQ() ? qValues(online.predict(batch.nextObservations(), b), b) : qTarget;
+        double[] y = new double[b];
+        for (int j = 0; j < b; j++) {
+            y[j] = batch.rewards()[j] + discount[slots[j]] * qTarget[j * numActions + argmax(qSelect, j)];
+        }
+        return y;
     }
 
     // ---- The dueling head --------------------------------------------------------------------------------

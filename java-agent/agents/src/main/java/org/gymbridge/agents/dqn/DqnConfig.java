@@ -7,7 +7,8 @@ import org.gymbridge.agents.core.Schedule;
  * DQN hyperparameters (names as in CleanRL's dqn.py / Stable-Baselines3). Step counts are env steps over all
  * envs. {@link #defaults()} are RL Baselines3 Zoo's tuned CartPole-v1 settings.
  *
- * @param learningRate         Adam step size
+ * @param learningRate         Adam step size over env steps: a number (constant) or a schedule
+ *                             ({@code {start: 2.3e-3, end: 0, steps: 100000}}: linear annealing)
  * @param bufferSize           replay capacity (transitions)
  * @param gamma                discount factor
  * @param targetUpdateInterval env steps between target-network updates
@@ -30,7 +31,7 @@ import org.gymbridge.agents.core.Schedule;
  * @param maxGradNorm          global gradient norm clip (0: off)
  * @param adamEps              Adam epsilon
  */
-public record DqnConfig(double learningRate, int bufferSize, double gamma, long targetUpdateInterval, double tau,
+public record DqnConfig(Schedule learningRate, int bufferSize, double gamma, long targetUpdateInterval, double tau,
                         int batchSize, Schedule epsilon, long learningStarts, long trainFrequency, int gradientSteps,
                         Network network, int[] hidden, boolean doubleQ, boolean dueling, boolean prioritized,
                         double priorityAlpha, Schedule priorityBeta, double priorityEps, int nStep, boolean huber,
@@ -40,7 +41,8 @@ public record DqnConfig(double learningRate, int bufferSize, double gamma, long 
     public enum Network { MLP, CNN }
 
     public DqnConfig {
-        require(learningRate > 0, "learning_rate must be > 0");
+        require(learningRate.start() > 0 && learningRate.end() >= 0,
+                "learning_rate must start > 0 and end >= 0, got " + learningRate);
         require(bufferSize > 0, "buffer_size must be > 0");
         require(gamma >= 0 && gamma <= 1, "gamma must be in [0, 1]");
         require(targetUpdateInterval > 0, "target_update_interval must be > 0");
@@ -64,7 +66,7 @@ public record DqnConfig(double learningRate, int bufferSize, double gamma, long 
 
     /** RL Zoo's CartPole-v1 DQN: lr 2.3e-3, batch 64, buffer 100k, target every 10 steps, 128 updates per 256 steps. */
     public static DqnConfig defaults() {
-        return new DqnConfig(2.3e-3, 100_000, 0.99, 10, 1.0, 64, Schedule.linear(1.0, 0.04, 16_000), 1_000, 256, 128,
+        return new DqnConfig(Schedule.constant(2.3e-3), 100_000, 0.99, 10, 1.0, 64, Schedule.linear(1.0, 0.04, 16_000), 1_000, 256, 128,
                 Network.MLP, new int[] {256, 256}, false, false, false, 0.6, Schedule.linear(0.4, 1.0, 100_000), 1e-6,
                 1, true, 10, 1e-8);
     }

@@ -12,12 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.gymbridge.agents.Algorithms;
+import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Configs;
 import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.ObservationAdapter;
 import org.gymbridge.agents.core.TrainerConfig;
 import org.gymbridge.agents.core.TrainingRun;
 import org.gymbridge.agents.core.Transition;
+import org.gymbridge.client.GymBridge;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Box;
 import org.gymbridge.spaces.Discrete;
 import org.gymbridge.tensor.DType;
@@ -86,6 +91,83 @@ class DqnTest {
         dqn.observe(step(11, 0, 1, 12, false, true));
         assertEquals(0.25, dqn.discount(4));
         assertEquals(0.5, dqn.discount(5));
+    }
+
+    @Test
+    void aTruncatedTransitionBootstrapsAndATerminatedOneDoesNot() {
+        for (boolean doubleQ : new boolean[] {false, true}) {
+            AgentContext context = new AgentContext(box(2), new Discrete(3, 0, DType.INT64), 1, "test", 100);
+            Dqn dqn = new Dqn(context, config(Map.of("gamma", 0.9, "hidden", List.of(8), "double_q", doubleQ)), 4);
+            float[] after = {0.7f, -0.2f};
+            dqn.observe(transition(new float[] {0.1f, 0.2f}, 1, 1.0, after, true, false));      // pole fell
+            dqn.observe(transition(new float[] {0.3f, 0.4f}, 2, 1.0, after, false, true));      // time limit
+            dqn.observe(transition(new float[] {0.5f, 0.6f}, 0, 1.0, after, false, false));     // mid-episode
+            int[] slots = {0, 1, 2};
+            double[] y = dqn.targets(dqn.buffer().gather(slots), slots);
+            // The target net starts as a copy of the online net, so Q_target(s') is the online net's Q(s').
+            double[] q = dqn.predictQ(after, 1);
+            double max = Math.max(q[0], Math.max(q[1], q[2]));
+            assertEquals(1.0, y[0], 0.0, "terminated: y = r, no bootstrap (doubleQ " + doubleQ + ")");
+            assertEquals(1.0 + 0.9 * max, y[1], 1e-9, "truncated: y = r + gamma max Q(s') (doubleQ " + doubleQ + ")");
+            assertEquals(1.0 + 0.9 * max, y[2], 1e-9, "mid-episode: y = r + gamma max Q(s')");
+            assertTrue(Math.abs(max) > 1e-6, "a network that outputs 0 would hide a missing bootstrap");
+        }
+    }
+
+    /**
+     * CartPole through the real bridge with a short time limit: every pole fall (terminated) is stored without
+     * bootstrap, every time-limit cut (truncated) and every other step bootstraps with gamma, and NEXT_STEP's
+     * reset steps are not stored at all.
+     */
+    @Test
+    void cartPoleThroughTheBridgeStoresFallsAsTerminalAndTimeLimitsAsBootstrapping() {
+        try (VectorEnv env = GymBridge.makeVec("local:CartPole-v1?num_envs=4&max_episode_steps=25")) {
+            AgentContext context = new AgentContext(env.singleObservationSpace(), env.singleActionSpace(), 4,
+                    "CartPole-v1", 2_000);
+            Dqn dqn = new Dqn(context, config(Map.of("learning_starts", 1_000_000, "hidden", List.of(8))), 2);
+            ObservationAdapter observations = ObservationAdapter.forSpace(env.singleObservationSpace());
+            ActionAdapter actions = ActionAdapter.forSpace(env.singleActionSpace());
+            INDArray obs = observations.toBatch(env.reset(3L).observations());
+            boolean[] resetting = new boolean[4];
+            int terminated = 0;
+            int truncated = 0;
+            int stored = 0;
+            for (int t = 0; t < 500; t++) {
+                INDArray a = dqn.act(obs, true);                       // epsilon 1: random actions
+                StepResult step = env.step(actions.toValue(a));
+                INDArray next = observations.toBatch(step.observations());
+                boolean[] valid = new boolean[4];
+                for (int i = 0; i < 4; i++) {
+                    valid[i] = !resetting[i];
+                    if (valid[i]) {
+                        stored++;
+                        terminated += step.terminated()[i] ? 1 : 0;
+                        truncated += step.truncated()[i] && !step.terminated()[i] ? 1 : 0;
+                    }
+                    resetting[i] = valid[i] && step.done(i);
+                }
+                dqn.observe(new Transition(obs, a, step.rewards(), step.terminated(), step.truncated(), next, valid));
+                obs = next;
+            }
+            assertTrue(terminated > 20 && truncated > 5, "random CartPole both falls and hits the limit: "
+                    + terminated + " falls, " + truncated + " cuts");
+            assertEquals(stored, dqn.buffer().size(), "every real transition is stored, no reset step");
+            int terminal = 0;
+            for (int slot = 0; slot < stored; slot++) {
+                boolean end = dqn.buffer().gather(new int[] {slot}).terminated()[0];
+                assertEquals(end ? 0.0 : 0.99, dqn.discount(slot), 0.0, "slot " + slot);
+                terminal += end ? 1 : 0;
+            }
+            assertEquals(terminated, terminal, "one terminal slot per pole fall; time-limit cuts bootstrap");
+        }
+    }
+
+    private static Transition transition(float[] obs, int action, double reward, float[] next, boolean terminated,
+                                         boolean truncated) {
+        int n = obs.length;
+        return new Transition(HostArrays.toArray(obs, 1, n), HostArrays.toArray(new float[] {action}, 1, 1),
+                new double[] {reward}, new boolean[] {terminated}, new boolean[] {truncated},
+                HostArrays.toArray(next, 1, n), new boolean[] {true});
     }
 
     @Test
