@@ -174,3 +174,38 @@ def test_pipelined_and_large_frames_are_read_whole(stub):
         assert [r.seq for r in got] == [101, 102, 103] and all(r.HasField("step") for r in got)
     finally:
         lane.close()
+
+
+@pytest.mark.parametrize("env_id,n,mode", [
+    ("CartPole-v1", 3, epb.AUTORESET_MODE_NEXT_STEP),
+    ("CartPole-v1", 3, epb.AUTORESET_MODE_SAME_STEP),  # final_obs infos: the message path
+    ("HalfCheetah-v5", 2, epb.AUTORESET_MODE_NEXT_STEP),  # 8 info arrays
+    ("gymbridge/AllSpaces-v0", 2, epb.AUTORESET_MODE_NEXT_STEP),  # Text leaves: the message path
+    ("CartPole-v1", 1024, epb.AUTORESET_MODE_NEXT_STEP),  # 8 stacked frames: 131 kB, the gathering send
+])
+def test_fast_lane_steps_equal_the_unary_steps_of_a_twin_session(stub, env_id, n, mode):
+    """The fast lane serializes step responses by hand (codec.raw_step_response): they must be the
+    very messages gRPC returns for a twin session stepped with the same actions."""
+    lane = Lane(fast_lane_path(stub))
+    make = epb.MakeRequest(env_id=env_id, num_envs=n, autoreset_mode=mode)
+    if n > 64:
+        make.wrappers.add(name="FrameStackObservation", kwargs={"stack_size": codec.py_to_arg(8)})
+    twin = stub.Make(make)
+    try:
+        fast = lane.call(make=make).make
+        lane.call(reset=epb.ResetRequest(session_id=fast.session_id, seed=5))
+        stub.Reset(epb.ResetRequest(session_id=twin.session_id, seed=5))
+        space = codec.decode_space(fast.action_space)
+        space.seed(5)
+        for _ in range(25):
+            actions = codec.encode_value(space, space.sample())
+            got = lane.call(step=epb.StepRequest(session_id=fast.session_id, actions=actions))
+            want = stub.Step(epb.StepRequest(session_id=twin.session_id, actions=actions))
+            assert got.step == want
+        # An action out of the space: the same in-band error as the message path, and the lane goes on.
+        bad = lane.call(step=epb.StepRequest(session_id=fast.session_id, actions=epb.SessionRequest().step.actions))
+        assert bad.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+        assert lane.call(step=epb.StepRequest(session_id=fast.session_id, actions=actions)).HasField("step")
+    finally:
+        lane.close()
+        stub.Close(epb.CloseRequest(session_id=twin.session_id))

@@ -5,7 +5,8 @@ trip, which is most of a batched CartPole step. A client on the same host (told 
 the handshake, ``Capabilities.fast_lane``) may instead send the *same* ``SessionRequest`` messages
 here and get the same ``SessionResponse`` messages back, dispatched by the same
 ``EnvService._dispatch_stream`` as the gRPC stream -- so behaviour, errors and sessions are
-identical; only the framing differs. gRPC stays the protocol for everything else.
+identical; only the framing differs (and a step's response is serialized by hand, to the same bytes:
+``codec.raw_step_response``). gRPC stays the protocol for everything else.
 
 Framing, both ways: a 4-byte little-endian length, then the serialized message. The first frame
 from the client is the bearer token (UTF-8; empty when the server has none), answered by a
@@ -125,7 +126,9 @@ class FastLane:
                 )).SerializeToString())
                 return
             _send(conn, epb.SessionResponse(seq=0).SerializeToString())
-            dispatch = self._service._dispatch_stream
+            # Each answer comes back already framed and serialized (steps without building protobuf
+            # messages: service._dispatch_stream_frame) as a list of byte strings.
+            dispatch = self._service._dispatch_stream_frame
             parse = epb.SessionRequest.FromString
             while True:
                 frame = reader.read()
@@ -136,7 +139,7 @@ class FastLane:
                 except Exception:  # noqa: BLE001 -- a garbled frame: the connection cannot be trusted
                     log.warning("fast lane: unparsable SessionRequest (%d bytes); closing the connection", len(frame))
                     return
-                _send(conn, dispatch(req, owned).SerializeToString())
+                _send_parts(conn, *dispatch(req, owned))
         except _TooLarge as e:
             log.warning("fast lane: %s", e)
             _send_quietly(conn, epb.SessionResponse(seq=0, error=epb.Status(
@@ -208,6 +211,20 @@ def _send(conn: socket.socket, data: bytes) -> None:
     else:
         conn.sendall(_HEADER.pack(len(data)))
         conn.sendall(data)
+
+
+def _send_parts(conn: socket.socket, parts: list, size: int) -> None:
+    """Sends a framed message given as byte strings (frame header first) of ``size`` message bytes:
+    one copy into one buffer when small; a gathering ``sendmsg`` (no copy) when large."""
+    if size <= _COALESCE_LIMIT or len(parts) > 512:  # (sendmsg takes at most IOV_MAX buffers)
+        conn.sendall(b"".join(parts))
+        return
+    sent = conn.sendmsg(parts)
+    total = 4 + size
+    if sent < total:
+        # The socket took part of it: send the rest (rare: only frames beyond the socket buffer).
+        rest = memoryview(b"".join(parts))[sent:]
+        conn.sendall(rest)
 
 
 def _send_quietly(conn: socket.socket, data: bytes) -> None:

@@ -278,6 +278,40 @@ class Dispatcher:
     # ---------------------------------------------------------------------------------- step
 
     def step(self, req: epb.StepRequest) -> epb.StepResponse:
+        s, obs, rewards, terminated, truncated, infos = self._step(req)
+        return self._fit(s, "step", epb.StepResponse(
+            observations=codec.encode_value(s.env.observation_space, obs),
+            rewards=codec.encode_tensor(rewards),
+            terminated=codec.encode_tensor(terminated),
+            truncated=codec.encode_tensor(truncated),
+            infos=codec.encode_info(infos),
+        ))
+
+    def step_frame(self, seq: int, req: epb.StepRequest) -> tuple[list, int]:
+        """The fast lane's step: the framed, serialized ``SessionResponse(seq, step=...)`` as byte
+        strings (4-byte length first) and the message length, without building protobuf messages
+        (codec.raw_step_response; the same bytes). Raises BridgeError like :meth:`step`."""
+        s, obs, rewards, terminated, truncated, infos = self._step(req)
+        try:
+            parts, size = codec.raw_step_response(
+                seq, s.env.observation_space, obs, rewards, terminated, truncated, infos
+            )
+        except codec.NoRawForm:  # Text/Sequence/... observations, final_obs infos: the message path
+            resp = self._fit(s, "step", epb.StepResponse(
+                observations=codec.encode_value(s.env.observation_space, obs),
+                rewards=codec.encode_tensor(rewards),
+                terminated=codec.encode_tensor(terminated),
+                truncated=codec.encode_tensor(truncated),
+                infos=codec.encode_info(infos),
+            ))
+            body = epb.SessionResponse(seq=seq, step=resp).SerializeToString()
+            return [len(body).to_bytes(4, "little"), body], len(body)
+        if size > self.max_message_bytes:
+            self._too_large(s, "step", size)
+        return parts, size
+
+    def _step(self, req: epb.StepRequest) -> tuple[Session, Any, np.ndarray, np.ndarray, np.ndarray, Any]:
+        """Checks, decodes and runs one batched step: (session, obs, rewards f64, terminated, truncated, infos)."""
         s = self.registry.get(req.session_id)
         if req.env_ids:
             raise invalid("StepRequest.env_ids is reserved for partial batches and must be empty; step all envs")
@@ -313,13 +347,10 @@ class Dispatcher:
                     rendering.release_current_gl_context()
             if s.done is not None:
                 s.done = np.logical_or(terminated, truncated)
-            return self._fit(s, "step", epb.StepResponse(
-                observations=codec.encode_value(env.observation_space, obs),
-                rewards=codec.encode_tensor(np.asarray(rewards, dtype=np.float64)),
-                terminated=codec.encode_tensor(np.asarray(terminated, dtype=np.bool_)),
-                truncated=codec.encode_tensor(np.asarray(truncated, dtype=np.bool_)),
-                infos=codec.encode_info(infos),
-            ))
+            return (
+                s, obs, np.asarray(rewards, dtype=np.float64), np.asarray(terminated, dtype=np.bool_),
+                np.asarray(truncated, dtype=np.bool_), infos,
+            )
 
     # -------------------------------------------------------------------------- render/close
 
@@ -404,15 +435,18 @@ class Dispatcher:
         """
         size = resp.ByteSize()
         if size > self.max_message_bytes:
-            raise exhausted(
-                f"the {what} response of session {s.id} ({s.env_id} x{s.num_envs}) is "
-                f"{size / 2**20:.1f} MiB, over this server's {self.max_message_bytes / 2**20:.0f} MiB "
-                "message limit (the call itself ran); use fewer envs per session, or restart the "
-                "server with a larger --max-message-mb and raise the client's limit to match",
-                "max_message_bytes",
-                "--max-message-mb",
-            )
+            self._too_large(s, what, size)
         return resp
+
+    def _too_large(self, s: Session, what: str, size: int) -> None:
+        raise exhausted(
+            f"the {what} response of session {s.id} ({s.env_id} x{s.num_envs}) is "
+            f"{size / 2**20:.1f} MiB, over this server's {self.max_message_bytes / 2**20:.0f} MiB "
+            "message limit (the call itself ran); use fewer envs per session, or restart the "
+            "server with a larger --max-message-mb and raise the client's limit to match",
+            "max_message_bytes",
+            "--max-message-mb",
+        )
 
     @staticmethod
     def _check_open(s: Session) -> None:
@@ -595,6 +629,26 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         n = resp.step.rewards.shape[0] if code == "OK" and kind == "step" and resp.step.rewards.shape else 0
         self.metrics.observe(kind, code, time.perf_counter() - t0, n)
         return resp
+
+    def _dispatch_stream_frame(self, req: epb.SessionRequest, owned: list[str]) -> tuple[list, int]:
+        """:meth:`_dispatch_stream` as a framed, serialized response (4-byte little-endian length,
+        then the message; a list of byte strings and the message length), for the fast lane. Steps
+        skip building protobuf messages (Dispatcher.step_frame); everything else, and every error,
+        is the message that ``_dispatch_stream`` returns, serialized."""
+        if self.metrics is None and req.WhichOneof("request") == "step":
+            try:
+                return self.d.step_frame(req.seq, req.step)
+            except BridgeError as e:
+                body = epb.SessionResponse(seq=req.seq, error=_status(e)).SerializeToString()
+                return [len(body).to_bytes(4, "little"), body], len(body)
+            except Exception as e:  # noqa: BLE001 -- keep the connection alive, report the bug in-band
+                log.exception("internal error on stream request step")
+                body = epb.SessionResponse(seq=req.seq, error=_status(BridgeError(
+                    grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {_last_line(e)}", "INTERNAL"
+                ))).SerializeToString()
+                return [len(body).to_bytes(4, "little"), body], len(body)
+        body = self._dispatch_stream(req, owned).SerializeToString()
+        return [len(body).to_bytes(4, "little"), body], len(body)
 
     def _dispatch_stream_unobserved(self, req: epb.SessionRequest, owned: list[str]) -> epb.SessionResponse:
         kind = req.WhichOneof("request")
