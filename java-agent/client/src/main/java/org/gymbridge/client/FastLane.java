@@ -7,11 +7,21 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.gymbridge.proto.v1.SessionRequest;
 import org.gymbridge.proto.v1.SessionResponse;
@@ -25,8 +35,13 @@ import org.gymbridge.proto.v1.SessionResponse;
  * {@link SessionStream} when the server is on this host; disabled with the system property
  * {@code gymbridge.fastLane=false} or the environment variable {@code GYMBRIDGE_FAST_LANE=0}.
  *
- * <p>One reader thread per connection completes responses (so pipelined {@code stepAsync} works as on
- * gRPC); writes come from the stream's (synchronized) sender.
+ * <p>Who reads the socket: a thread that waits for its own answer ({@code step}, {@code reset} ...) reads it
+ * itself ({@link #await}), so a synchronous round trip wakes one client thread, not a reader thread that
+ * then wakes the caller (on this VM each wake-up costs tens of microseconds, a large share of a batched
+ * step). Answers that nobody waits for in {@link #await} ({@code stepAsync}, {@link AsyncEnvPool}) are read
+ * by a reader thread that runs only while such requests are in flight. Either reader hands every response
+ * to {@code onResponse}; one lock makes sure only one of them reads at a time. Writes come from the
+ * stream's (synchronized) sender.
  */
 final class FastLane implements AutoCloseable {
     static final String PROPERTY = "gymbridge.fastLane";
@@ -39,6 +54,21 @@ final class FastLane implements AutoCloseable {
     private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN).limit(0);
     private volatile boolean closed;
     private volatile GymBridgeClient owner; // whose close() ends this connection too
+    private final Consumer<SessionResponse> onResponse;
+    private final Consumer<IOException> onEnd;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    // Reading (after the handshake): non-blocking channel, readiness from a selector, one reader at a time.
+    private Selector readSelector;
+    private Selector writeSelector; // created when a write finds the socket buffer full
+    private final ReentrantLock readLock = new ReentrantLock();
+    // Partial frame being read (guarded by readLock): its body and how much of it has arrived.
+    private byte[] body;
+    private int bodyHave;
+    // Requests whose answers no thread waits for in await(): the reader thread reads while there are any.
+    private final Set<Long> asyncSeqs = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger asyncPending = new AtomicInteger();
+    private final Object readerSignal = new Object();
+    private Thread reader; // started with the first async request
 
     /** The server refused the connection (wrong token ...): the reason, as the server's Status. */
     static final class Refused extends IOException {
@@ -71,13 +101,18 @@ final class FastLane implements AutoCloseable {
             if (hello.hasError()) {
                 throw new Refused(hello.getError());
             }
+            channel.configureBlocking(false);
+            readSelector = Selector.open();
+            channel.register(readSelector, SelectionKey.OP_READ);
         } catch (IOException | RuntimeException e) {
             channel.close();
+            if (readSelector != null) {
+                readSelector.close();
+            }
             throw e;
         }
-        Thread reader = new Thread(() -> readLoop(onResponse, onEnd), "gymbridge-fastlane-reader");
-        reader.setDaemon(true);
-        reader.start();
+        this.onResponse = onResponse;
+        this.onEnd = onEnd;
     }
 
     /**
@@ -125,8 +160,17 @@ final class FastLane implements AutoCloseable {
         return "false".equalsIgnoreCase(prop) || "0".equals(prop) || "false".equalsIgnoreCase(env) || "0".equals(env);
     }
 
-    /** Sends one request (caller serializes sends). */
-    synchronized void send(SessionRequest request) throws IOException {
+    /**
+     * Sends one request (caller serializes sends). {@code awaited}: the caller will wait for the answer in
+     * {@link #await} (and read it there); otherwise the reader thread reads it.
+     */
+    synchronized void send(SessionRequest request, boolean awaited) throws IOException {
+        if (!awaited) {
+            asyncSeqs.add(request.getSeq());
+            if (asyncPending.incrementAndGet() == 1) {
+                startOrSignalReader();
+            }
+        }
         int size = request.getSerializedSize();
         if (out.capacity() < 4 + size) {
             out = ByteBuffer.allocateDirect(Math.max(4 + size, out.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
@@ -167,26 +211,216 @@ final class FastLane implements AutoCloseable {
         } catch (IOException ignored) {
             // nothing left to release
         }
+        Selector sel = readSelector;
+        if (sel != null) {
+            sel.wakeup(); // a reader blocked in select() sees the close
+        }
+        Selector ws = writeSelector;
+        if (ws != null) {
+            ws.wakeup();
+        }
+        synchronized (readerSignal) {
+            readerSignal.notifyAll();
+        }
+        if (sel != null && !readLock.isLocked()) {
+            endOnce(null); // nobody is reading who would report the end
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for {@code f} (the future of an awaited request on this lane), reading
+     * the socket on this thread when no other thread is reading it. Returns when {@code f} is done (also
+     * when the connection ended: the end fails f); TimeoutException when the time ran out.
+     */
+    void await(CompletableFuture<SessionResponse> f, long timeoutMs) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!f.isDone()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            if (readLock.tryLock()) {
+                try {
+                    while (!f.isDone()) {
+                        left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            throw new TimeoutException();
+                        }
+                        if (!readOne(left)) {
+                            break; // ended
+                        }
+                    }
+                } finally {
+                    readLock.unlock();
+                }
+            } else {
+                // The reader thread reads (async requests are in flight): it may read our answer too, or stop
+                // when theirs are in; look again shortly.
+                try {
+                    f.get(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 2), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+                    // done exceptionally (the caller's get reports it) or not yet: loop
+                }
+            }
+            if (closed && !f.isDone()) {
+                endOnce(null);
+            }
+        }
+    }
+
+    /** Starts the reader thread of async requests, or wakes it. */
+    private void startOrSignalReader() {
+        synchronized (readerSignal) {
+            if (reader == null) {
+                reader = new Thread(this::readerLoop, "gymbridge-fastlane-reader");
+                reader.setDaemon(true);
+                reader.start();
+            } else {
+                readerSignal.notifyAll();
+            }
+        }
+    }
+
+    /** The reader thread: reads while async requests are in flight, else waits for one. */
+    private void readerLoop() {
+        while (!closed) {
+            synchronized (readerSignal) {
+                while (asyncPending.get() == 0 && !closed) {
+                    try {
+                        readerSignal.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+            readLock.lock();
+            try {
+                while (asyncPending.get() > 0 && !closed) {
+                    if (!readOne(TimeUnit.SECONDS.toNanos(1))) {
+                        return;
+                    }
+                }
+            } finally {
+                readLock.unlock();
+            }
+        }
+        endOnce(null);
+    }
+
+    /**
+     * Reads and dispatches at most one response, waiting up to {@code timeoutNanos} for data (holding
+     * readLock). True when the connection is still open (whether or not a frame came), false once it ended
+     * (the end has been reported).
+     */
+    private boolean readOne(long timeoutNanos) {
+        try {
+            SessionResponse r = pollFrame();
+            if (r == null) {
+                long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+                readSelector.select(ms);
+                readSelector.selectedKeys().clear();
+                if (closed) {
+                    throw new IOException("closed");
+                }
+                r = pollFrame();
+            }
+            if (r != null) {
+                if (asyncSeqs.remove(r.getSeq())) {
+                    asyncPending.decrementAndGet();
+                }
+                onResponse.accept(r);
+            }
+            return true;
+        } catch (EndOfLane e) {
+            close();
+            endOnce(null);
+            return false;
+        } catch (IOException | RuntimeException e) {
+            boolean wasClosed = closed;
+            close();
+            endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
+            return false;
+        }
+    }
+
+    /** Reports the end of the connection to the stream, once. */
+    private void endOnce(IOException failure) {
+        if (ended.compareAndSet(false, true)) {
+            onEnd.accept(failure);
+        }
+    }
+
+    private static final class EndOfLane extends IOException {
+        EndOfLane() {
+            super("the server closed the fast lane");
+        }
+    }
+
+    /**
+     * The next response if all of it has arrived (reading what the socket has without blocking), else null.
+     * EndOfLane at a clean end of the connection between frames.
+     */
+    private SessionResponse pollFrame() throws IOException {
+        if (body == null) {
+            if (in.remaining() < 4) {
+                in.compact();
+                int r = channel.read(in);
+                in.flip();
+                if (r < 0) {
+                    if (in.remaining() == 0) {
+                        throw new EndOfLane();
+                    }
+                    throw new IOException("fast lane: the connection ended inside a message");
+                }
+                if (in.remaining() < 4) {
+                    return null;
+                }
+            }
+            int n = in.getInt(in.position());
+            if (n < 0 || n > maxMessageBytes) {
+                throw new IOException("fast lane: a " + Integer.toUnsignedString(n) + "-byte response exceeds this client's "
+                        + maxMessageBytes + "-byte message limit (ClientOptions.withMaxMessageBytes)");
+            }
+            in.position(in.position() + 4);
+            // A fresh array per response: the parsed message's tensor bytes alias it (no second copy).
+            body = new byte[n];
+            bodyHave = Math.min(in.remaining(), n);
+            in.get(body, 0, bodyHave);
+        }
+        if (bodyHave < body.length) {
+            ByteBuffer rest = ByteBuffer.wrap(body, bodyHave, body.length - bodyHave);
+            int r = channel.read(rest);
+            if (r < 0) {
+                throw new IOException("fast lane: the connection ended inside a message");
+            }
+            bodyHave += r;
+            if (bodyHave < body.length) {
+                return null;
+            }
+        }
+        byte[] b = body;
+        body = null;
+        CodedInputStream cis = CodedInputStream.newInstance(b);
+        cis.enableAliasing(true);
+        cis.setSizeLimit(Integer.MAX_VALUE);
+        return SessionResponse.parseFrom(cis);
     }
 
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
-            channel.write(b);
-        }
-    }
-
-    private void readLoop(Consumer<SessionResponse> onResponse, Consumer<IOException> onEnd) {
-        IOException failure = null;
-        try {
-            SessionResponse r;
-            while ((r = readFrame()) != null) {
-                onResponse.accept(r);
+            if (channel.write(b) == 0 && b.hasRemaining()) {
+                // Non-blocking after the handshake: the socket buffer is full (a large request); wait until
+                // the server has read some of it.
+                if (writeSelector == null) {
+                    writeSelector = Selector.open();
+                    channel.register(writeSelector, SelectionKey.OP_WRITE);
+                }
+                writeSelector.select(100);
+                writeSelector.selectedKeys().clear();
+                if (closed) {
+                    throw new IOException("fast lane closed");
+                }
             }
-        } catch (IOException e) {
-            failure = closed ? null : e;
-        } finally {
-            close();
-            onEnd.accept(failure);
         }
     }
 

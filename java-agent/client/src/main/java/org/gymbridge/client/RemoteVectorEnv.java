@@ -168,7 +168,7 @@ final class RemoteVectorEnv implements VectorEnv {
     @Override
     public StepResult step(Value actions) {
         try {
-            return toStepResult(stream.await(sendStep(actions), "step"));
+            return toStepResult(stream.await(sendStep(actions, true), "step"));
         } catch (EnvCrashedException | SessionNotFoundException e) {
             if (!recreating()) {
                 throw e;
@@ -234,17 +234,18 @@ final class RemoteVectorEnv implements VectorEnv {
 
     @Override
     public CompletableFuture<StepResult> stepAsync(Value actions) {
-        return sendStep(actions).thenApply(RemoteVectorEnv::toStepResult);
+        return sendStep(actions, false).thenApply(RemoteVectorEnv::toStepResult);
     }
 
-    private CompletableFuture<SessionResponse> sendStep(Value actions) {
+    /** Sends a step; {@code awaited}: the caller awaits it at once (SessionStream.await). */
+    private CompletableFuture<SessionResponse> sendStep(Value actions, boolean awaited) {
         checkOpen();
         if (actions == null) {
             throw new IllegalArgumentException("actions must not be null; pass a value of actionSpace(), "
                     + "e.g. actionSpace().sample(rng)");
         }
         StepRequest.Builder step = StepRequest.newBuilder().setSessionId(sessionId).setActions(Wire.toProto(actions));
-        return stream.send(SessionRequest.newBuilder().setStep(step), "step");
+        return stream.send(SessionRequest.newBuilder().setStep(step), "step", awaited);
     }
 
     private static StepResult toStepResult(SessionResponse r) {

@@ -28,16 +28,24 @@ final class SessionStream {
     }
 
     /** Sends one request; the future completes with its response (which may carry an in-band error). */
-    synchronized CompletableFuture<SessionResponse> send(SessionRequest.Builder request, String what) {
+    CompletableFuture<SessionResponse> send(SessionRequest.Builder request, String what) {
+        return send(request, what, false);
+    }
+
+    /**
+     * Sends one request; {@code awaited}: the caller passes the future to {@link #await} right away (on the
+     * fast lane the caller's thread then reads the answer itself, see FastLane).
+     */
+    synchronized CompletableFuture<SessionResponse> send(SessionRequest.Builder request, String what, boolean awaited) {
         client.checkOpen();
         if (call == null || call.broken) {
             call = new Call(what);
         }
         long seq = nextSeq++;
-        CompletableFuture<SessionResponse> f = new CompletableFuture<>();
+        LaneFuture f = new LaneFuture(call.lane);
         call.pending.put(seq, f);
         try {
-            call.send(request.setSeq(seq).build());
+            call.send(request.setSeq(seq).build(), awaited);
         } catch (RuntimeException e) {
             call.pending.remove(seq);
             call.broken = true;
@@ -46,15 +54,27 @@ final class SessionStream {
         return f;
     }
 
+    /** A response future that knows the fast lane (if any) its request went on. */
+    private static final class LaneFuture extends CompletableFuture<SessionResponse> {
+        final FastLane lane;
+
+        LaneFuture(FastLane lane) {
+            this.lane = lane;
+        }
+    }
+
     /** Sends one request and waits for its response within the call timeout. */
     SessionResponse call(SessionRequest.Builder request, String what) {
-        return await(send(request, what), what);
+        return await(send(request, what, true), what);
     }
 
     SessionResponse await(CompletableFuture<SessionResponse> f, String what) {
         boolean reset = what.equals("reset");
         long ms = (reset ? client.options().resetTimeout() : client.options().callTimeout()).toMillis();
         try {
+            if (f instanceof LaneFuture lf && lf.lane != null && !f.isDone()) {
+                lf.lane.await(f, ms); // reads the answer on this thread (no hand-off from a reader thread)
+            }
             return f.get(ms, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
@@ -124,13 +144,13 @@ final class SessionStream {
         }
 
         /** Sends one request on this call's transport. */
-        void send(SessionRequest r) {
+        void send(SessionRequest r, boolean awaited) {
             if (lane == null) {
                 requests.onNext(r);
                 return;
             }
             try {
-                lane.send(r);
+                lane.send(r, awaited);
             } catch (java.io.IOException e) {
                 throw unavailable(e);
             }

@@ -50,7 +50,10 @@ class FastLaneTest extends LocalServerFixture {
         }
     }
 
-    /** 40 CartPole x4 steps: 20 one by one, then 20 pipelined with stepAsync; observations and rewards per step. */
+    /**
+     * 60 CartPole x4 steps: 20 one by one, 20 pipelined with stepAsync, then 10 pairs of an async step and a
+     * synchronous one; observations and rewards per step.
+     */
     private List<double[]> rollout(boolean fastLane) {
         if (!fastLane) {
             System.setProperty(FastLane.PROPERTY, "false");
@@ -68,6 +71,14 @@ class FastLaneTest extends LocalServerFixture {
             }
             for (CompletableFuture<StepResult> f : inFlight) {
                 out.add(flat(f.join()));
+            }
+            // Mixed: an async step in flight (read by the lane's reader thread) while a synchronous step reads
+            // its own answer on the caller's thread; both answers must land on their own futures, in order.
+            for (int t = 0; t < 10; t++) {
+                CompletableFuture<StepResult> early = env.stepAsync(env.actionSpace().sample(rng));
+                StepResult now = env.step(env.actionSpace().sample(rng));
+                out.add(flat(early.join()));
+                out.add(flat(now));
             }
             return out;
         } finally {
