@@ -247,6 +247,23 @@ def test_pixel_wrappers_through_the_bridge_are_bit_identical(server):
         remote.close()
 
 
+def test_pixel_wrappers_in_worker_processes_match_in_process(server):
+    # The Crafter training URL runs envs in worker processes; the MineRL one may too.
+    local = gym.make_vec(TREECHOP, 2, vectorization_mode="sync",
+                         wrappers=[minerl_adapter.MineRLDiscreteActions, minerl_adapter.MineRLPovObservation],
+                         vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP})
+    remote = RemoteVectorEnv(server.address, TREECHOP, 2, wrappers=PIXEL_WRAPPERS, vectorization="workers")
+    try:
+        assert_same(local.reset(seed=8), remote.reset(seed=8))
+        for t in range(4):
+            a = np.array([6, t], dtype=np.int64)
+            for x, y in zip(local.step(a), remote.step(a)):
+                assert_same(x, y)
+    finally:
+        local.close()
+        remote.close()
+
+
 def test_out_of_range_index_through_the_bridge_is_invalid_argument(stub):
     made = stub.Make(epb.MakeRequest(env_id=TREECHOP, num_envs=2, wrappers=[
         epb.WrapperSpec(name=n, kwargs=codec.dict_to_args(k)) for n, k in PIXEL_WRAPPERS]))

@@ -141,3 +141,23 @@ def test_bad_wrapper_on_the_stream_is_in_band(server):
     with pytest.raises(RemoteError) as e:
         RemoteVectorEnv(server.address, "CartPole-v1", 1, wrappers=[("TimeLimit", {"max_steps": 3})])
     assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT and e.value.reason == "BAD_WRAPPER_ARGS"
+
+
+def test_wrappers_work_in_worker_processes(server):
+    # vectorization=workers sends the vector env's spec (which holds the wrapper callables) from the
+    # worker process through a pipe: the callables must pickle (they did not, as closures).
+    local = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync",
+                         wrappers=[lambda e: gym.wrappers.FrameStackObservation(e, stack_size=3)],
+                         vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP})
+    remote = RemoteVectorEnv(server.address, "CartPole-v1", 2, wrappers=[("FrameStackObservation", {"stack_size": 3})],
+                             vectorization="workers")
+    try:
+        assert remote.single_observation_space == local.single_observation_space
+        assert_same(local.reset(seed=3), remote.reset(seed=3))
+        for t in range(5):
+            a = np.array([t % 2, 1], dtype=np.int64)
+            for x, y in zip(local.step(a), remote.step(a)):
+                assert_same(x, y)
+    finally:
+        local.close()
+        remote.close()

@@ -96,19 +96,29 @@ def check_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[st
 
 def build_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[Callable[[gym.Env], gym.Env]]:
     """Callables applying each (name, kwargs) wrapper; WrapperError for names not allowed."""
-    return [_bind(name, _cls(name), dict(kwargs)) for name, kwargs in specs]
+    return [_Apply(name, _cls(name), dict(kwargs)) for name, kwargs in specs]
 
 
-def _bind(name: str, cls: Callable[..., gym.Env], kwargs: dict[str, Any]) -> Callable[[gym.Env], gym.Env]:
-    def apply(env: gym.Env) -> gym.Env:
+class _Apply:
+    """Applies one allowed wrapper to an env.
+
+    A module-level class, not a closure, so that it pickles: gymnasium.make_vec keeps the wrapper
+    callables in the vector env's spec, and vectorization=workers sends that spec from the worker
+    process back to the server through a pipe.
+    """
+
+    def __init__(self, name: str, cls: Callable[..., gym.Env], kwargs: dict[str, Any]) -> None:
+        self.name = name
+        self.cls = cls
+        self.kwargs = kwargs
+        self.__name__ = getattr(cls, "__name__", "wrapper")
+
+    def __call__(self, env: gym.Env) -> gym.Env:
         try:
-            return cls(env, **kwargs)
+            return self.cls(env, **self.kwargs)
         except gym.error.DependencyNotInstalled:
             raise  # reported as a missing dependency, with its pip command
         except (TypeError, ValueError, AssertionError) as e:
             last = traceback.format_exception_only(type(e), e)[-1].strip()
-            args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-            raise WrapperArgumentError(f"wrapper {name}({args}) could not wrap the env: {last}") from e
-
-    apply.__name__ = getattr(cls, "__name__", "wrapper")
-    return apply
+            args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+            raise WrapperArgumentError(f"wrapper {self.name}({args}) could not wrap the env: {last}") from e
