@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -112,6 +113,56 @@ class DqnTest {
             assertEquals(1.0 + 0.9 * max, y[2], 1e-9, "mid-episode: y = r + gamma max Q(s')");
             assertTrue(Math.abs(max) > 1e-6, "a network that outputs 0 would hide a missing bootstrap");
         }
+    }
+
+    /**
+     * A chain of 8 states with reward 1 per step that ends in a terminal state, like a CartPole episode that
+     * fails: the learned Q must match the discounted returns (1 - gamma^k) / (1 - gamma), k steps to the end,
+     * so that states near the end are worth clearly less than 1/(1-gamma). Both actions move one step to the
+     * right (each taken in turn), so Q does not depend on the policy. A wrong sign, discount, target-net sync or gradient fails it.
+     */
+    @Test
+    void qLearnsTheDiscountedReturnsOfAChainThatEndsInATerminalState() {
+        double gamma = 0.95;
+        int length = 8;
+        double[] q = chainValues(gamma, length);
+        for (int s = 0; s < length; s++) {
+            double expected = (1 - Math.pow(gamma, length - s)) / (1 - gamma);
+            assertEquals(expected, q[s], 0.05 * expected + 0.05, "state " + s + " of " + Arrays.toString(q));
+        }
+    }
+
+    /** Q(s, 0) per chain state (one-hot observations) after training on the chain with the squared TD error. */
+    private static double[] chainValues(double gamma, int length) {
+        AgentContext context = new AgentContext(box(length), new Discrete(2, 0, DType.INT64), 1, "chain", 4_000);
+        Dqn dqn = new Dqn(context, config(Map.of("gamma", gamma, "hidden", List.of(16), "huber", false,
+                "learning_rate", 3e-3, "learning_starts", 64, "train_frequency", 16, "gradient_steps", 8,
+                "target_update_interval", 16, "batch_size", 32, "buffer_size", 1000)), 7);
+        for (int t = 0; t < 4_000; t++) {
+            int s = t % length;
+            boolean end = s == length - 1;
+            dqn.observe(transition(oneHot(s, length), (t / length) % 2, 1.0, oneHot(Math.min(s + 1, length - 1), length), end,
+                    false));
+            if (dqn.readyToLearn()) {
+                dqn.learn(null);
+            }
+        }
+        float[] states = new float[length * length];
+        for (int s = 0; s < length; s++) {
+            states[s * length + s] = 1;
+        }
+        double[] q = dqn.predictQ(states, length);
+        double[] v = new double[length];
+        for (int s = 0; s < length; s++) {
+            v[s] = q[2 * s];
+        }
+        return v;
+    }
+
+    private static float[] oneHot(int i, int n) {
+        float[] v = new float[n];
+        v[i] = 1;
+        return v;
     }
 
     /**
