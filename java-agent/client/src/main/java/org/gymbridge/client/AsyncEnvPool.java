@@ -38,6 +38,11 @@ public final class AsyncEnvPool implements AutoCloseable {
     private final boolean[] inFlight; // guarded by this
     private final LinkedBlockingQueue<Done> ready = new LinkedBlockingQueue<>();
     private final long timeoutMs;
+    // Steps on the fast lane: their answers are read by recv() on the caller's thread (no reader thread, whose
+    // wake-ups would compete with the policy for the cores). Per group: the pending answer and when it was sent.
+    private final SessionStream.LaneFuture[] onLane; // guarded by this
+    private final long[] sentAt; // guarded by this
+    private long sends; // guarded by this
 
     /** One finished step: which group, and its result. */
     public record GroupStep(int group, StepResult result) {
@@ -50,6 +55,8 @@ public final class AsyncEnvPool implements AutoCloseable {
         this.groups = groups;
         this.inFlight = new boolean[groups.size()];
         this.timeoutMs = timeoutMs;
+        this.onLane = new SessionStream.LaneFuture[groups.size()];
+        this.sentAt = new long[groups.size()];
     }
 
     /**
@@ -103,13 +110,41 @@ public final class AsyncEnvPool implements AutoCloseable {
     /** Starts a step of group {@code g} with its batched actions; returns at once. */
     public synchronized void send(int g, Value actions) {
         requireIdle(g);
+        VectorEnv env = groups.get(g);
+        if (env instanceof RemoteVectorEnv remote) {
+            java.util.concurrent.CompletableFuture<org.gymbridge.proto.v1.SessionResponse> f = remote.sendStepReadByCaller(actions);
+            inFlight[g] = true;
+            if (f instanceof SessionStream.LaneFuture lf && lf.lane != null) {
+                onLane[g] = lf;
+                sentAt[g] = sends++;
+            } else {
+                // gRPC: its own threads complete the answer; recv() takes it from the queue.
+                f.whenComplete((r, e) -> {
+                    StepResult result = null;
+                    Throwable error = e;
+                    if (e == null) {
+                        try {
+                            result = remote.finishStep(f);
+                        } catch (RuntimeException x) {
+                            error = x;
+                        }
+                    }
+                    ready.add(new Done(g, result, error));
+                });
+            }
+            return;
+        }
         inFlight[g] = true;
-        groups.get(g).stepAsync(actions).whenComplete((r, e) -> ready.add(new Done(g, r, e)));
+        env.stepAsync(actions).whenComplete((r, e) -> ready.add(new Done(g, r, e)));
     }
 
     /**
-     * The next group whose step finished (in completion order), waiting up to the call timeout. A failed
-     * step throws its GymBridgeException; the group is then idle again (send or reset it).
+     * The next group whose step finished, waiting up to the call timeout. A failed step throws its
+     * GymBridgeException; the group is then idle again (send or reset it).
+     *
+     * <p>On the same-host fast lane this thread reads the answers itself: it takes an answer that has arrived
+     * (the earliest sent, if several have), else waits for the step sent first -- groups of equal size finish
+     * about in the order they were sent. No reader thread has to be woken while the policy computes.
      */
     public GroupStep recv() {
         synchronized (this) {
@@ -121,16 +156,47 @@ public final class AsyncEnvPool implements AutoCloseable {
                 throw new IllegalStateException("recv() with no step in flight; send(group, actions) first");
             }
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         Done d;
         try {
-            d = ready.poll(timeoutMs, TimeUnit.MILLISECONDS);
+            while (true) {
+                int g = answeredOnLane();
+                if (g < 0) {
+                    for (FastLane lane : lanesInFlight()) {
+                        lane.pollAvailable(); // answers that have arrived, without waiting
+                    }
+                    g = answeredOnLane();
+                }
+                if (g >= 0) {
+                    return finishOnLane(g);
+                }
+                d = ready.poll();
+                if (d != null) {
+                    break;
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw timedOut();
+                }
+                SessionStream.LaneFuture oldest = oldestOnLane();
+                if (oldest != null) {
+                    // Nothing is ready: wait on the step sent first (groups of equal size finish about in order).
+                    try {
+                        oldest.lane.await(oldest, left);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        throw timedOut();
+                    }
+                } else {
+                    d = ready.poll(left, TimeUnit.MILLISECONDS);
+                    if (d == null) {
+                        throw timedOut();
+                    }
+                    break;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GymBridgeException("recv interrupted", Status.Code.CANCELLED, "INTERRUPTED", e);
-        }
-        if (d == null) {
-            throw new DeadlineExceededException("recv: no group finished its step within " + timeoutMs + " ms; "
-                    + "raise ClientOptions.withCallTimeout if the env is this slow", Status.Code.DEADLINE_EXCEEDED, "TIMEOUT");
         }
         synchronized (this) {
             inFlight[d.group()] = false;
@@ -141,6 +207,53 @@ public final class AsyncEnvPool implements AutoCloseable {
                     Status.Code.INTERNAL, "", c);
         }
         return new GroupStep(d.group(), d.result());
+    }
+
+    private DeadlineExceededException timedOut() {
+        return new DeadlineExceededException("recv: no group finished its step within " + timeoutMs + " ms; "
+                + "raise ClientOptions.withCallTimeout if the env is this slow", Status.Code.DEADLINE_EXCEEDED, "TIMEOUT");
+    }
+
+    /** The fast-lane group whose answer is in (the earliest sent of those), or -1. */
+    private synchronized int answeredOnLane() {
+        int best = -1;
+        for (int g = 0; g < onLane.length; g++) {
+            if (onLane[g] != null && onLane[g].isDone() && (best < 0 || sentAt[g] < sentAt[best])) {
+                best = g;
+            }
+        }
+        return best;
+    }
+
+    private synchronized SessionStream.LaneFuture oldestOnLane() {
+        int best = -1;
+        for (int g = 0; g < onLane.length; g++) {
+            if (onLane[g] != null && (best < 0 || sentAt[g] < sentAt[best])) {
+                best = g;
+            }
+        }
+        return best < 0 ? null : onLane[best];
+    }
+
+    private synchronized List<FastLane> lanesInFlight() {
+        List<FastLane> out = new ArrayList<>(onLane.length);
+        for (SessionStream.LaneFuture f : onLane) {
+            if (f != null && !f.isDone()) {
+                out.add(f.lane);
+            }
+        }
+        return out;
+    }
+
+    /** The finished step of fast-lane group g (its error thrown); the group is idle again either way. */
+    private GroupStep finishOnLane(int g) {
+        SessionStream.LaneFuture f;
+        synchronized (this) {
+            f = onLane[g];
+            onLane[g] = null;
+            inFlight[g] = false;
+        }
+        return new GroupStep(g, ((RemoteVectorEnv) groups.get(g)).finishStep(f));
     }
 
     private void requireIdle(int g) {

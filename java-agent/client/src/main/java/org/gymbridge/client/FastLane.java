@@ -343,6 +343,34 @@ final class FastLane implements AutoCloseable {
         }
     }
 
+    /**
+     * Dispatches the responses that have fully arrived, without waiting, unless another thread is reading
+     * (for {@link AsyncEnvPool#recv}, which looks at several lanes before it waits on one).
+     */
+    void pollAvailable() {
+        if (!readLock.tryLock()) {
+            return;
+        }
+        try {
+            SessionResponse r;
+            while ((r = pollFrame()) != null) {
+                if (asyncSeqs.remove(r.getSeq())) {
+                    asyncPending.decrementAndGet();
+                }
+                onResponse.accept(r);
+            }
+        } catch (EndOfLane e) {
+            close();
+            endOnce(null);
+        } catch (IOException | RuntimeException e) {
+            boolean wasClosed = closed;
+            close();
+            endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
     /** Reports the end of the connection to the stream, once. */
     private void endOnce(IOException failure) {
         if (ended.compareAndSet(false, true)) {

@@ -237,6 +237,19 @@ final class RemoteVectorEnv implements VectorEnv {
         return sendStep(actions, false).thenApply(RemoteVectorEnv::toStepResult);
     }
 
+    /**
+     * For {@link AsyncEnvPool}: sends a step whose answer the pool reads itself (on the fast lane, in
+     * recv()) instead of a reader thread; {@link #finishStep} turns the response into the result.
+     */
+    CompletableFuture<SessionResponse> sendStepReadByCaller(Value actions) {
+        return sendStep(actions, true);
+    }
+
+    /** The pool's counterpart of {@link #step}: waits (reading on this thread) and converts. */
+    StepResult finishStep(CompletableFuture<SessionResponse> f) {
+        return toStepResult(stream.await(f, "step"));
+    }
+
     /** Sends a step; {@code awaited}: the caller awaits it at once (SessionStream.await). */
     private CompletableFuture<SessionResponse> sendStep(Value actions, boolean awaited) {
         checkOpen();

@@ -55,8 +55,8 @@ final class SessionStream {
     }
 
     /** A response future that knows the fast lane (if any) its request went on. */
-    private static final class LaneFuture extends CompletableFuture<SessionResponse> {
-        final FastLane lane;
+    static final class LaneFuture extends CompletableFuture<SessionResponse> {
+        final FastLane lane; // null on gRPC
 
         LaneFuture(FastLane lane) {
             this.lane = lane;

@@ -74,6 +74,39 @@ class AsyncEnvPoolTest extends LocalServerFixture {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aFailedStepComesBackFromRecvAndTheGroupGoesOn(boolean fastLane) {
+        // On the fast lane recv() reads the answers itself; on gRPC they come from gRPC's threads.
+        if (!fastLane) {
+            System.setProperty(FastLane.PROPERTY, "false");
+        }
+        try (AsyncEnvPool pool = AsyncEnvPool.make(client, "CartPole-v1", MakeOptions.builder().numEnvs(4).build(), 2)) {
+            pool.reset(0, 1);
+            pool.reset(1, 1);
+            pool.send(0, Tensor.ofLongs(new long[] {0, 1}));
+            pool.send(1, Tensor.ofLongs(new long[] {0, 7})); // 7 is not in Discrete(2)
+            int ok = 0;
+            int failed = 0;
+            for (int i = 0; i < 2; i++) {
+                try {
+                    assertEquals(0, pool.recv().group());
+                    ok++;
+                } catch (InvalidActionException e) {
+                    failed++;
+                }
+            }
+            assertEquals(1, ok);
+            assertEquals(1, failed);
+            pool.send(1, Tensor.ofLongs(new long[] {1, 1})); // idle again after its failure
+            AsyncEnvPool.GroupStep s = pool.recv();
+            assertEquals(1, s.group());
+            assertArrayEquals(new double[] {1.0, 1.0}, s.result().rewards());
+        } finally {
+            System.clearProperty(FastLane.PROPERTY);
+        }
+    }
+
     /** Observations (4 per env) then rewards, per env, in env order. */
     private static double[] flat(StepResult r) {
         double[] obs = r.observations().asTensor().toDoubleArray();
