@@ -68,7 +68,8 @@ final class FastLane implements AutoCloseable {
     private final Set<Long> asyncSeqs = ConcurrentHashMap.newKeySet();
     private final AtomicInteger asyncPending = new AtomicInteger();
     private final Object readerSignal = new Object();
-    private Thread reader; // started with the first async request
+    private Thread reader; // started with the first async request (or by halfClose)
+    private volatile boolean draining; // half-closed: the reader reads until the server ends the connection
 
     /** The server refused the connection (wrong token ...): the reason, as the server's Status. */
     static final class Refused extends IOException {
@@ -190,7 +191,12 @@ final class FastLane implements AutoCloseable {
             channel.shutdownOutput();
         } catch (IOException ignored) {
             close();
+            return;
         }
+        // Someone must read the last answers and the end of the connection (which closes the socket): the
+        // reader thread, which now reads until the end.
+        draining = true;
+        startOrSignalReader();
     }
 
     /** Whether the connection has ended. */
@@ -211,14 +217,18 @@ final class FastLane implements AutoCloseable {
         } catch (IOException ignored) {
             // nothing left to release
         }
+        // Closing a selector wakes a thread blocked in its select() (which then sees the close) and frees its
+        // file descriptors.
+        for (Selector sel : new Selector[] {readSelector, writeSelector}) {
+            if (sel != null) {
+                try {
+                    sel.close();
+                } catch (IOException ignored) {
+                    // nothing left to release
+                }
+            }
+        }
         Selector sel = readSelector;
-        if (sel != null) {
-            sel.wakeup(); // a reader blocked in select() sees the close
-        }
-        Selector ws = writeSelector;
-        if (ws != null) {
-            ws.wakeup();
-        }
         synchronized (readerSignal) {
             readerSignal.notifyAll();
         }
@@ -285,7 +295,7 @@ final class FastLane implements AutoCloseable {
     private void readerLoop() {
         while (!closed) {
             synchronized (readerSignal) {
-                while (asyncPending.get() == 0 && !closed) {
+                while (asyncPending.get() == 0 && !draining && !closed) {
                     try {
                         readerSignal.wait();
                     } catch (InterruptedException e) {
@@ -295,7 +305,7 @@ final class FastLane implements AutoCloseable {
             }
             readLock.lock();
             try {
-                while (asyncPending.get() > 0 && !closed) {
+                while ((asyncPending.get() > 0 || draining) && !closed) {
                     if (!readOne(TimeUnit.SECONDS.toNanos(1))) {
                         return;
                     }

@@ -50,6 +50,40 @@ class FastLaneTest extends LocalServerFixture {
         }
     }
 
+    @Test
+    void closedEnvsLeaveNoFileDescriptorsOrThreadsBehind() throws Exception {
+        // Each env's stream holds a socket and a selector on the lane; closing the env must release them.
+        java.nio.file.Path fds = java.nio.file.Path.of("/proc/self/fd");
+        try (VectorEnv warm = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(1).build())) {
+            warm.reset(0);
+            warm.step(Tensor.ofLongs(new long[] {0}));
+        }
+        long before;
+        try (var s = java.nio.file.Files.list(fds)) {
+            before = s.count();
+        }
+        for (int i = 0; i < 30; i++) {
+            try (VectorEnv env = client.makeVec("CartPole-v1", MakeOptions.builder().numEnvs(1).build())) {
+                env.reset(i);
+                env.step(Tensor.ofLongs(new long[] {1}));
+                env.stepAsync(Tensor.ofLongs(new long[] {0})).join(); // starts the lane's reader thread too
+            }
+        }
+        long after;
+        try (var s = java.nio.file.Files.list(fds)) {
+            after = s.count();
+        }
+        assertTrue(after - before < 10, "file descriptors before " + before + ", after 30 envs " + after);
+        // ... and their reader threads end with the connections.
+        long readers = Long.MAX_VALUE;
+        for (int i = 0; i < 100 && readers > 2; i++) {
+            readers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("gymbridge-fastlane-reader") && t.isAlive()).count();
+            Thread.sleep(50);
+        }
+        assertTrue(readers <= 2, readers + " fast-lane reader threads still alive after their envs closed");
+    }
+
     /**
      * 60 CartPole x4 steps: 20 one by one, 20 pipelined with stepAsync, then 10 pairs of an async step and a
      * synchronous one; observations and rewards per step.
