@@ -243,8 +243,8 @@ def action_table(camera_step: float = 10.0, place_dirt: bool = False) -> list[tu
     Every key an entry does not name keeps MineRL's no-op value (buttons 0, ``camera`` [0, 0],
     ``place`` "none", ...), so each index is exactly one of the moves the common MineRL baselines
     discretise to (MineRL's behavioural-cloning tutorial's ActionShaping: attack, forward,
-    forward+jump and four camera turns of 10 degrees; PfN's and the 2019 competition baselines'
-    sets add back/left/right and, for Navigate, place dirt). ``camera`` is MineRL's
+    forward+jump and four camera turns of 10 degrees; other published discrete sets for the 2019
+    tasks add back/left/right and, for Navigate, place dirt), plus a noop. ``camera`` is MineRL's
     [delta pitch, delta yaw] in degrees (minerl.herobraine.hero.handlers.CameraAction; as in
     Minecraft, positive pitch looks down and positive yaw turns right).
     """
