@@ -40,7 +40,7 @@ same Java agent code trains on either by changing only the URL:
   from :func:`action_table` -- 0 noop, 1 forward, 2 forward_jump, 3 back, 4 left, 5 right,
   6 attack, 7 look_up, 8 look_down, 9 turn_left, 10 turn_right (camera [-s, 0], [s, 0], [0, -s],
   [0, s] with s = camera_step degrees), and 11 place_dirt where ``place`` offers "dirt"
-  (MineRLNavigate*). Every key an entry does not set keeps MineRL's no-op (buttons 0, camera
+  (MineRLNavigate*, MineRLObtain*). Every key an entry does not set keeps MineRL's no-op (buttons 0, camera
   [0, 0], ``place`` "none"). Treechop: Discrete(11); NavigateDense: Discrete(12).
 - :class:`MineRLPovObservation`: only the ``pov`` frame, ``Box(0, 255, (64, 64, 3), uint8)``,
   passed through bit-identical. Without it the observation stays MineRL's Dict (pov + inventory +
@@ -55,6 +55,8 @@ Real MineRL ids (every ``MineRL*`` id in old Gym's registry) are registered when
 importable. ``gymbridge/MineRLTreechopSpaces-v0`` and ``gymbridge/MineRLNavigateDenseSpaces-v0``
 are always registered: :class:`MineRLEnv` over :class:`FakeMineRLEnv`, an old-Gym env with exactly
 the documented spaces, so this adapter is tested here without Minecraft.
+``scripts/check_minerl_spaces.py`` checks the adapter and the pixel mapping against a real
+``minerl`` install's own spaces (no Minecraft needed; run here with minerl 0.4.4's package).
 """
 from __future__ import annotations
 
