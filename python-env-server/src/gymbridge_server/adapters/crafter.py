@@ -9,8 +9,9 @@ discrete actions, 22 achievements. It still speaks the old Gym API (``reset() ->
   default, Crafter's own episode length) is **truncation**;
 - seeding: each reset draws the world seed from Gymnasium's ``np_random``, so ``reset(seed=s)``
   gives the same world every time and an unseeded reset continues the seeded sequence. Crafter's
-  own randomness lives entirely in its world RNG (``numpy.random.RandomState``), so equal seeds
-  and equal actions give equal episodes;
+  own randomness lives entirely in its world RNG (``numpy.random.RandomState``); with
+  :func:`make_deterministic` (applied by :class:`CrafterEnv`) equal seeds and equal actions give
+  equal episodes, in any process, whatever ran before;
 - infos carry Crafter's ``inventory`` and ``achievements`` (dicts of int counts), ``discount``,
   ``semantic`` (uint8 map), ``player_pos`` (int64 [2]) and ``reward`` (the unmasked reward, also
   in CrafterNoReward-v1) -- all numeric, so they reach clients typed;
@@ -47,6 +48,37 @@ def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
     return items  # type: ignore[return-value]
 
 
+def make_deterministic(crafter: Any) -> None:
+    """Give Crafter's objects hashes that depend only on the world's history, not on memory addresses.
+
+    Crafter keeps objects in sets (``World._chunks``, ``World.nearby``) and, when it balances a
+    chunk, despawns ``creatures[random.randint(len(creatures))]`` from a list built by iterating such
+    a set. With Python's default id()-based hashes that order follows memory addresses, so two envs
+    with the same seed and the same actions diverged after a few dozen steps (measured: step 30 of
+    random-action episode, depending on what the process allocated before). Numbering objects per
+    world (restarted by ``World.reset``) makes the set order, and so every episode, a function of the
+    seed and the actions. Equality stays identity; only the hash changes. Idempotent.
+    """
+    objects, engine = crafter.objects, crafter.engine
+    if getattr(objects.Object, "_gymbridge_deterministic", False):
+        return
+    object_init, world_reset = objects.Object.__init__, engine.World.reset
+
+    def init(self: Any, world: Any, pos: Any) -> None:
+        object_init(self, world, pos)
+        world._gymbridge_objects = getattr(world, "_gymbridge_objects", 0) + 1
+        self._gymbridge_hash = world._gymbridge_objects
+
+    def reset(self: Any, seed: Any = None) -> None:
+        world_reset(self, seed)
+        self._gymbridge_objects = 0
+
+    objects.Object.__init__ = init
+    objects.Object.__hash__ = lambda self: self._gymbridge_hash
+    engine.World.reset = reset
+    objects.Object._gymbridge_deterministic = True
+
+
 class CrafterEnv(gym.Env[np.ndarray, np.int64]):
     """Crafter behind the Gymnasium API (see the module docstring for the exact mapping)."""
 
@@ -63,6 +95,8 @@ class CrafterEnv(gym.Env[np.ndarray, np.int64]):
         render_size: int | Sequence[int] | None = None,
     ) -> None:
         import crafter  # the optional dependency; registration guarantees it imports
+
+        make_deterministic(crafter)
 
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"Crafter renders only 'rgb_array', not {render_mode!r}")
