@@ -55,7 +55,7 @@ def make_deterministic(crafter: Any) -> None:
     chunk, despawns ``creatures[random.randint(len(creatures))]`` from a list built by iterating such
     a set. With Python's default id()-based hashes that order follows memory addresses, so two envs
     with the same seed and the same actions diverged after a few dozen steps (measured: step 30 of
-    random-action episode, depending on what the process allocated before). Numbering objects per
+    a random-action episode, depending on what the process allocated before). Numbering objects per
     world (restarted by ``World.reset``) makes the set order, and so every episode, a function of the
     seed and the actions. Equality stays identity; only the hash changes. Idempotent.
     """
