@@ -53,20 +53,24 @@ def _measure(case: dict, out: Path) -> str:
     """One case in-process: sample (and write) the actions, check pass, timed passes; its TSV line."""
     import gymnasium as gym
 
-    env = gym.make_vec(case["env"], num_envs=case["num_envs"], vectorization_mode="sync")
     seed = int(case["seed"])
-    env.action_space.seed(seed)
     steps = int(case.get("steps") or 0)
     if steps <= 0:
-        env.reset(seed=seed)
-        probe = [env.action_space.sample() for _ in range(10)]
+        # Sized on a throwaway copy: the check pass below must be the first seeded episode of its env, as
+        # it is for the bridge's fresh session (Crafter's reset(seed) depends on what ran before it).
+        probe_env = gym.make_vec(case["env"], num_envs=case["num_envs"], vectorization_mode="sync")
+        probe_env.action_space.seed(seed)
+        probe_env.reset(seed=seed)
+        probe = [probe_env.action_space.sample() for _ in range(10)]
         t0 = time.perf_counter()
         for a in probe:
-            env.step(a)
+            probe_env.step(a)
         per_step = (time.perf_counter() - t0) / len(probe)
+        probe_env.close()
         steps = int(case["budget_s"] / (per_step + _BRIDGE_GUESS_S))
         steps = max(int(case.get("min_steps", 20)), min(steps, int(case.get("max_steps", 5000))))
-        env.action_space.seed(seed)  # the actions below start from the seed again
+    env = gym.make_vec(case["env"], num_envs=case["num_envs"], vectorization_mode="sync")
+    env.action_space.seed(seed)
     actions = np.stack([np.asarray(env.action_space.sample()) for _ in range(steps)])
     actions = actions.astype(actions.dtype.newbyteorder("<"), copy=False)
     (out / f"{case['name']}.actions").write_bytes(np.ascontiguousarray(actions).tobytes())
