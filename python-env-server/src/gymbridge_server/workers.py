@@ -27,12 +27,13 @@ from __future__ import annotations
 import logging
 import mmap
 import multiprocessing as mp
+import json
 import os
-import pickle
 import struct
 import tempfile
 import traceback
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import numpy as np
@@ -158,7 +159,7 @@ class WorkerVectorEnv(VectorEnv):
             raise self._dead(i, e) from e
         if buf[:1] == _RAW_INFO:
             return _unpack_info(buf)
-        status, payload = pickle.loads(buf)
+        status, payload = ForkingPickler.loads(buf)  # what Connection.recv() does
         if status == "error":
             raise payload
         return payload
@@ -409,7 +410,7 @@ def _write(arrays: dict[str, np.ndarray], obs: Any, rew: Any, term: Any, trunc: 
 
 
 # Infos back from a worker: a flat dict of numeric arrays (MuJoCo's reward terms and masks, every step)
-# travels as b"R", the pickled layout [(key, dtype, shape), ...] (cached per layout on both sides), then the
+# travels as b"R", the layout [[key, dtype, shape], ...] as JSON (cached per layout on both sides), then the
 # arrays' raw bytes -- a fraction of pickling 8-18 small arrays each step, on the parent's serial path.
 # Anything else (final_obs objects, nested dicts, structured observations) is pickled as before.
 _RAW_INFO = b"R"
@@ -430,7 +431,7 @@ def _send_info(conn: Connection, info: dict) -> None:
     layout_key = tuple(key)
     layout = _LAYOUTS_OUT.get(layout_key)
     if layout is None:
-        layout = pickle.dumps(key)
+        layout = json.dumps(key).encode("utf-8")
         if len(_LAYOUTS_OUT) < 256:
             _LAYOUTS_OUT[layout_key] = layout
     conn.send_bytes(b"".join([_RAW_INFO, _LAYOUT_LEN.pack(len(layout)), layout, *blobs]))
@@ -442,7 +443,7 @@ def _unpack_info(buf: bytes) -> dict[str, np.ndarray]:
     layout_bytes = buf[start:start + n]
     layout = _LAYOUTS_IN.get(layout_bytes)
     if layout is None:
-        layout = [(k, np.dtype(d), tuple(shape), int(np.prod(shape, dtype=np.int64))) for k, d, shape in pickle.loads(layout_bytes)]
+        layout = [(k, np.dtype(d), tuple(shape), int(np.prod(shape, dtype=np.int64))) for k, d, shape in json.loads(layout_bytes)]
         if len(_LAYOUTS_IN) < 256:
             _LAYOUTS_IN[layout_bytes] = layout
     out = {}
