@@ -34,7 +34,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       <pre>
  *   a*  = argmax_a Q_online(s', a)  (Double)   or  argmax_a Q_target(s', a)
  *   y   = R + discount * Q_target(s', a*)
- *   L   = mean_i w_i huber(Q_online(s_i, a_i) - y_i)     (w_i = PER importance weights, else 1)
+ *   L   = mean_i w_i loss(Q_online(s_i, a_i) - y_i)      (Huber or squared; w_i = PER importance weights, else 1)
  *       </pre>
  *       and with PER the replayed slots get priority |Q - y| + eps.</li>
  * </ol>
@@ -256,7 +256,7 @@ public final class Dqn implements Agent {
 
         double[] y = targets(batch, slots);
 
-        // L = mean_j w_j huber(Q(s_j, a_j) - y_j); only Q(s_j, a_j) gets a gradient.
+        // L = mean_j w_j loss(Q(s_j, a_j) - y_j), Huber or squared; only Q(s_j, a_j) gets a gradient.
         double[] q = qValues(online.forward(batch.observations(), b), b);
         double[] dQ = new double[b * numActions];
         double[] newPriorities = new double[b];

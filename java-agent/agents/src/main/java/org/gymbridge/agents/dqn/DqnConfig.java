@@ -27,7 +27,9 @@ import org.gymbridge.agents.core.Schedule;
  * @param priorityBeta         PER importance-weight exponent, annealed towards 1
  * @param priorityEps          added to |TD error| for the new priority
  * @param nStep                n-step returns: R = r_t + gamma r_t+1 + ... + gamma^(n-1) r_t+n-1, bootstrap gamma^n
- * @param huber                Huber (smooth L1) loss as SB3; false: mean squared error as CleanRL
+ * @param huber                Huber (smooth L1) loss as SB3; false: mean squared error as CleanRL. Huber suits
+ *                             rewards clipped to ~1 (Atari); where Q reaches ~100 (CartPole) its clipped gradient
+ *                             treats the rare terminal targets as outliers and Q overestimates: use false there
  * @param maxGradNorm          global gradient norm clip (0: off)
  * @param adamEps              Adam epsilon
  */

@@ -119,7 +119,8 @@ class DqnTest {
      * A chain of 8 states with reward 1 per step that ends in a terminal state, like a CartPole episode that
      * fails: the learned Q must match the discounted returns (1 - gamma^k) / (1 - gamma), k steps to the end,
      * so that states near the end are worth clearly less than 1/(1-gamma). Both actions move one step to the
-     * right (each taken in turn), so Q does not depend on the policy. A wrong sign, discount, target-net sync or gradient fails it.
+     * right (each taken in turn), so Q does not depend on the policy. A wrong sign, discount, target-net sync
+     * or gradient fails it.
      */
     @Test
     void qLearnsTheDiscountedReturnsOfAChainThatEndsInATerminalState() {
@@ -141,8 +142,8 @@ class DqnTest {
         for (int t = 0; t < 4_000; t++) {
             int s = t % length;
             boolean end = s == length - 1;
-            dqn.observe(transition(oneHot(s, length), (t / length) % 2, 1.0, oneHot(Math.min(s + 1, length - 1), length), end,
-                    false));
+            float[] next = oneHot(Math.min(s + 1, length - 1), length);
+            dqn.observe(transition(oneHot(s, length), (t / length) % 2, 1.0, next, end, false));
             if (dqn.readyToLearn()) {
                 dqn.learn(null);
             }
