@@ -191,17 +191,9 @@ public final class BenchCommand implements Callable<Integer> {
                     measured.put("workers", measure("fast", transports.get("fast"), c, ip, tmp, "workers"));
                 }
                 InProcess after = inproc.measure(c, ip.steps());
-                boolean reproducible = Double.doubleToLongBits(after.checksum()) == Double.doubleToLongBits(ip.checksum());
-                if (!reproducible && !c.env().equals(CRAFTER)) {
+                if (Double.doubleToLongBits(after.checksum()) != Double.doubleToLongBits(ip.checksum())) {
                     throw new IllegalStateException("in-process checksums differ between two passes of " + c);
                 }
-                if (!reproducible) {
-                    // Crafter keeps a chunk's creatures in a set ordered by object identity, so its trajectories
-                    // differ between env instances once creatures (de)spawn: its checksums are informational.
-                    System.err.println("bench: " + c.env() + " is not reproducible across env instances (its checksums "
-                            + "are informational)");
-                }
-                row.put("inprocess_reproducible", reproducible);
                 row.put("inprocess_before_env_steps_per_s", ip.envStepsPerSecond());
                 row.put("inprocess_after_env_steps_per_s", after.envStepsPerSecond());
                 if (after.bestSeconds() < ip.bestSeconds()) {
