@@ -72,9 +72,10 @@ public final class CrafterReport {
     static void writeChart(Path png, List<CrafterEvaluation.Result> results, String title) throws IOException {
         CategoryChart chart = new CategoryChartBuilder().width(1100).height(560).title(title)
                 .xAxisTitle("achievement").yAxisTitle("success rate (%)").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setXAxisLabelRotation(60);
+        chart.getStyler().setXAxisLabelRotation(90);        // vertical names sit under their own bars
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setYAxisMin(0.01);
         chart.getStyler().setYAxisMax(100.0);
