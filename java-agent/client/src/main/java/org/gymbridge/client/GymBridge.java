@@ -15,8 +15,8 @@ import org.gymbridge.env.VectorEnv;
  * URL forms: {@code grpc://host:port/EnvId?...} (a running server), {@code unix:/path/server.sock/EnvId?...}
  * (a running server on a unix socket), {@code local:EnvId?...} (a private server process, stopped when
  * the env closes). Query keys: num_envs, seed, autoreset (next_step | same_step | disabled),
- * render_mode, max_episode_steps, vectorization; any other key is a gymnasium.make kwarg typed like
- * JSON ({@code is_slippery=false} a bool, {@code map_name=8x8} a string, {@code frame_skip=5} an int).
+ * render_mode, max_episode_steps, vectorization (sync | async | workers), num_workers; any other key is a
+ * gymnasium.make kwarg typed like JSON ({@code is_slippery=false} a bool, {@code map_name=8x8} a string, {@code frame_skip=5} an int).
  * Connection keys configure the client instead (see {@link ClientOptions}): {@code grpcs://} (TLS),
  * {@code ca=/path.pem}, {@code token=...} (or GYMBRIDGE_TOKEN), {@code timeout=30s},
  * {@code reset_timeout=5m}, {@code make_timeout=2m}, {@code on_crash=fail|recreate}.

@@ -276,6 +276,9 @@ public final class GymBridgeClient implements AutoCloseable {
         if (options.vectorization() != null) {
             req.setVectorization(options.vectorization());
         }
+        if (options.numWorkers() > 0) {
+            req.setNumWorkers(options.numWorkers());
+        }
         MakeResponse r;
         try {
             r = blocking.withDeadlineAfter(this.options.makeTimeout().toMillis(), TimeUnit.MILLISECONDS).make(req.build());

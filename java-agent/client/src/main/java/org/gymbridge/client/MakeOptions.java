@@ -19,6 +19,7 @@ public final class MakeOptions {
     private final String renderMode;
     private final int maxEpisodeSteps;
     private final String vectorization;
+    private final int numWorkers;
     private final Map<String, Object> kwargs;
     private final java.util.List<Wrapper> wrappers;
 
@@ -41,6 +42,7 @@ public final class MakeOptions {
         this.renderMode = b.renderMode;
         this.maxEpisodeSteps = b.maxEpisodeSteps;
         this.vectorization = b.vectorization;
+        this.numWorkers = b.numWorkers;
         this.kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.kwargs));
         this.wrappers = java.util.List.copyOf(b.wrappers);
     }
@@ -63,6 +65,7 @@ public final class MakeOptions {
         b.renderMode = renderMode;
         b.maxEpisodeSteps = maxEpisodeSteps;
         b.vectorization = vectorization;
+        b.numWorkers = numWorkers;
         b.kwargs.putAll(kwargs);
         b.wrappers.addAll(wrappers);
         return b;
@@ -93,9 +96,14 @@ public final class MakeOptions {
         return maxEpisodeSteps;
     }
 
-    /** "sync", "async" or null to let the server pick. */
+    /** "sync", "async", "workers" or null to let the server pick. */
     public String vectorization() {
         return vectorization;
+    }
+
+    /** Worker processes of a {@code vectorization=workers} session, or 0 for the server's default (one per core). */
+    public int numWorkers() {
+        return numWorkers;
     }
 
     /** Keyword arguments for gymnasium.make (JSON-like values), in insertion order. */
@@ -112,7 +120,7 @@ public final class MakeOptions {
     public String toString() {
         return "MakeOptions{numEnvs=" + numEnvs + ", seed=" + seed + ", autoreset=" + autoreset + ", renderMode="
                 + renderMode + ", maxEpisodeSteps=" + maxEpisodeSteps + ", vectorization=" + vectorization
-                + ", kwargs=" + kwargs + ", wrappers=" + wrappers + "}";
+                + ", numWorkers=" + numWorkers + ", kwargs=" + kwargs + ", wrappers=" + wrappers + "}";
     }
 
     @Override
@@ -120,12 +128,14 @@ public final class MakeOptions {
         return o instanceof MakeOptions m && numEnvs == m.numEnvs && Objects.equals(seed, m.seed)
                 && autoreset == m.autoreset && Objects.equals(renderMode, m.renderMode)
                 && maxEpisodeSteps == m.maxEpisodeSteps && Objects.equals(vectorization, m.vectorization)
+                && numWorkers == m.numWorkers
                 && kwargs.equals(m.kwargs) && wrappers.equals(m.wrappers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, kwargs, wrappers);
+        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, numWorkers, kwargs,
+                wrappers);
     }
 
     /** Builder of {@link MakeOptions}. */
@@ -136,6 +146,7 @@ public final class MakeOptions {
         private String renderMode;
         private int maxEpisodeSteps;
         private String vectorization;
+        private int numWorkers;
         private final Map<String, Object> kwargs = new LinkedHashMap<>();
         private final java.util.List<Wrapper> wrappers = new java.util.ArrayList<>();
 
@@ -180,6 +191,15 @@ public final class MakeOptions {
 
         public Builder vectorization(String mode) {
             this.vectorization = mode;
+            return this;
+        }
+
+        /** Worker processes for {@code vectorization("workers")}; 0 (default) lets the server use one per core. */
+        public Builder numWorkers(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("num_workers must be >= 0 (0: one per core), got " + workers);
+            }
+            this.numWorkers = workers;
             return this;
         }
 
