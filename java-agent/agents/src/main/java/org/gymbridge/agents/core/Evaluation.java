@@ -2,8 +2,10 @@ package org.gymbridge.agents.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.Value;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -22,10 +24,37 @@ public final class Evaluation {
     }
 
     /**
+     * What an evaluation reports besides the returns (all no-ops by default): the observations of the reset
+     * and of every batched step, and the end of every counted episode.
+     */
+    public interface Listener {
+        /** The observations of the first reset. */
+        default void reset(Value observations) {
+        }
+
+        /** Every batched step, before its episode ends are reported. */
+        default void step(StepResult step) {
+        }
+
+        /** Env {@code env}'s episode ended in {@code step} and counts towards its quota. */
+        default void episodeEnd(StepResult step, int env, double episodeReturn, long length) {
+        }
+    }
+
+    /**
      * Evaluates {@code agent} on {@code env} (reset with {@code seed}: env i gets seed + i).
      * The env must use NEXT_STEP autoreset (the default). Its episodes must end (CartPole's time limit).
      */
     public static EvalResult run(Agent agent, VectorEnv env, int episodes, long seed) {
+        return run(obs -> agent.act(obs, false), env, episodes, seed, new Listener() { });
+    }
+
+    /**
+     * Runs {@code policy} (batched observations [numEnvs, obs] to actions) for {@code episodes} episodes on
+     * {@code env} reset with {@code seed}, telling {@code listener} what happens.
+     */
+    public static EvalResult run(Function<INDArray, INDArray> policy, VectorEnv env, int episodes, long seed,
+                                 Listener listener) {
         if (episodes < 1) {
             throw new IllegalArgumentException("evaluation episodes must be >= 1, got " + episodes);
         }
@@ -43,10 +72,12 @@ public final class Evaluation {
         boolean[] resetting = new boolean[numEnvs];
         List<Double> returns = new ArrayList<>();
 
-        INDArray obs = observationAdapter.toBatch(env.reset(seed).observations());
+        Value first = env.reset(seed).observations();
+        listener.reset(first);
+        INDArray obs = observationAdapter.toBatch(first);
         while (returns.size() < episodes) {
-            INDArray actions = agent.act(obs, false);
-            StepResult step = env.step(actionAdapter.toValue(actions));
+            StepResult step = env.step(actionAdapter.toValue(policy.apply(obs)));
+            listener.step(step);
             for (int i = 0; i < numEnvs; i++) {
                 if (resetting[i]) {           // NEXT_STEP autoreset: this step only reset env i
                     resetting[i] = false;
@@ -61,6 +92,7 @@ public final class Evaluation {
                 if (step.done(i)) {
                     if (finished[i] < quota[i]) {
                         returns.add(running[i]);
+                        listener.episodeEnd(step, i, running[i], length[i]);
                         finished[i]++;
                     }
                     running[i] = 0;

@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.EpisodeInfo;
-import org.gymbridge.agents.core.ObservationAdapter;
+import org.gymbridge.agents.core.EvalResult;
+import org.gymbridge.agents.core.Evaluation;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Value;
@@ -21,8 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Two policies evaluated with the same seed and episode count see the same worlds (env i is reset with
  * seed + i, and Crafter's worlds depend only on the reset seeds), so their scores compare like for like.
  *
- * <p>Episodes are split evenly across the envs up front (env i runs its quota, then idles), as in
- * {@link org.gymbridge.agents.core.Evaluation}, so short episodes are not favoured.
+ * <p>The episode loop is {@link Evaluation}'s (episodes split evenly across the envs up front, so short episodes
+ * are not favoured); this class listens to it for achievements, lengths and env 0's first-episode frames.
  */
 public final class CrafterEvaluation {
 
@@ -48,9 +48,6 @@ public final class CrafterEvaluation {
         }
     }
 
-    /** An episode running longer than this is taken to never end (Crafter ends at 10,000 steps). */
-    public static final long MAX_EPISODE_STEPS = 100_000;
-
     /** Frames kept of the first episode at most (a long episode would make a GIF of many megabytes). */
     public static final int MAX_GIF_FRAMES = 1000;
 
@@ -64,74 +61,41 @@ public final class CrafterEvaluation {
      */
     public static Result run(String name, Function<INDArray, INDArray> policy, VectorEnv env, int episodes, long seed,
                              boolean keepFrames) {
-        if (episodes < 1) {
-            throw new IllegalArgumentException("evaluation episodes must be >= 1, got " + episodes);
-        }
-        if (env.autoresetMode() != org.gymbridge.env.AutoresetMode.NEXT_STEP) {
-            throw new IllegalArgumentException("the evaluation needs the env's autoreset mode NEXT_STEP (the default),"
-                    + " but it is " + env.autoresetMode() + ": remove autoreset=... from the env URL");
-        }
-        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
-        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
-        int numEnvs = env.numEnvs();
-        int[] quota = new int[numEnvs];
-        for (int i = 0; i < numEnvs; i++) {
-            quota[i] = episodes / numEnvs + (i < episodes % numEnvs ? 1 : 0);
-        }
-        int[] finished = new int[numEnvs];
-        double[] running = new double[numEnvs];
-        long[] length = new long[numEnvs];
-        boolean[] resetting = new boolean[numEnvs];
-        List<Double> returns = new ArrayList<>();
         List<Long> lengths = new ArrayList<>();
         Map<String, Double> unlockedCount = new LinkedHashMap<>();
         CrafterScore.ACHIEVEMENTS.forEach(a -> unlockedCount.put(a, 0.0));
         List<Tensor> frames = new ArrayList<>();
-        boolean recording = keepFrames;
         long start = System.nanoTime();
+        EvalResult eval = Evaluation.run(policy, env, episodes, seed, new Evaluation.Listener() {
+            private boolean recording = keepFrames;
 
-        Value raw = env.reset(seed).observations();
-        if (recording) {
-            frames.add(frameOf(raw));
-        }
-        INDArray obs = observationAdapter.toBatch(raw);
-        while (returns.size() < episodes) {
-            StepResult step = env.step(actionAdapter.toValue(policy.apply(obs)));
-            for (int i = 0; i < numEnvs; i++) {
-                if (resetting[i]) {             // NEXT_STEP autoreset: this step only reset env i
-                    resetting[i] = false;
-                    continue;
-                }
-                running[i] += step.rewards()[i];
-                if (++length[i] > MAX_EPISODE_STEPS) {
-                    throw new IllegalStateException("evaluation episode of env " + i + " ran " + MAX_EPISODE_STEPS
-                            + " steps without ending: is this Crafter (episodes end at 10,000 steps)?");
-                }
-                if (step.done(i)) {
-                    if (finished[i] < quota[i]) {
-                        returns.add(running[i]);
-                        lengths.add(length[i]);
-                        EpisodeInfo.achievements().episodeEnd(step, i).forEach((k, v) ->
-                                unlockedCount.merge(k.substring(k.indexOf('/') + 1), v, Double::sum));
-                        finished[i]++;
-                    }
-                    running[i] = 0;
-                    length[i] = 0;
-                    resetting[i] = true;
+            @Override
+            public void reset(Value observations) {
+                if (recording) {
+                    frames.add(frameOf(observations));
                 }
             }
-            if (recording) {
-                frames.add(frameOf(step.observations()));
-                recording = !step.done(0) && frames.size() < MAX_GIF_FRAMES;
+
+            @Override
+            public void step(StepResult step) {
+                if (recording) {
+                    frames.add(frameOf(step.observations()));
+                    recording = !step.done(0) && frames.size() < MAX_GIF_FRAMES;
+                }
             }
-            obs = observationAdapter.toBatch(step.observations());
-        }
-        int n = returns.size();
+
+            @Override
+            public void episodeEnd(StepResult step, int env, double episodeReturn, long length) {
+                lengths.add(length);
+                EpisodeInfo.achievements().episodeEnd(step, env).forEach((k, v) ->
+                        unlockedCount.merge(k.substring(k.indexOf('/') + 1), v, Double::sum));
+            }
+        });
+        int n = eval.episodes();
         Map<String, Double> rates = new LinkedHashMap<>();
         unlockedCount.forEach((k, v) -> rates.put(k, v / n));
-        return new Result(name, n, returns.stream().mapToDouble(Double::doubleValue).toArray(),
-                lengths.stream().mapToLong(Long::longValue).toArray(), rates, CrafterScore.score(rates), frames,
-                (System.nanoTime() - start) / 1e9);
+        return new Result(name, n, eval.returns(), lengths.stream().mapToLong(Long::longValue).toArray(), rates,
+                CrafterScore.score(rates), frames, (System.nanoTime() - start) / 1e9);
     }
 
     /** Env 0's frame of a batched observation: the uint8 [H, W, 3] image (the last one of a frame stack). */
