@@ -95,8 +95,13 @@ final class FastLane implements AutoCloseable {
             byte[] t = token == null ? new byte[0] : token.getBytes(StandardCharsets.UTF_8);
             ByteBuffer preface = ByteBuffer.allocate(4 + t.length).order(ByteOrder.LITTLE_ENDIAN).putInt(t.length).put(t);
             writeFully(preface.flip());
-            SessionResponse hello = readFrame();
-            if (hello == null) {
+            SessionResponse hello;
+            try {
+                // The channel still blocks here, so every read waits for data and the loop ends with the answer.
+                do {
+                    hello = pollFrame();
+                } while (hello == null);
+            } catch (EndOfLane e) {
                 throw new IOException("the fast lane closed during its handshake");
             }
             if (hello.hasError()) {
@@ -460,52 +465,5 @@ final class FastLane implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /**
-     * The next response, or null at a clean end of the connection. Reads go through one buffer, so a
-     * small response (header and body together) costs one system call; a large body is read straight
-     * into its array.
-     */
-    private SessionResponse readFrame() throws IOException {
-        if (!fill(4)) {
-            return null;
-        }
-        int n = in.getInt(in.position());
-        if (n < 0 || n > maxMessageBytes) {
-            throw new IOException("fast lane: a " + Integer.toUnsignedString(n) + "-byte response exceeds this client's "
-                    + maxMessageBytes + "-byte message limit (ClientOptions.withMaxMessageBytes)");
-        }
-        in.position(in.position() + 4);
-        // A fresh array per response: the parsed message's tensor bytes alias it (no second copy).
-        byte[] body = new byte[n];
-        int have = Math.min(in.remaining(), n);
-        in.get(body, 0, have);
-        ByteBuffer rest = ByteBuffer.wrap(body, have, n - have);
-        while (rest.hasRemaining()) {
-            if (channel.read(rest) < 0) {
-                throw new IOException("fast lane: the connection ended inside a message");
-            }
-        }
-        CodedInputStream cis = CodedInputStream.newInstance(body);
-        cis.enableAliasing(true);
-        cis.setSizeLimit(Integer.MAX_VALUE);
-        return SessionResponse.parseFrom(cis);
-    }
-
-    /** At least {@code k} unread bytes in {@link #in}; false at a clean end of the connection. */
-    private boolean fill(int k) throws IOException {
-        while (in.remaining() < k) {
-            in.compact();
-            int r = channel.read(in);
-            in.flip();
-            if (r < 0) {
-                if (in.remaining() == 0) {
-                    return false;
-                }
-                throw new IOException("fast lane: the connection ended inside a message");
-            }
-        }
-        return true;
     }
 }

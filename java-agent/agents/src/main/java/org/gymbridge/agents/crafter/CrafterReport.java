@@ -48,7 +48,7 @@ public final class CrafterReport {
             p.put("episodes", r.episodes());
             p.put("score", r.score());
             p.put("mean_return", r.meanReturn());
-            p.put("std_return", std(r.returns()));
+            p.put("std_return", new org.gymbridge.agents.core.EvalResult(r.returns()).std());
             p.put("mean_length", r.meanLength());
             Map<String, Object> rates = new LinkedHashMap<>();
             double[] percent = r.successPercent();
@@ -104,22 +104,16 @@ public final class CrafterReport {
             }
             out.println(line);
         }
-        StringBuilder score = new StringBuilder(String.format("%-20s", "score"));
-        results.forEach(r -> score.append(String.format(" %10.2f", r.score())));
-        out.println(score);
-        StringBuilder ret = new StringBuilder(String.format("%-20s", "mean return"));
-        results.forEach(r -> ret.append(String.format(" %10.2f", r.meanReturn())));
-        out.println(ret);
-        StringBuilder len = new StringBuilder(String.format("%-20s", "mean length"));
-        results.forEach(r -> len.append(String.format(" %10.1f", r.meanLength())));
-        out.println(len);
-        StringBuilder eps = new StringBuilder(String.format("%-20s", "episodes"));
-        results.forEach(r -> eps.append(String.format(" %10d", r.episodes())));
-        out.println(eps);
+        summaryRow(out, "score", "%10.2f", results, CrafterEvaluation.Result::score);
+        summaryRow(out, "mean return", "%10.2f", results, CrafterEvaluation.Result::meanReturn);
+        summaryRow(out, "mean length", "%10.1f", results, CrafterEvaluation.Result::meanLength);
+        summaryRow(out, "episodes", "%10.0f", results, r -> r.episodes());
     }
 
-    private static double std(double[] x) {
-        double mean = Arrays.stream(x).average().orElse(0);
-        return Math.sqrt(Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0));
+    private static void summaryRow(PrintStream out, String label, String format, List<CrafterEvaluation.Result> results,
+                                   java.util.function.ToDoubleFunction<CrafterEvaluation.Result> value) {
+        StringBuilder line = new StringBuilder(String.format("%-20s", label));
+        results.forEach(r -> line.append(' ').append(String.format(format, value.applyAsDouble(r))));
+        out.println(line);
     }
 }
