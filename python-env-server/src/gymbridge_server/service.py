@@ -278,7 +278,10 @@ class Dispatcher:
     # ---------------------------------------------------------------------------------- step
 
     def step(self, req: epb.StepRequest) -> epb.StepResponse:
-        s, obs, rewards, terminated, truncated, infos = self._step(req)
+        return self._step_response(*self._step(req))
+
+    def _step_response(self, s: Session, obs: Any, rewards: np.ndarray, terminated: np.ndarray,
+                       truncated: np.ndarray, infos: Any) -> epb.StepResponse:
         return self._fit(s, "step", epb.StepResponse(
             observations=codec.encode_value(s.env.observation_space, obs),
             rewards=codec.encode_tensor(rewards),
@@ -297,13 +300,7 @@ class Dispatcher:
                 seq, s.env.observation_space, obs, rewards, terminated, truncated, infos
             )
         except codec.NoRawForm:  # Text/Sequence/... observations, final_obs infos: the message path
-            resp = self._fit(s, "step", epb.StepResponse(
-                observations=codec.encode_value(s.env.observation_space, obs),
-                rewards=codec.encode_tensor(rewards),
-                terminated=codec.encode_tensor(terminated),
-                truncated=codec.encode_tensor(truncated),
-                infos=codec.encode_info(infos),
-            ))
+            resp = self._step_response(s, obs, rewards, terminated, truncated, infos)
             body = epb.SessionResponse(seq=seq, step=resp).SerializeToString()
             return [len(body).to_bytes(4, "little"), body], len(body)
         if size > self.max_message_bytes:
