@@ -117,10 +117,11 @@ final class LocalServer implements AutoCloseable {
             throw server.failure("did not print GYMBRIDGE_READY within " + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
             String code = exitCode(process);
-            server.kill();
             // The process is gone, but its last stderr lines (usually the reason) may still be in the pipe.
+            // Read them before kill(): Process.destroy closes the streams, dropping what was not read yet.
             // The reader ends at EOF right away; the generous bound only matters on a loaded machine.
             joinQuietly(stderrReader, 10_000);
+            server.kill();
             throw server.failure("exited before it was ready" + code, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
