@@ -21,7 +21,7 @@ from gymbridge_server.workers import WorkerVectorEnv
 from helpers import assert_same
 
 
-def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=AutoresetMode.NEXT_STEP, **kwargs) -> int:
+def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=AutoresetMode.NEXT_STEP, check=None, **kwargs) -> int:
     local = gym.make_vec(env_id, n, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode}, **kwargs)
     remote = WorkerVectorEnv(env_id, n, num_workers=workers, autoreset_mode=mode, kwargs=kwargs)
     dones = 0
@@ -39,6 +39,8 @@ def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=Autor
             if mode == AutoresetMode.DISABLED and (want[2] | want[3]).any():
                 mask = want[2] | want[3]
                 assert_same(local.reset(options={"reset_mask": mask}), remote.reset(options={"reset_mask": mask}), f"masked reset {t}")
+        if check is not None:
+            check(remote)
     finally:
         local.close()
         remote.close()
@@ -47,6 +49,33 @@ def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=Autor
 
 def test_mujoco_infos_and_observations_match_sync_with_unequal_slices():
     compare("HalfCheetah-v5", 5, 2, 25, seed=3)
+
+
+def test_mujoco_infos_come_through_shared_memory_and_fall_back_to_the_pipes_when_their_layout_changes():
+    # Episodes of 7 steps: the steps that end or restart episodes carry other infos (final_obs and
+    # final_info dicts in SAME_STEP, a reset's info in NEXT_STEP), which take the pipes; the others
+    # are written into the shared info area. Both must equal SyncVectorEnv's infos exactly.
+    def used_both_paths(remote):
+        assert 0 < remote.shm_info_steps < 40, remote.shm_info_steps
+
+    for mode in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
+        assert compare("HalfCheetah-v5", 5, 2, 40, seed=4, mode=mode, check=used_both_paths, max_episode_steps=7) > 0
+
+
+def test_actions_of_another_dtype_reach_the_workers_unchanged():
+    # float64 actions for a float32 Box: SyncVectorEnv steps MuJoCo with the float64 values, so the
+    # workers must get them as they are (the pickled path), not rounded through the float32 area.
+    local = gym.make_vec("HalfCheetah-v5", 3, vectorization_mode="sync")
+    remote = WorkerVectorEnv("HalfCheetah-v5", 3, num_workers=2)
+    try:
+        assert_same(local.reset(seed=8), remote.reset(seed=8), "reset")
+        rng = np.random.default_rng(8)
+        for t in range(5):
+            a = rng.uniform(-1, 1, size=(3, 6))  # float64
+            assert_same(local.step(a), remote.step(a), f"step {t}")
+    finally:
+        local.close()
+        remote.close()
 
 
 def test_cartpole_matches_sync_across_autoresets_in_every_mode():
