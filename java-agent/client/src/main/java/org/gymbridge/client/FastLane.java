@@ -99,7 +99,7 @@ final class FastLane implements AutoCloseable {
             try {
                 // The channel still blocks here, so every read waits for data and the loop ends with the answer.
                 do {
-                    hello = pollFrame();
+                    hello = pollFrame(true);
                 } while (hello == null);
             } catch (EndOfLane e) {
                 throw new IOException("the fast lane closed during its handshake");
@@ -329,7 +329,9 @@ final class FastLane implements AutoCloseable {
      */
     private boolean readOne(long timeoutNanos) {
         try {
-            SessionResponse r = pollFrame();
+            // A frame already in the buffer, else wait for the socket and read: no read attempt before the
+            // wait, which right after a request would almost always find nothing (one system call per step).
+            SessionResponse r = pollFrame(false);
             if (r == null) {
                 long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
                 readSelector.select(ms);
@@ -337,7 +339,7 @@ final class FastLane implements AutoCloseable {
                 if (closed) {
                     throw new IOException("closed");
                 }
-                r = pollFrame();
+                r = pollFrame(true);
             }
             if (r != null) {
                 if (asyncSeqs.remove(r.getSeq())) {
@@ -368,7 +370,7 @@ final class FastLane implements AutoCloseable {
         }
         try {
             SessionResponse r;
-            while ((r = pollFrame()) != null) {
+            while ((r = pollFrame(true)) != null) {
                 if (asyncSeqs.remove(r.getSeq())) {
                     asyncPending.decrementAndGet();
                 }
@@ -400,12 +402,16 @@ final class FastLane implements AutoCloseable {
     }
 
     /**
-     * The next response if all of it has arrived (reading what the socket has without blocking), else null.
-     * EndOfLane at a clean end of the connection between frames.
+     * The next response if all of it has arrived (reading what the socket has without blocking when
+     * {@code mayRead}, else only what is buffered), else null. EndOfLane at a clean end of the connection
+     * between frames.
      */
-    private SessionResponse pollFrame() throws IOException {
+    private SessionResponse pollFrame(boolean mayRead) throws IOException {
         if (body == null) {
             if (in.remaining() < 4) {
+                if (!mayRead) {
+                    return null;
+                }
                 in.compact();
                 int r = channel.read(in);
                 in.flip();
@@ -431,6 +437,9 @@ final class FastLane implements AutoCloseable {
             in.get(body, 0, bodyHave);
         }
         if (bodyHave < body.length) {
+            if (!mayRead) {
+                return null;
+            }
             ByteBuffer rest = ByteBuffer.wrap(body, bodyHave, body.length - bodyHave);
             int r = channel.read(rest);
             if (r < 0) {
