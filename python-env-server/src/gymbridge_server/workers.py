@@ -422,7 +422,7 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
             _send_error(conn, e)
             return
         shm = None
-        info_epoch, info_layout, info_views = 0, None, {}
+        info_epoch, info_layout = 0, None
         while True:
             try:
                 buf = conn.recv_bytes()
@@ -432,12 +432,10 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                 if buf[:1] == _STEP:
                     (epoch,) = _EPOCH.unpack_from(buf, 1)
                     if epoch != info_epoch:
-                        info_epoch, info_layout, info_views = epoch, *_attach_info_layout(arrays["info"], buf[1 + _EPOCH.size:], lo, hi)
+                        info_epoch, info_layout = epoch, _attach_info_layout(arrays["info"], buf[1 + _EPOCH.size:], lo, hi)
                     obs, rew, term, trunc, info = env.step(arrays["act"][lo:hi].copy())
                     _write(arrays, obs, rew, term, trunc, lo, hi, info)
-                    if info_layout is not None and _flat_layout(info) == info_layout and all(len(v) == hi - lo for v in info.values()):
-                        for k, v in info.items():
-                            info_views[k][...] = v
+                    if info_layout is not None and _write_info(info, info_layout):
                         conn.send_bytes(_INFO_IN_SHM)
                     else:
                         _send_info(conn, info)
@@ -520,18 +518,28 @@ def _flat_layout(info: Any) -> tuple | None:
     return tuple(out)
 
 
-def _attach_info_layout(area: np.ndarray, spec_json: bytes, lo: int, hi: int) -> tuple[tuple, dict[str, np.ndarray]]:
-    """A worker's side of a new info layout: the layout to compare with and its slice's views."""
+def _attach_info_layout(area: np.ndarray, spec_json: bytes, lo: int, hi: int) -> list[tuple[str, np.dtype, tuple, np.ndarray]]:
+    """A worker's side of a new info layout: per key its dtype, its shape over the slice and the slice's view."""
     layout = []
-    views = {}
-    spec = json.loads(spec_json)
-    for key, dtype_str, rest, off in spec:
-        rest = tuple(rest)
-        layout.append((key, dtype_str, rest))
+    for key, dtype_str, rest, off in json.loads(spec_json):
         dtype = np.dtype(dtype_str)
+        shape = (hi - lo, *rest)
         per_env = int(np.prod(rest, dtype=np.int64)) * dtype.itemsize
-        views[key] = area[off + lo * per_env:off + hi * per_env].view(dtype).reshape((hi - lo, *rest))
-    return tuple(layout), views
+        layout.append((key, dtype, shape, area[off + lo * per_env:off + hi * per_env].view(dtype).reshape(shape)))
+    return layout
+
+
+def _write_info(info: Any, layout: list[tuple[str, np.dtype, tuple, np.ndarray]]) -> bool:
+    """Writes a worker's info into its slice of the shared views if it has exactly ``layout`` (keys in order,
+    dtypes, shapes); False, leaving the info to the pipe, when it does not. (A partial write is harmless:
+    the parent reads this worker's slice of the views only when it answered b"K".)"""
+    if type(info) is not dict or len(info) != len(layout):
+        return False
+    for (k, v), (key, dtype, shape, view) in zip(info.items(), layout):
+        if k != key or type(v) is not np.ndarray or v.dtype != dtype or v.shape != shape:
+            return False
+        view[...] = v
+    return True
 
 
 # Infos back from a worker: a flat dict of numeric arrays (MuJoCo's reward terms and masks, every step)
