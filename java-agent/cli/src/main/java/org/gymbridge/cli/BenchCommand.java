@@ -706,15 +706,19 @@ public final class BenchCommand implements Callable<Integer> {
         return envRows.stream().filter(r -> r.get("env").equals(env) && r.get("num_envs").equals(n)).findFirst().orElse(null);
     }
 
-    /** The transport with the best bridge ratio in a row (what a same-host user can get), or null. */
-    private static String bestKey(Map<String, Object> row) {
+    /**
+     * The transport with the best wall-clock ratio in a row (what a same-host user can get), or null. Only the
+     * transports' own {@code <transport>_ratio} keys compete: {@code fast_cpu_ratio} and the like are CPU ratios.
+     */
+    static String bestKey(Map<String, Object> row) {
         if (row == null) {
             return null;
         }
         String best = null;
-        for (Map.Entry<String, Object> e : row.entrySet()) {
-            if (e.getKey().endsWith("_ratio") && (best == null || (double) e.getValue() > (double) row.get(best + "_ratio"))) {
-                best = e.getKey().substring(0, e.getKey().length() - "_ratio".length());
+        for (String t : List.of("tcp", "unix", "fast", "workers")) {
+            Object v = row.get(t + "_ratio");
+            if (v != null && (best == null || (double) v > (double) row.get(best + "_ratio"))) {
+                best = t;
             }
         }
         return best;

@@ -48,4 +48,16 @@ class BenchCommandTest {
         assertTrue(!json.contains("_checksum_match\": false"), "a bridge row differs from in-process Gymnasium:\n" + json);
         assertTrue(json.contains("\"targets\": ["), "targets section");
     }
+
+    @Test
+    void theBestTransportIsChosenByWallClockRatioNeverByACpuRatio() {
+        java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("tcp_ratio", 0.5);
+        row.put("fast_ratio", 0.76);
+        row.put("fast_cpu_ratio", 0.77);
+        row.put("workers_cpu_ratio", 0.9);
+        assertEquals("fast", BenchCommand.bestKey(row));
+        row.put("workers_ratio", 1.06);
+        assertEquals("workers", BenchCommand.bestKey(row));
+    }
 }
