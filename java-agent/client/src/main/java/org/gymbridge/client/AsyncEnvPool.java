@@ -35,6 +35,7 @@ import org.gymbridge.spaces.Value;
  */
 public final class AsyncEnvPool implements AutoCloseable {
     private final List<VectorEnv> groups;
+    private final SessionStream stream; // the groups' shared session stream
     private final boolean[] inFlight; // guarded by this
     private final LinkedBlockingQueue<Done> ready = new LinkedBlockingQueue<>();
     private final long timeoutMs;
@@ -51,8 +52,9 @@ public final class AsyncEnvPool implements AutoCloseable {
     private record Done(int group, StepResult result, Throwable error) {
     }
 
-    private AsyncEnvPool(List<VectorEnv> groups, long timeoutMs) {
+    private AsyncEnvPool(List<VectorEnv> groups, SessionStream stream, long timeoutMs) {
         this.groups = groups;
+        this.stream = stream;
         this.inFlight = new boolean[groups.size()];
         this.timeoutMs = timeoutMs;
         this.onLane = new SessionStream.LaneFuture[groups.size()];
@@ -70,16 +72,21 @@ public final class AsyncEnvPool implements AutoCloseable {
                     + " (each group is an equal slice of the envs)");
         }
         MakeOptions each = options.toBuilder().numEnvs(n / numGroups).build();
+        // All groups on one session stream: the server takes their requests in order on one thread, so the
+        // next group's step is already waiting when one ends (no wake-up), and sessions on separate streams do
+        // not trade the server's GIL back and forth. Answers come back in the order the steps were sent.
+        SessionStream shared = new SessionStream(client);
         List<VectorEnv> groups = new ArrayList<>();
         try {
             for (int g = 0; g < numGroups; g++) {
-                groups.add(client.makeVec(envId, each));
+                groups.add(client.makeSession(envId, each, null, shared));
             }
         } catch (RuntimeException e) {
             groups.forEach(VectorEnv::close);
+            shared.finish();
             throw e;
         }
-        return new AsyncEnvPool(groups, client.options().callTimeout().toMillis());
+        return new AsyncEnvPool(groups, shared, client.options().callTimeout().toMillis());
     }
 
     public int numGroups() {
@@ -276,6 +283,7 @@ public final class AsyncEnvPool implements AutoCloseable {
                 first = first == null ? e : first;
             }
         }
+        stream.finish();
         if (first != null) {
             throw first;
         }

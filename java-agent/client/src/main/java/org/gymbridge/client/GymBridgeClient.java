@@ -251,6 +251,11 @@ public final class GymBridgeClient implements AutoCloseable {
     }
 
     RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned) {
+        return makeSession(envId, options, owned, null);
+    }
+
+    /** {@code stream}: the session stream its requests go on, shared with other sessions (null: its own). */
+    RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned, SessionStream stream) {
         Objects.requireNonNull(envId, "envId");
         if (envId.isEmpty()) {
             throw new IllegalArgumentException("no env id given; name one, e.g. local:CartPole-v1 or "
@@ -285,7 +290,7 @@ public final class GymBridgeClient implements AutoCloseable {
         } catch (RuntimeException e) {
             throw translate(e, "making " + envId);
         }
-        RemoteVectorEnv env = new RemoteVectorEnv(this, r, owned);
+        RemoteVectorEnv env = new RemoteVectorEnv(this, r, owned, stream);
         env.rememberMake(req.build());
         return env;
     }

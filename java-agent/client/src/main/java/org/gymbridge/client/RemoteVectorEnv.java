@@ -36,12 +36,13 @@ final class RemoteVectorEnv implements VectorEnv {
     private final EnvSpec spec;
     private final AutoresetMode autoresetMode;
     private final SessionStream stream;
+    private final boolean ownsStream; // false: the stream is shared (AsyncEnvPool's groups)
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile MakeRequest makeRequest; // how this session was made, for on_crash=recreate
     private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
     private volatile TabularModel model; // fetched on first use; the model never changes
 
-    RemoteVectorEnv(GymBridgeClient client, MakeResponse r, AutoCloseable owned) {
+    RemoteVectorEnv(GymBridgeClient client, MakeResponse r, AutoCloseable owned, SessionStream shared) {
         this.client = client;
         this.owned = owned;
         this.sessionId = r.getSessionId();
@@ -52,7 +53,8 @@ final class RemoteVectorEnv implements VectorEnv {
         this.singleActionSpace = Wire.fromProto(r.getSingleActionSpace());
         this.spec = Wire.fromProto(r.getSpec());
         this.autoresetMode = Wire.fromProto(r.getAutoresetMode());
-        this.stream = new SessionStream(client);
+        this.ownsStream = shared == null;
+        this.stream = shared == null ? new SessionStream(client) : shared;
     }
 
     @Override
@@ -333,7 +335,9 @@ final class RemoteVectorEnv implements VectorEnv {
         try {
             closeSession();
         } finally {
-            stream.finish();
+            if (ownsStream) {
+                stream.finish(); // a shared stream is finished by its owner (AsyncEnvPool)
+            }
             if (owned != null) {
                 try {
                     owned.close();

@@ -74,6 +74,27 @@ class AsyncEnvPoolTest extends LocalServerFixture {
         }
     }
 
+    @Test
+    void theGroupsShareOneFastLaneConnectionWhichEndsWithThePool() throws InterruptedException {
+        // One connection: the server takes the groups' steps in order on one thread (see AsyncEnvPool.make).
+        int before = client.lanes.size();
+        try (AsyncEnvPool pool = AsyncEnvPool.make(client, "CartPole-v1", MakeOptions.builder().numEnvs(6).build(), 3)) {
+            for (int g = 0; g < 3; g++) {
+                pool.reset(g, 5);
+                pool.send(g, Tensor.ofLongs(new long[] {0, 1}));
+            }
+            for (int g = 0; g < 3; g++) {
+                assertEquals(g, pool.recv().group(), "answers come back in the order the steps were sent");
+            }
+            assertEquals(before + 1, client.lanes.size(), "one fast-lane connection for all groups");
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (client.lanes.size() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(before, client.lanes.size(), "closing the pool ends its connection");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
     void aFailedStepComesBackFromRecvAndTheGroupGoesOn(boolean fastLane) {
