@@ -64,8 +64,20 @@ public record ConvEncoder(int stack, int height, int width, int channels, float 
             throw new IllegalArgumentException("the CNN encoder needs image observations: a uint8 Box [H, W, C] or"
                     + " [S, H, W, C] (frames >= 36x36, C <= 4), got " + space + "; use encoder: mlp for other spaces");
         }
-        long[] s = ((Box) space).shape();
+        return ofShape(((Box) space).shape());
+    }
+
+    /**
+     * The encoder for frames of shape [H, W, C] or stacked [S, H, W, C], scaling values by 1/255.
+     *
+     * @throws IllegalArgumentException for another rank or frames smaller than 36x36
+     */
+    public static ConvEncoder ofShape(long[] s) {
         int r = s.length;
+        if (r != 3 && r != 4) {
+            throw new IllegalArgumentException("image frames are [H, W, C] or stacked [S, H, W, C], got shape "
+                    + Arrays.toString(s));
+        }
         return new ConvEncoder(r == 4 ? (int) s[0] : 1, (int) s[r - 3], (int) s[r - 2], (int) s[r - 1], 1f / 255f);
     }
 

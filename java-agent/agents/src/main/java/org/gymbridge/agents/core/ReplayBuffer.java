@@ -48,6 +48,14 @@ public final class ReplayBuffer {
             throw new IllegalArgumentException("ReplayBuffer of " + capacity + " x " + obsSize
                     + " floats does not fit a Java array: lower the capacity");
         }
+        long bytes = 4L * capacity * (2L * obsSize + actionSize) + 9L * capacity;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            // Say so now, rather than an OutOfMemoryError at some later allocation.
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "a replay buffer of %d transitions of %d observation values needs %.1f GB, more than this JVM's "
+                    + "%.1f GB heap: lower buffer_size or raise -Xmx", capacity, obsSize, bytes / 1e9, heap / 1e9));
+        }
         this.capacity = capacity;
         this.obsSize = obsSize;
         this.actionSize = actionSize;

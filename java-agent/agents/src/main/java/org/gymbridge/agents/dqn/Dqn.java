@@ -13,6 +13,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.gymbridge.agents.core.Adam;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.ConvEncoder;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.PrioritizedReplay;
 import org.gymbridge.agents.core.ReplayBuffer;
@@ -81,12 +82,12 @@ public final class Dqn implements Agent {
         this.rng = Seeding.seed(seed);
         int outputs = config.dueling() ? numActions + 1 : numActions;
         if (config.network() == DqnConfig.Network.CNN) {
-            if (!(context.observationSpace() instanceof Box box) || box.shape().length != 3) {
-                throw new IllegalArgumentException("network: cnn needs image observations [height, width, channels], but "
-                        + context.envId() + " observes " + context.observationSpace() + ": use network: mlp");
+            if (!(context.observationSpace() instanceof Box box) || (box.shape().length != 3 && box.shape().length != 4)) {
+                throw new IllegalArgumentException("network: cnn needs image observations [height, width, channels] (or "
+                        + "stacked [frames, height, width, channels]), but " + context.envId() + " observes "
+                        + context.observationSpace() + ": use network: mlp");
             }
-            long[] s = box.shape();
-            this.online = QNetwork.cnn((int) s[0], (int) s[1], (int) s[2], outputs, rng);
+            this.online = QNetwork.cnn(ConvEncoder.ofShape(box.shape()), outputs, rng);
         } else {
             this.online = QNetwork.mlp(obsSize, config.hidden(), outputs, rng);
         }

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.gymbridge.agents.core.ConvEncoder;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.NativeThreads;
 import org.nd4j.linalg.activations.Activation;
@@ -21,9 +22,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * agents. Two bodies:
  * <ul>
  *   <li>MLP: ReLU dense layers over the flat observation;</li>
- *   <li>CNN: the Nature-DQN convolutions (32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512) over an image
- *       observation [H, W, C]; rows arrive flat in HWC order from the bridge and are scaled by 1/255 and
- *       transposed to DL4J's CHW here.</li>
+ *   <li>CNN: the Nature-DQN convolutions (32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512) over image
+ *       observations [H, W, C] or stacked [S, H, W, C]; rows arrive flat in C order from the bridge and
+ *       {@link ConvEncoder#toInput} scales them by 1/255 and makes them channels-first (the same conversion
+ *       as PPO's CNN).</li>
  * </ul>
  * Weights start like PyTorch's default (uniform +-1/sqrt(fan in)), drawn from the agent's Random.
  */
@@ -32,9 +34,9 @@ final class QNetwork {
     private final MultiLayerNetwork net;
     private final int inputSize;
     private final int outputs;
-    private final int[] image;          // {h, w, c} for the CNN, null for the MLP
+    private final ConvEncoder image;    // the CNN's frames, null for the MLP
 
-    private QNetwork(MultiLayerNetwork net, int inputSize, int outputs, int[] image) {
+    private QNetwork(MultiLayerNetwork net, int inputSize, int outputs, ConvEncoder image) {
         NativeThreads.configure();
         this.net = net;
         this.inputSize = inputSize;
@@ -54,7 +56,7 @@ final class QNetwork {
         return init(new MultiLayerNetwork(b.build()), inputSize, outputs, null, rng);
     }
 
-    static QNetwork cnn(int height, int width, int channels, int outputs, Random rng) {
+    static QNetwork cnn(ConvEncoder encoder, int outputs, Random rng) {
         NativeThreads.configure();
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).list()
                 .layer(new ConvolutionLayer.Builder(8, 8).stride(4, 4).nOut(32).activation(Activation.RELU).build())
@@ -62,13 +64,12 @@ final class QNetwork {
                 .layer(new ConvolutionLayer.Builder(3, 3).stride(1, 1).nOut(64).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nOut(512).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nOut(outputs).activation(Activation.IDENTITY).build())
-                .setInputType(InputType.convolutionalFlat(height, width, channels))
+                .setInputType(InputType.convolutionalFlat(encoder.height(), encoder.width(), encoder.inputChannels()))
                 .build();
-        return init(new MultiLayerNetwork(conf), height * width * channels, outputs,
-                new int[] {height, width, channels}, rng);
+        return init(new MultiLayerNetwork(conf), encoder.size(), outputs, encoder, rng);
     }
 
-    private static QNetwork init(MultiLayerNetwork net, int inputSize, int outputs, int[] image, Random rng) {
+    private static QNetwork init(MultiLayerNetwork net, int inputSize, int outputs, ConvEncoder image, Random rng) {
         net.init();
         for (int l = 0; l < net.getnLayers(); l++) {
             INDArray w = net.getLayer(l).getParam("W");
@@ -92,26 +93,9 @@ final class QNetwork {
         return outputs;
     }
 
-    /** Network input for row-major observation rows (CNN: scaled and transposed HWC -> CHW). */
+    /** Network input for row-major observation rows (CNN: the encoder's scaled channels-first frames). */
     private INDArray input(float[] rows, int n) {
-        if (image == null) {
-            return HostArrays.toArray(rows, n, inputSize);
-        }
-        int h = image[0];
-        int w = image[1];
-        int c = image[2];
-        float[] chw = new float[rows.length];
-        for (int r = 0; r < n; r++) {
-            int base = r * inputSize;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    for (int k = 0; k < c; k++) {
-                        chw[base + (k * h + y) * w + x] = rows[base + (y * w + x) * c + k] / 255f;
-                    }
-                }
-            }
-        }
-        return HostArrays.toArray(chw, n, inputSize);
+        return HostArrays.toArray(image == null ? rows : image.toInput(rows, n), n, inputSize);
     }
 
     /** Inference: outputs [n, outputs] row-major. */

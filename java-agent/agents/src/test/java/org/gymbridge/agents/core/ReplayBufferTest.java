@@ -57,4 +57,13 @@ class ReplayBufferTest {
         assertThrows(IllegalArgumentException.class, () -> buffer.add(new float[3], new float[1], new double[1],
                 new float[2], new boolean[1], new boolean[] {true}));
     }
+
+    @Test
+    void aBufferLargerThanTheHeapIsRefusedUpFrontNamingTheFix() {
+        // 100k transitions of Crafter-sized frames (64x64x3) need ~9.8 GB (the tests run with -Xmx2g): an error
+        // now, not an OutOfMemoryError at some later allocation.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ReplayBuffer(100_000, 64 * 64 * 3, 1));
+        assertTrue(e.getMessage().contains("lower buffer_size or raise -Xmx"), e.getMessage());
+    }
 }

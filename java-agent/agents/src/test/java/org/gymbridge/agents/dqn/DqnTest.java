@@ -2,6 +2,7 @@ package org.gymbridge.agents.dqn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -251,6 +252,19 @@ class DqnTest {
             }
         }
         assertTrue(lastLoss < firstLoss / 4, "loss " + firstLoss + " -> " + lastLoss);
+    }
+
+    @Test
+    void aCnnQNetworkTakesStackedFramesAndRefusesFlatObservations() {
+        // [S, H, W, C] from FrameStackObservation: the stacked frames become input channels (ConvEncoder).
+        AgentContext stacked = new AgentContext(box(2, 36, 36, 3), new Discrete(4, 0, DType.INT64), 3, "pixels", 1000);
+        Dqn dqn = new Dqn(stacked, config(Map.of("network", "cnn", "buffer_size", 64)), 1);
+        INDArray actions = dqn.act(HostArrays.toArray(new float[3 * 2 * 36 * 36 * 3], 3, 2 * 36 * 36 * 3), false);
+        assertEquals(3, actions.length());
+        AgentContext flat = new AgentContext(box(4), new Discrete(2, 0, DType.INT64), 1, "CartPole-v1", 1000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Dqn(flat, config(Map.of("network", "cnn")), 1));
+        assertTrue(e.getMessage().contains("use network: mlp"), e.getMessage());
     }
 
     @Test
