@@ -78,6 +78,18 @@ def test_actions_of_another_dtype_reach_the_workers_unchanged():
         remote.close()
 
 
+def test_the_workers_of_a_session_are_pinned_to_different_cpus():
+    # Otherwise Linux often queues both on the CPU of the parent that woke them (see workers._pin).
+    cpus = sorted(os.sched_getaffinity(0))
+    env = WorkerVectorEnv("CartPole-v1", 4, num_workers=min(2, len(cpus)))
+    try:
+        got = [os.sched_getaffinity(p.pid) for p in env.processes]
+        assert all(len(a) == 1 for a in got), got
+        assert len(set().union(*got)) == len(got), got
+    finally:
+        env.close()
+
+
 def test_cartpole_matches_sync_across_autoresets_in_every_mode():
     for mode in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP, AutoresetMode.DISABLED):
         assert compare("CartPole-v1", 4, 3, 60, seed=11, mode=mode) >= 1, mode
