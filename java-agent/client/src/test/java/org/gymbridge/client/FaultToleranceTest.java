@@ -116,6 +116,18 @@ class FaultToleranceTest {
     }
 
     @Test
+    void onCrashRecreateRemakesAReapedSessionAtItsNextReset() throws Exception {
+        // What a trainer's evaluation env meets: idle between evaluations for longer than the idle timeout.
+        try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=1&on_crash=recreate")) {
+            double[] first = env.reset(4).observations().asTensor().toDoubleArray();
+            String session = ((RemoteVectorEnv) env).sessionId();
+            Thread.sleep(3_500); // idle longer than --session-idle-timeout 1.5: the server reaps it
+            assertArrayEquals(first, env.reset(4).observations().asTensor().toDoubleArray(), "same seed, same start");
+            assertTrue(!session.equals(((RemoteVectorEnv) env).sessionId()), "a new session was made");
+        }
+    }
+
+    @Test
     void withoutRecreateALostSessionIsSessionNotFound() throws Exception {
         try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=1")) {
             env.reset(0);

@@ -453,7 +453,7 @@ public final class TrainingRun {
                     }
                     if (state.steps >= state.nextEval) {
                         if (evalEnv == null) {
-                            evalEnv = envFactory.apply(spec.envUrl());
+                            evalEnv = envFactory.apply(evalUrl(spec.envUrl()));
                         }
                         EvalResult eval = Evaluation.run(agent, evalEnv, tc.evalEpisodes(), tc.evalSeed());
                         writeEval(metrics, events, state.steps, eval);
@@ -698,5 +698,19 @@ public final class TrainingRun {
             throw new UncheckedIOException(new IOException("expected a JSON object, got " + o));
         }
         return (Map<String, Object>) o;
+    }
+
+    /**
+     * The evaluation env's URL: the training URL with {@code on_crash=recreate} unless it says otherwise. The eval
+     * session idles between evaluations, and in a slow run that is longer than a server's session idle timeout
+     * (SAC on HalfCheetah-v5: ~17 min between evaluations every 25k steps, against the default 10 min), after
+     * which the server has closed it; with recreate its next reset makes it again instead of ending the run
+     * with SessionNotFoundException.
+     */
+    static String evalUrl(String url) {
+        if (url.contains("on_crash=")) {
+            return url;
+        }
+        return url + (url.contains("?") ? "&" : "?") + "on_crash=recreate";
     }
 }

@@ -101,4 +101,12 @@ class TrainingRunTest {
             return Configs.toJson(row);
         }).toList();
     }
+
+    @Test
+    void theEvaluationEnvRemakesASessionTheServerReapedWhileItIdled() {
+        // Its session idles between evaluations, in slow runs longer than the server's idle timeout.
+        assertEquals("local:HalfCheetah-v5?num_envs=1&on_crash=recreate", TrainingRun.evalUrl("local:HalfCheetah-v5?num_envs=1"));
+        assertEquals("local:CartPole-v1?on_crash=recreate", TrainingRun.evalUrl("local:CartPole-v1"));
+        assertEquals("local:CartPole-v1?on_crash=fail", TrainingRun.evalUrl("local:CartPole-v1?on_crash=fail"));
+    }
 }
