@@ -104,6 +104,7 @@ class WorkerVectorEnv(VectorEnv):
         # The info layout the workers write into shared memory (see _INFO_IN_SHM): its number, its JSON
         # (sent once to each worker), the merged views and the number each worker last heard of.
         self._info_epoch = 0
+        self._step_header = _STEP + _EPOCH.pack(0)  # b"S" + the layout's number, built once per layout
         self._info_json = b""
         self._info_views: dict[str, np.ndarray] = {}
         self._info_told: list[int] = [0 for _ in self._slices]
@@ -269,9 +270,9 @@ class WorkerVectorEnv(VectorEnv):
     def _step_message(self, i: int) -> bytes:
         """b"S", the info layout's number and, when worker i has not heard of that layout yet, its JSON."""
         if self._info_told[i] == self._info_epoch:
-            return _STEP + _EPOCH.pack(self._info_epoch)
+            return self._step_header
         self._info_told[i] = self._info_epoch
-        return _STEP + _EPOCH.pack(self._info_epoch) + self._info_json
+        return self._step_header + self._info_json
 
     def _infos(self, results: list[Any]) -> dict[str, Any]:
         """The step's vector info: the shared-memory views when every worker wrote there (the steady state
@@ -310,6 +311,7 @@ class WorkerVectorEnv(VectorEnv):
             spec.append([key, dtype_str, list(rest), off])
             off += count * dtype.itemsize
         self._info_epoch += 1
+        self._step_header = _STEP + _EPOCH.pack(self._info_epoch)
         self._info_layout = layout
         self._info_json = json.dumps(spec).encode("utf-8")
         self._info_views = views

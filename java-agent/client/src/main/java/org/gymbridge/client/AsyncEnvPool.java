@@ -242,10 +242,11 @@ public final class AsyncEnvPool implements AutoCloseable {
         return best < 0 ? null : onLane[best];
     }
 
+    /** The lanes with steps in flight, each once (the groups share one stream, so usually a single lane). */
     private synchronized List<FastLane> lanesInFlight() {
-        List<FastLane> out = new ArrayList<>(onLane.length);
+        List<FastLane> out = new ArrayList<>(1);
         for (SessionStream.LaneFuture f : onLane) {
-            if (f != null && !f.isDone()) {
+            if (f != null && !f.isDone() && !out.contains(f.lane)) {
                 out.add(f.lane);
             }
         }
