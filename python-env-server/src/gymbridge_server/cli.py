@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="on SIGTERM/SIGINT, let calls in flight finish for up to S seconds (default 5)",
     )
     p.add_argument("--fault-envs", action="store_true", help=argparse.SUPPRESS)  # tests and soak only: gymbridge/Fault-v0
+    p.add_argument(
+        "--fast-lane-spin-us", type=float, default=1000, metavar="US",
+        help="fast lane: after an answer, poll for the client's next request for up to US microseconds before "
+        "sleeping (waking a sleeping thread costs tens of us on a VM); 0: always sleep (default 1000)",
+    )
     p.add_argument("--no-fast-lane", action="store_true", help="serve gRPC only: no same-host unix-socket fast lane for the session messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
     from gymbridge_server import envmodules  # --env-module / --env-path
@@ -105,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             max_envs_per_session=args.max_envs_per_session,
             max_message_mb=args.max_message_mb,
             fast_lane=not args.no_fast_lane,
+            fast_lane_spin_us=args.fast_lane_spin_us,
             max_total_envs=args.max_total_envs,
             session_idle_timeout_s=args.session_idle_timeout,
             token=token,

@@ -40,6 +40,7 @@ class ServerConfig:
     max_workers: int = 128
     # issue 5: also serve the Session messages on a same-host unix socket (fastlane.py)
     fast_lane: bool = True
+    fast_lane_spin_us: float = fastlane.DEFAULT_SPIN_US  # fastlane.SpinWait; 0: block
     # issue 6: safety, lifetime, observability (see cli.py for the flags)
     max_total_envs: int = 0
     session_idle_timeout_s: float = 0.0
@@ -143,7 +144,8 @@ class GymBridgeServer:
         self._server.start()
         if self.config.fast_lane:
             self.fast_lane = fastlane.start_for(
-                self.service, self.service.d.max_message_bytes, self.config.unix, getattr(self.config, "token", None)
+                self.service, self.service.d.max_message_bytes, self.config.unix, getattr(self.config, "token", None),
+                self.config.fast_lane_spin_us,
             )
         self.registry.start_reaper()
         for name in ("", SERVICE_NAME):

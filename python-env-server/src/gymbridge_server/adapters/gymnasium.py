@@ -2,7 +2,8 @@
 
 Every session is ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" | "async",
 vector_kwargs={"autoreset_mode": ...}, **kwargs)``; the ``vector_entry_point`` mode is never used,
-so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make``.
+so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make`` (a sync
+session's env is that very ``SyncVectorEnv``, switched to ``leanvec.LeanSyncVectorEnv``'s tighter step).
 Env ids resolve only from Gymnasium's registry (which includes the server's own ``gymbridge/``
 envs); the ``module:Env-v0`` import form of ``gymnasium.make`` is refused, because it would let a
 client import arbitrary modules on the server.
@@ -21,6 +22,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from gymbridge_server.leanvec import LeanSyncVectorEnv
 from gymbridge_server.wrappers import build_wrappers
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,7 @@ def make_vector_env(
         # Worker processes must not be forked from a multi-threaded gRPC server.
         vector_kwargs["context"] = "spawn"
     try:
-        return gym.make_vec(
+        env = gym.make_vec(
             env_id,
             num_envs=num_envs,
             vectorization_mode=vectorization,
@@ -122,6 +124,8 @@ def make_vector_env(
             wrappers=wrapper_fns,
             **make_kwargs,
         )
+        # The same SyncVectorEnv with a leaner step loop, bit-identical results (leanvec.py).
+        return LeanSyncVectorEnv.adopt(env)
     except gym.error.DependencyNotInstalled as e:
         raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
 

@@ -42,10 +42,23 @@ import org.gymbridge.proto.v1.SessionResponse;
  * by a reader thread that runs only while such requests are in flight. Either reader hands every response
  * to {@code onResponse}; one lock makes sure only one of them reads at a time. Writes come from the
  * stream's (synchronized) sender.
+ *
+ * <p>How a step's answer is awaited ({@link #awaitStep}): a thread blocked in {@code select} lets its vCPU
+ * halt, and on this VM waking it costs ~60-90 us each way, a large share of a batched step (and a thread
+ * that sleeps through most of the step and spins only near its end measured no better than blocking). So
+ * the waiting thread polls the socket with non-blocking reads, yielding the CPU between polls (so a worker
+ * process or policy thread that needs this core gets it), for up to {@code gymbridge.fastLane.spinMicros}
+ * (default 5000) after sending, then blocks; when the lane's last few steps all took longer than that, it
+ * blocks at once. 0 turns polling off (system property, or the environment variable
+ * {@code GYMBRIDGE_FAST_LANE_SPIN_US}).
  */
 final class FastLane implements AutoCloseable {
     static final String PROPERTY = "gymbridge.fastLane";
     static final String ENV_VAR = "GYMBRIDGE_FAST_LANE";
+    static final String SPIN_PROPERTY = "gymbridge.fastLane.spinMicros";
+    static final String SPIN_ENV_VAR = "GYMBRIDGE_FAST_LANE_SPIN_US";
+    static final long DEFAULT_SPIN_MICROS = 5000;
+    private static final int WINDOW = 8;
 
     private final SocketChannel channel;
     private final int maxMessageBytes;
@@ -70,6 +83,10 @@ final class FastLane implements AutoCloseable {
     private final Object readerSignal = new Object();
     private Thread reader; // started with the first async request (or by halfClose)
     private volatile boolean draining; // half-closed: the reader reads until the server ends the connection
+    private final long spinNanos = spinMicros() * 1000;
+    // This lane's last WINDOW step round trips (guarded by readLock): the shortest predicts the next.
+    private final long[] roundTrips = new long[WINDOW];
+    private int roundTripCount;
 
     /** The server refused the connection (wrong token ...): the reason, as the server's Status. */
     static final class Refused extends IOException {
@@ -157,6 +174,23 @@ final class FastLane implements AutoCloseable {
             return lane;
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** The spin margin in microseconds (system property, else environment variable, else the default). */
+    static long spinMicros() {
+        String v = System.getProperty(SPIN_PROPERTY);
+        if (v == null) {
+            v = System.getenv(SPIN_ENV_VAR);
+        }
+        if (v == null || v.isBlank()) {
+            return DEFAULT_SPIN_MICROS;
+        }
+        try {
+            return Math.max(0, Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(SPIN_PROPERTY + " / " + SPIN_ENV_VAR + " must be a whole number of "
+                    + "microseconds (0 turns spinning off), got '" + v + "'");
         }
     }
 
@@ -256,6 +290,10 @@ final class FastLane implements AutoCloseable {
             }
             if (readLock.tryLock()) {
                 try {
+                    SessionStream.LaneFuture step = f instanceof SessionStream.LaneFuture lf && lf.step && spinNanos > 0 ? lf : null;
+                    if (step != null) {
+                        awaitStep(step, deadline);
+                    }
                     while (!f.isDone()) {
                         left = deadline - System.nanoTime();
                         if (left <= 0) {
@@ -264,6 +302,9 @@ final class FastLane implements AutoCloseable {
                         if (!readOne(left)) {
                             break; // ended
                         }
+                    }
+                    if (step != null && f.isDone() && !f.isCompletedExceptionally()) {
+                        roundTrips[roundTripCount++ % WINDOW] = System.nanoTime() - step.sentNanos;
                     }
                 } finally {
                     readLock.unlock();
@@ -280,6 +321,43 @@ final class FastLane implements AutoCloseable {
             if (closed && !f.isDone()) {
                 endOnce(null);
             }
+        }
+    }
+
+    /**
+     * The first part of waiting for a step's answer (holding readLock; see the class comment): poll the socket,
+     * yielding the CPU between polls, until the answer is in or spinNanos have passed since the request went
+     * out -- unless this lane's recent steps all took longer than that, then the caller blocks at once.
+     */
+    private void awaitStep(SessionStream.LaneFuture f, long deadline) {
+        long shortest = Long.MAX_VALUE;
+        for (int i = 0, n = Math.min(roundTripCount, WINDOW); i < n; i++) {
+            shortest = Math.min(shortest, roundTrips[i]);
+        }
+        if (roundTripCount > 0 && shortest > spinNanos) {
+            return;
+        }
+        long end = Math.min(f.sentNanos + spinNanos, deadline);
+        try {
+            while (!f.isDone() && !closed) {
+                SessionResponse r = pollFrame(true);
+                if (r != null) {
+                    deliver(r);
+                } else if (System.nanoTime() - end >= 0) {
+                    return;
+                } else {
+                    // Yield, not onSpinWait: a runnable thread that wants this CPU (a worker process stepping
+                    // envs, a policy thread) gets it; on an otherwise idle core this returns at once.
+                    Thread.yield();
+                }
+            }
+        } catch (EndOfLane e) {
+            close();
+            endOnce(null);
+        } catch (IOException | RuntimeException e) {
+            boolean wasClosed = closed;
+            close();
+            endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
         }
     }
 
@@ -342,10 +420,7 @@ final class FastLane implements AutoCloseable {
                 r = pollFrame(true);
             }
             if (r != null) {
-                if (asyncSeqs.remove(r.getSeq())) {
-                    asyncPending.decrementAndGet();
-                }
-                onResponse.accept(r);
+                deliver(r);
             }
             return true;
         } catch (EndOfLane e) {
@@ -371,10 +446,7 @@ final class FastLane implements AutoCloseable {
         try {
             SessionResponse r;
             while ((r = pollFrame(true)) != null) {
-                if (asyncSeqs.remove(r.getSeq())) {
-                    asyncPending.decrementAndGet();
-                }
-                onResponse.accept(r);
+                deliver(r);
             }
         } catch (EndOfLane e) {
             close();
@@ -386,6 +458,14 @@ final class FastLane implements AutoCloseable {
         } finally {
             readLock.unlock();
         }
+    }
+
+    /** Hands a response to the stream (completing its future); holding readLock. */
+    private void deliver(SessionResponse r) {
+        if (asyncSeqs.remove(r.getSeq())) {
+            asyncPending.decrementAndGet();
+        }
+        onResponse.accept(r);
     }
 
     /** Reports the end of the connection to the stream, once. */

@@ -42,10 +42,11 @@ final class SessionStream {
             call = new Call(what);
         }
         long seq = nextSeq++;
-        LaneFuture f = new LaneFuture(call.lane);
+        LaneFuture f = new LaneFuture(call.lane, request.hasStep());
         call.pending.put(seq, f);
         try {
             call.send(request.setSeq(seq).build(), awaited);
+            f.sentNanos = System.nanoTime();
         } catch (RuntimeException e) {
             call.pending.remove(seq);
             call.broken = true;
@@ -57,9 +58,12 @@ final class SessionStream {
     /** A response future that knows the fast lane (if any) its request went on. */
     static final class LaneFuture extends CompletableFuture<SessionResponse> {
         final FastLane lane; // null on gRPC
+        final boolean step; // a step request: the fast lane predicts when its answer comes (FastLane.SpinWait)
+        volatile long sentNanos; // System.nanoTime() right after the request went out
 
-        LaneFuture(FastLane lane) {
+        LaneFuture(FastLane lane, boolean step) {
             this.lane = lane;
+            this.step = step;
         }
     }
 

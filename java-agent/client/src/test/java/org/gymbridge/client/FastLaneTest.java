@@ -51,6 +51,36 @@ class FastLaneTest extends LocalServerFixture {
     }
 
     @Test
+    void stepsAreTheSameWhetherTheWaitingThreadPollsOrBlocks() {
+        List<double[]> polled = rollout(true); // default: the waiting thread polls (FastLane.awaitStep)
+        System.setProperty(FastLane.SPIN_PROPERTY, "0");
+        List<double[]> blocked;
+        try {
+            blocked = rollout(true);
+        } finally {
+            System.clearProperty(FastLane.SPIN_PROPERTY);
+        }
+        assertEquals(polled.size(), blocked.size());
+        for (int i = 0; i < polled.size(); i++) {
+            assertArrayEquals(blocked.get(i), polled.get(i), "step " + i);
+        }
+    }
+
+    @Test
+    void aMalformedSpinSettingIsRefusedWithItsName() {
+        assertEquals(FastLane.DEFAULT_SPIN_MICROS, FastLane.spinMicros());
+        System.setProperty(FastLane.SPIN_PROPERTY, "fast");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, FastLane::spinMicros);
+            assertTrue(e.getMessage().contains(FastLane.SPIN_PROPERTY) && e.getMessage().contains("'fast'"), e.getMessage());
+            System.setProperty(FastLane.SPIN_PROPERTY, "-5");
+            assertEquals(0, FastLane.spinMicros(), "a negative value turns polling off");
+        } finally {
+            System.clearProperty(FastLane.SPIN_PROPERTY);
+        }
+    }
+
+    @Test
     void closedEnvsLeaveNoFileDescriptorsOrThreadsBehind() throws Exception {
         // Each env's stream holds a socket and a selector on the lane; closing the env must release them.
         java.nio.file.Path fds = java.nio.file.Path.of("/proc/self/fd");
