@@ -9,7 +9,6 @@ import os
 import socket
 import stat
 import struct
-import threading
 import time
 
 import grpc
@@ -212,70 +211,8 @@ def test_fast_lane_steps_equal_the_unary_steps_of_a_twin_session(stub, env_id, n
         stub.Close(epb.CloseRequest(session_id=twin.session_id))
 
 
-# ---------------------------------------------------------------------------------- SpinWait
-
-
-def _spin_pair(spin_s: float):
-    from gymbridge_server.fastlane import SpinWait
-
-    a, b = socket.socketpair()
-    return SpinWait(spin_s), a, b
-
-
-def _send_later(sock: socket.socket, data: bytes, delay_s: float) -> threading.Thread:
-    t = threading.Thread(target=lambda: (time.sleep(delay_s), sock.sendall(data)))
-    t.start()
-    return t
-
-
-def test_spin_wait_receives_a_request_that_comes_while_it_polls_and_one_that_comes_after():
-    spin, server, client = _spin_pair(0.05)
-    buf = bytearray(16)
-    try:
-        assert spin.recv_into(server, memoryview(buf)) is None  # no answer went out yet: the caller blocks
-        for delay, payload in ((0.005, b"soon"), (0.12, b"late")):  # inside, then past the 50 ms window
-            spin.answered()
-            t = _send_later(client, payload, delay)
-            got = spin.recv_into(server, memoryview(buf))
-            t.join()
-            assert bytes(buf[:got]) == payload
-        assert spin.recv_into(server, memoryview(buf)) is None  # inside a frame: no answer went out since
-        spin.answered()
-        client.close()
-        assert spin.recv_into(server, memoryview(buf)) == 0  # EOF while polling
-    finally:
-        server.close()
-        client.close()
-
-
-def test_spin_wait_blocks_at_once_for_a_client_that_always_comes_later_than_the_window():
-    spin, server, client = _spin_pair(0.002)
-    buf = bytearray(16)
-    try:
-        for _ in range(8):  # eight gaps of ~20 ms, all longer than the 2 ms window
-            spin.answered()
-            t = _send_later(client, b"x", 0.02)
-            spin.recv_into(server, memoryview(buf))
-            t.join()
-        spin.answered()
-        t = _send_later(client, b"y", 0.05)
-        cpu0 = time.thread_time()
-        assert spin.recv_into(server, memoryview(buf)) == 1 and buf[:1] == b"y"
-        t.join()
-        # Blocked, not polled: 50 ms of waiting cost (far) less than the 2 ms window's worth of CPU.
-        assert time.thread_time() - cpu0 < 0.002
-        # One quick request brings polling back (the shortest recent gap decides).
-        spin._gaps.append(0.0001)
-        spin.answered()
-        client.sendall(b"z")
-        assert spin.recv_into(server, memoryview(buf)) == 1 and buf[:1] == b"z"
-    finally:
-        server.close()
-        client.close()
-
-
-def test_fast_lane_spin_can_be_turned_off(new_server, tmp_path):
-    srv = new_server("--port", "0", "--log-level", "warning", "--fast-lane-spin-us", "0")
+def test_fast_lane_works_with_polling_turned_off(new_server):
+    srv = new_server("--port", "0", "--log-level", "warning", "--spin-us", "0")
     with srv.channel() as ch:
         stub = env_pb2_grpc.EnvServiceStub(ch)
         lane = Lane(fast_lane_path(stub))

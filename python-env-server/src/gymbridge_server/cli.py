@@ -49,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fault-envs", action="store_true", help=argparse.SUPPRESS)  # tests and soak only: gymbridge/Fault-v0
     p.add_argument(
-        "--fast-lane-spin-us", type=float, default=1000, metavar="US",
-        help="fast lane: after an answer, poll for the client's next request for up to US microseconds before "
+        "--spin-us", type=float, default=1000, metavar="US",
+        help="while a fast-lane request or a worker's answer is due, poll for up to US microseconds before "
         "sleeping (waking a sleeping thread costs tens of us on a VM); 0: always sleep (default 1000)",
     )
     p.add_argument("--no-fast-lane", action="store_true", help="serve gRPC only: no same-host unix-socket fast lane for the session messages")
@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
     from gymbridge_server.security import resolve_token
 
+    if args.spin_us < 0:
+        build_parser().error(f"--spin-us {args.spin_us:g} is negative; use 0 (always sleep) or a window in microseconds")
     try:
         token = resolve_token(args.token, args.token_file, dict(os.environ))
     except ValueError as e:
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             max_envs_per_session=args.max_envs_per_session,
             max_message_mb=args.max_message_mb,
             fast_lane=not args.no_fast_lane,
-            fast_lane_spin_us=args.fast_lane_spin_us,
+            spin_us=args.spin_us,
             max_total_envs=args.max_total_envs,
             session_idle_timeout_s=args.session_idle_timeout,
             token=token,

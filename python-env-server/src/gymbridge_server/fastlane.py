@@ -13,11 +13,8 @@ from the client is the bearer token (UTF-8; empty when the server has none), ans
 ``SessionResponse`` with seq 0 that carries an UNAUTHENTICATED error when refused (then the
 connection closes). Sessions made on a connection are closed when it ends, like a stream's.
 
-Waiting for the next request (``SpinWait``): on this 2-core VM a thread that blocks in ``recv`` lets
-its vCPU halt, and waking it costs ~60-90 us -- more than a CartPole x64 step's whole bridge budget.
-So after an answer the connection thread polls the socket (non-blocking reads, yielding the CPU
-between them) for up to ``--fast-lane-spin-us`` (default 1000) before it blocks, unless the client's
-recent requests all came later than that. ``--fast-lane-spin-us 0`` turns it off.
+Waiting for the next request: after an answer the connection thread polls the socket for up to the
+server's ``--spin-us`` before it blocks (``spinwait.py``: why, and when it does not).
 
 The socket lives in a private directory (mode 0700) unless ``--unix PATH`` was given, in which case
 it is ``PATH.fast`` next to the gRPC socket; either way only local processes that may open that file
@@ -25,21 +22,21 @@ can connect.
 """
 from __future__ import annotations
 
-import collections
 import logging
 import os
+import select
 import shutil
 import socket
 import struct
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 
 from gymbridge.v1 import env_pb2 as epb
+from gymbridge_server.spinwait import SpinWait
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +44,6 @@ _HEADER = struct.Struct("<I")
 # Replies up to this size go out as one send (header + body copied together); larger ones as two
 # sends, so an 8 MiB frame batch is never copied just to prepend four bytes.
 _COALESCE_LIMIT = 1 << 16
-# Default of --fast-lane-spin-us (see SpinWait).
-DEFAULT_SPIN_US = 1000
 
 
 class FastLane:
@@ -60,13 +55,10 @@ class FastLane:
         max_message_bytes: int,
         check_token: Callable[[str], str | None] | None = None,
         path: str | None = None,
-        spin_us: float = DEFAULT_SPIN_US,
     ) -> None:
         """``service`` is the EnvService (its ``_dispatch_stream`` serves each request);
-        ``check_token(token)`` returns None when the token is accepted, else the reason; ``spin_us``:
-        see ``SpinWait`` (0: always block)."""
+        ``check_token(token)`` returns None when the token is accepted, else the reason."""
         self._service = service
-        self._spin_s = max(0.0, spin_us) * 1e-6
         self._max = max_message_bytes
         self._check_token = check_token
         self._own_dir = None
@@ -126,7 +118,7 @@ class FastLane:
 
     def _serve(self, conn: socket.socket) -> None:
         owned: list[str] = []
-        spin = SpinWait(self._spin_s) if self._spin_s > 0 else None
+        spin = SpinWait()
         reader = _FrameReader(conn, self._max, spin)
         try:
             token = reader.read()
@@ -154,8 +146,7 @@ class FastLane:
                     log.warning("fast lane: unparsable SessionRequest (%d bytes); closing the connection", len(frame))
                     return
                 _send_parts(conn, *dispatch(req, owned))
-                if spin is not None:
-                    spin.answered()
+                spin.begin()
         except _TooLarge as e:
             log.warning("fast lane: %s", e)
             _send_quietly(conn, epb.SessionResponse(seq=0, error=epb.Status(
@@ -179,9 +170,11 @@ class _FrameReader:
     """Reads length-prefixed frames through one reused buffer: a recv takes whatever has arrived (usually
     a whole request, header and body), so a frame costs one system call rather than two."""
 
-    def __init__(self, conn: socket.socket, max_bytes: int, spin: "SpinWait | None" = None) -> None:
+    def __init__(self, conn: socket.socket, max_bytes: int, spin: SpinWait | None = None) -> None:
         self._conn = conn
         self._spin = spin
+        self._poller = select.poll()
+        self._poller.register(conn, select.POLLIN)
         self._max = max_bytes
         self._buf = bytearray(1 << 16)
         self._start = 0  # first unread byte
@@ -203,6 +196,9 @@ class _FrameReader:
         self._start = begin + n
         return memoryview(self._buf)[begin:begin + n]
 
+    def _ready(self) -> bool:
+        return bool(self._poller.poll(0))
+
     def _ensure(self, k: int) -> bool:
         """At least k unread bytes in the buffer (False at EOF)."""
         if self._start == self._end:
@@ -215,53 +211,15 @@ class _FrameReader:
                 buf = bytearray(max(k, len(self._buf)))
                 buf[:unread] = self._buf[self._start:self._end]
                 self._buf, self._start, self._end = buf, 0, unread
-            view = memoryview(self._buf)[self._end:]
-            got = self._spin.recv_into(self._conn, view) if self._spin is not None else None
-            if got is None:
-                got = self._conn.recv_into(view)
+            if self._spin is not None:
+                self._spin.poll(self._ready)  # a next request due: poll before blocking (spinwait.py)
+            got = self._conn.recv_into(memoryview(self._buf)[self._end:])
+            if self._spin is not None:
+                self._spin.end()
             if got == 0:
                 return False
             self._end += got
         return True
-
-
-class SpinWait:
-    """Waits for a connection's next request without letting the thread fall asleep right before it
-    comes (see the module docstring): poll with non-blocking reads, yielding the CPU between polls, for up
-    to ``spin`` seconds after the last answer, then block. When the last ``window`` gaps between an answer
-    and the next request were all longer than ``spin`` (a client with a slow policy), block at once."""
-
-    def __init__(self, spin_s: float, window: int = 8) -> None:
-        self.spin = spin_s
-        self._gaps: collections.deque[float] = collections.deque(maxlen=window)
-        self._since: float | None = None  # when the last answer went out (None: no request is due)
-
-    def answered(self) -> None:
-        """An answer went out: the next request is due."""
-        self._since = time.perf_counter()
-
-    def recv_into(self, conn: socket.socket, view: memoryview) -> int | None:
-        """Receive into ``view`` as described above: the byte count (0 at EOF), or None when the caller
-        should block in a plain ``recv_into`` (inside a frame, or before the first answer)."""
-        since, self._since = self._since, None
-        if since is None:
-            return None
-        if self._gaps and min(self._gaps) > self.spin:
-            got = conn.recv_into(view)
-        else:
-            end = since + self.spin
-            while True:
-                try:
-                    got = conn.recv_into(view, 0, socket.MSG_DONTWAIT)
-                    break
-                except BlockingIOError:
-                    if time.perf_counter() >= end:
-                        got = conn.recv_into(view)
-                        break
-                    # Yield: a runnable thread or process that wants this CPU (an env worker) gets it.
-                    os.sched_yield()
-        self._gaps.append(time.perf_counter() - since)
-        return got
 
 
 def _send(conn: socket.socket, data: bytes) -> None:
@@ -293,9 +251,7 @@ def _send_quietly(conn: socket.socket, data: bytes) -> None:
         pass
 
 
-def start_for(
-    service: Any, max_message_bytes: int, unix: str | None, token: str | None, spin_us: float = DEFAULT_SPIN_US
-) -> FastLane | None:
+def start_for(service: Any, max_message_bytes: int, unix: str | None, token: str | None) -> FastLane | None:
     """Start the fast lane of a server (``PATH.fast`` next to a ``--unix PATH`` socket, else a
     private temp dir) and tell the handshake about it; None (and a warning) if it cannot bind --
     clients then simply stay on gRPC."""
@@ -309,7 +265,7 @@ def start_for(
             return interceptor._check((("authorization", f"Bearer {got}"),))
 
     try:
-        lane = FastLane(service, max_message_bytes, check, f"{unix}.fast" if unix else None, spin_us)
+        lane = FastLane(service, max_message_bytes, check, f"{unix}.fast" if unix else None)
     except OSError as e:
         log.warning("fast lane disabled: cannot bind its unix socket (%s); clients use gRPC only", e)
         return None

@@ -14,7 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gymbridge.v1 import env_pb2, env_pb2_grpc
-from gymbridge_server import fastlane
+from gymbridge_server import fastlane, spinwait
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.fastlane import FastLane
 from gymbridge_server.security import TokenAuthInterceptor, server_credentials
@@ -40,7 +40,7 @@ class ServerConfig:
     max_workers: int = 128
     # issue 5: also serve the Session messages on a same-host unix socket (fastlane.py)
     fast_lane: bool = True
-    fast_lane_spin_us: float = fastlane.DEFAULT_SPIN_US  # fastlane.SpinWait; 0: block
+    spin_us: float = spinwait.DEFAULT_SPIN_US  # poll this long before sleeping while data is due; 0: never
     # issue 6: safety, lifetime, observability (see cli.py for the flags)
     max_total_envs: int = 0
     session_idle_timeout_s: float = 0.0
@@ -139,13 +139,13 @@ class GymBridgeServer:
             )
 
     def start(self) -> None:
+        spinwait.configure(self.config.spin_us)
         if self.metrics is not None:
             self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port or 0)
         self._server.start()
         if self.config.fast_lane:
             self.fast_lane = fastlane.start_for(
-                self.service, self.service.d.max_message_bytes, self.config.unix, getattr(self.config, "token", None),
-                self.config.fast_lane_spin_us,
+                self.service, self.service.d.max_message_bytes, self.config.unix, getattr(self.config, "token", None)
             )
         self.registry.start_reaper()
         for name in ("", SERVICE_NAME):

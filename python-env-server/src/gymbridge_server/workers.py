@@ -32,6 +32,7 @@ import mmap
 import multiprocessing as mp
 import json
 import os
+import select
 import struct
 import tempfile
 import traceback
@@ -43,6 +44,9 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
+
+from gymbridge_server import spinwait
+from gymbridge_server.spinwait import SpinWait
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +121,7 @@ class WorkerVectorEnv(VectorEnv):
             "wrappers": list(wrappers or []),
             "render_mode": render_mode,
             "max_episode_steps": max_episode_steps,
+            "spin_s": spinwait.configured_s(),  # workers are spawned: they do not see the server's setting
         }
         # spawn: forking a multi-threaded gRPC server is unsafe.
         ctx = mp.get_context("spawn")
@@ -132,6 +137,11 @@ class WorkerVectorEnv(VectorEnv):
                     _pin(p.pid)
                 self.processes.append(p)
                 self._conns.append(parent)
+            # The parent polls for the workers' answers before sleeping (spinwait.py), all pipes at once.
+            self._spin = SpinWait()
+            self._poller = select.poll()
+            for c in self._conns:
+                self._poller.register(c.fileno(), select.POLLIN)
             described = [self._recv(i) for i in range(w)]
             single_obs, single_act, metadata, spec = described[0]
             self.single_observation_space = single_obs
@@ -217,11 +227,17 @@ class WorkerVectorEnv(VectorEnv):
                 except OSError as e:
                     first_error = first_error or self._dead(i, e)
         results: list[Any] = [None] * len(messages)
+        if sent:
+            n = len(sent)
+            self._spin.begin()
+            self._spin.poll(lambda: len(self._poller.poll(0)) >= n)
         for i in sent:
             try:
                 results[i] = self._recv(i)
             except BaseException as e:  # noqa: BLE001 -- keep draining the other workers' answers
                 first_error = first_error or e
+        if sent:
+            self._spin.end()
         if first_error is not None:
             raise first_error
         return results
@@ -445,9 +461,16 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
             return
         shm = None
         info_epoch, info_layout = 0, None
+        # Poll for the next command before sleeping (spinwait.py): it comes ~a bridge round trip after an answer.
+        spin = SpinWait(make_args["spin_s"])
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLIN)
+        ready = lambda: bool(poller.poll(0))  # noqa: E731
         while True:
             try:
+                spin.poll(ready)
                 buf = conn.recv_bytes()
+                spin.end()
             except (EOFError, OSError, KeyboardInterrupt):
                 return
             try:
@@ -461,12 +484,14 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                         conn.send_bytes(_INFO_IN_SHM)
                     else:
                         _send_info(conn, info)
+                    spin.begin()
                     continue
                 cmd, arg = ForkingPickler.loads(buf)
                 if cmd == "step":
                     obs, rew, term, trunc, info = env.step(arg)
                     _write(arrays, obs, rew, term, trunc, lo, hi, info)
                     _send_info(conn, info)
+                    spin.begin()
                 elif cmd == "reset":
                     seeds, options = arg
                     obs, info = env.reset(seed=seeds, options=options)

@@ -1,0 +1,100 @@
+"""spinwait.SpinWait: poll (yielding) for up to the window after a wait began, then let the caller block;
+block at once for a peer whose recent answers all came later than the window."""
+from __future__ import annotations
+
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from gymbridge_server import spinwait
+from gymbridge_server.spinwait import SpinWait
+
+
+def _later(sock: socket.socket, data: bytes, delay_s: float) -> threading.Thread:
+    t = threading.Thread(target=lambda: (time.sleep(delay_s), sock.sendall(data)))
+    t.start()
+    return t
+
+
+@pytest.fixture
+def pair():
+    a, b = socket.socketpair()
+    poller = select.poll()
+    poller.register(a, select.POLLIN)
+    yield a, b, lambda: bool(poller.poll(0))
+    a.close()
+    b.close()
+
+
+def _wait(spin: SpinWait, sock: socket.socket, ready) -> tuple[bytes, float]:
+    """poll, then a blocking read, then end: the bytes and the CPU this thread spent."""
+    cpu0 = time.thread_time()
+    spin.poll(ready)
+    got = sock.recv(16)
+    spin.end()
+    return got, time.thread_time() - cpu0
+
+
+def test_data_that_comes_inside_or_after_the_window_is_read_and_an_idle_poll_returns_at_once(pair):
+    a, b, ready = pair
+    spin = SpinWait(0.05)
+    spin.poll(lambda: pytest.fail("polled without a wait in progress"))
+    for delay, payload in ((0.005, b"soon"), (0.12, b"late")):  # inside, then past the 50 ms window
+        spin.begin()
+        t = _later(b, payload, delay)
+        got, _ = _wait(spin, a, ready)
+        t.join()
+        assert got == payload
+    assert spin.polls()  # one wait (5 ms) ended inside the window
+
+
+def test_a_peer_that_always_comes_later_than_the_window_is_waited_for_blocking(pair):
+    a, b, ready = pair
+    spin = SpinWait(0.002)
+    for _ in range(8):  # eight waits of ~20 ms, all longer than the 2 ms window
+        spin.begin()
+        t = _later(b, b"x", 0.02)
+        _wait(spin, a, ready)
+        t.join()
+    assert not spin.polls()
+    spin.begin()
+    t = _later(b, b"y", 0.05)
+    got, cpu = _wait(spin, a, ready)
+    t.join()
+    assert got == b"y"
+    assert cpu < 0.002, f"blocked, not polled: 50 ms of waiting cost {cpu * 1e3:.2f} ms of CPU"
+    # One quick answer brings polling back (the shortest recent wait decides).
+    spin.begin()
+    b.sendall(b"z")
+    assert _wait(spin, a, ready)[0] == b"z"
+    assert spin.polls()
+
+
+def test_polling_burns_the_window_and_a_zero_window_never_polls(pair):
+    a, b, ready = pair
+    spin = SpinWait(0.02)
+    spin.begin()
+    t = _later(b, b"x", 0.06)
+    _, cpu = _wait(spin, a, ready)
+    t.join()
+    assert cpu > 0.005, f"polled for the 20 ms window: {cpu * 1e3:.2f} ms of CPU"
+    off = SpinWait(0.0)
+    assert not off.polls()
+
+
+def test_the_server_flag_sets_the_window_and_refuses_a_negative_one():
+    before = spinwait.configured_s()
+    try:
+        spinwait.configure(250)
+        assert SpinWait().spin == pytest.approx(250e-6)
+        with pytest.raises(ValueError, match="--spin-us"):
+            spinwait.configure(-1)
+    finally:
+        spinwait.configure(before * 1e6)
+    r = subprocess.run([sys.executable, "-m", "gymbridge_server", "--spin-us", "-5"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--spin-us -5 is negative" in r.stderr
