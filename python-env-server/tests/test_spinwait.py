@@ -98,3 +98,28 @@ def test_the_server_flag_sets_the_window_and_refuses_a_negative_one():
         spinwait.configure(before * 1e6)
     r = subprocess.run([sys.executable, "-m", "gymbridge_server", "--spin-us", "-5"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "--spin-us -5 is negative" in r.stderr
+
+
+def test_only_one_thread_of_a_process_polls_at_a_time(pair):
+    a, b, ready = pair
+    first = SpinWait(0.5)
+    second = SpinWait(0.5)
+    first.begin()
+    polling = threading.Event()
+    release = threading.Event()
+
+    def ready_later() -> bool:  # keeps the first waiter polling until the test lets it go
+        polling.set()
+        return release.is_set()
+
+    t = threading.Thread(target=first.poll, args=(ready_later,))
+    t.start()
+    try:
+        assert polling.wait(5)
+        second.begin()
+        t0 = time.perf_counter()
+        second.poll(lambda: pytest.fail("a second thread polled while the first one did"))
+        assert time.perf_counter() - t0 < 0.05
+    finally:
+        release.set()
+        t.join()

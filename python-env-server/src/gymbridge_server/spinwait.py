@@ -7,7 +7,8 @@ more than a CartPole x64 step's whole bridge budget, and paid at every hop of a 
 (non-blocking checks, ``os.sched_yield`` between them so that any thread or process that wants this CPU
 gets it) for up to ``spin`` seconds after the wait began, then blocks as before. A waiter whose last
 ``window`` waits all took longer than ``spin`` (a client with a slow policy, an env slower than the
-window) blocks at once, so slow loops pay nothing.
+window) blocks at once, so slow loops pay nothing; and only one thread of a process polls at a time
+(several would trade the GIL and the cores among themselves), the others block.
 
 The window is the server's ``--spin-us`` (default 1000; 0 turns polling off everywhere), set once at
 start-up with ``configure``; worker processes get it with their make arguments.
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import collections
 import os
+import threading
 import time
 from collections.abc import Callable
 
 DEFAULT_SPIN_US = 1000
 _spin_s = DEFAULT_SPIN_US * 1e-6
+_polling = threading.Lock()  # held by the thread that polls (at most one per process)
 
 
 def configure(spin_us: float) -> None:
@@ -60,11 +63,17 @@ class SpinWait:
         since = self._since
         if since is None or not self.polls():
             return
-        end = since + self.spin
-        while not ready():
-            if time.perf_counter() >= end:
-                return
-            os.sched_yield()
+        # One poller per process: two threads polling would only trade the GIL (and a core) between them.
+        if not _polling.acquire(blocking=False):
+            return
+        try:
+            end = since + self.spin
+            while not ready():
+                if time.perf_counter() >= end:
+                    return
+                os.sched_yield()
+        finally:
+            _polling.release()
 
     def end(self) -> None:
         """The awaited data has been read: remember how long the wait took."""

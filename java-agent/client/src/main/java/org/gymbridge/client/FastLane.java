@@ -48,8 +48,8 @@ import org.gymbridge.proto.v1.SessionResponse;
  * that sleeps through most of the step and spins only near its end measured no better than blocking). So
  * the waiting thread polls the socket with non-blocking reads, yielding the CPU between polls (so a worker
  * process or policy thread that needs this core gets it), for up to {@code gymbridge.fastLane.spinMicros}
- * (default 5000) after sending, then blocks; when the lane's last few steps all took longer than that, it
- * blocks at once. 0 turns polling off (system property, or the environment variable
+ * (default 5000) after sending, then blocks; when the lane's last few steps all took longer than that, or
+ * (number of cores - 1) threads of this JVM already poll, it blocks at once. 0 turns polling off (system property, or the environment variable
  * {@code GYMBRIDGE_FAST_LANE_SPIN_US}).
  */
 final class FastLane implements AutoCloseable {
@@ -59,6 +59,10 @@ final class FastLane implements AutoCloseable {
     static final String SPIN_ENV_VAR = "GYMBRIDGE_FAST_LANE_SPIN_US";
     static final long DEFAULT_SPIN_MICROS = 5000;
     private static final int WINDOW = 8;
+    // Threads of this JVM that may poll at once: one core stays for the server (and anything else); more
+    // pollers would only take turns on the cores they share with it.
+    private static final java.util.concurrent.Semaphore POLLERS =
+            new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
 
     private final SocketChannel channel;
     private final int maxMessageBytes;
@@ -334,7 +338,7 @@ final class FastLane implements AutoCloseable {
         for (int i = 0, n = Math.min(roundTripCount, WINDOW); i < n; i++) {
             shortest = Math.min(shortest, roundTrips[i]);
         }
-        if (roundTripCount > 0 && shortest > spinNanos) {
+        if (roundTripCount > 0 && shortest > spinNanos || !POLLERS.tryAcquire()) {
             return;
         }
         long end = Math.min(f.sentNanos + spinNanos, deadline);
@@ -358,6 +362,8 @@ final class FastLane implements AutoCloseable {
             boolean wasClosed = closed;
             close();
             endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
+        } finally {
+            POLLERS.release();
         }
     }
 
