@@ -123,3 +123,11 @@ def test_only_one_thread_of_a_process_polls_at_a_time(pair):
     finally:
         release.set()
         t.join()
+
+
+def test_gymbridge_spin_us_sets_the_flags_default_and_a_bad_value_is_refused():
+    import os
+
+    env = dict(os.environ, GYMBRIDGE_SPIN_US="lots")
+    r = subprocess.run([sys.executable, "-m", "gymbridge_server", "--port", "0"], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 2 and "GYMBRIDGE_SPIN_US='lots' is not a number" in r.stderr

@@ -49,9 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fault-envs", action="store_true", help=argparse.SUPPRESS)  # tests and soak only: gymbridge/Fault-v0
     p.add_argument(
-        "--spin-us", type=float, default=1000, metavar="US",
+        "--spin-us", type=float, default=None, metavar="US",
         help="while a fast-lane request or a worker's answer is due, poll for up to US microseconds before "
-        "sleeping (waking a sleeping thread costs tens of us on a VM); 0: always sleep (default 1000)",
+        "sleeping (waking a sleeping thread costs tens of us on a VM); 0: always sleep (default: "
+        "$GYMBRIDGE_SPIN_US, else 1000)",
     )
     p.add_argument("--no-fast-lane", action="store_true", help="serve gRPC only: no same-host unix-socket fast lane for the session messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
@@ -79,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
     from gymbridge_server.security import resolve_token
 
+    if args.spin_us is None:
+        env_spin = os.environ.get("GYMBRIDGE_SPIN_US", "").strip()
+        try:
+            args.spin_us = float(env_spin) if env_spin else 1000.0
+        except ValueError:
+            build_parser().error(f"GYMBRIDGE_SPIN_US={env_spin!r} is not a number of microseconds (0: always sleep)")
     if args.spin_us < 0:
         build_parser().error(f"--spin-us {args.spin_us:g} is negative; use 0 (always sleep) or a window in microseconds")
     try:

@@ -47,16 +47,17 @@ import org.gymbridge.proto.v1.SessionResponse;
  * halt, and on this VM waking it costs ~60-90 us each way, a large share of a batched step (and a thread
  * that sleeps through most of the step and spins only near its end measured no better than blocking). So
  * the waiting thread polls the socket with non-blocking reads, yielding the CPU between polls (so a worker
- * process or policy thread that needs this core gets it), for up to {@code gymbridge.fastLane.spinMicros}
+ * process or policy thread that needs this core gets it), for up to {@code gymbridge.spinMicros}
  * (default 5000) after sending, then blocks; when the lane's last few steps all took longer than that, or
- * (number of cores - 1) threads of this JVM already poll, it blocks at once. 0 turns polling off (system property, or the environment variable
- * {@code GYMBRIDGE_FAST_LANE_SPIN_US}).
+ * (number of cores - 1) threads of this JVM already poll, it blocks at once. The window is the system
+ * property, else the environment variable {@code GYMBRIDGE_SPIN_US} (which sets the server's
+ * {@code --spin-us} default too); 0 turns polling off.
  */
 final class FastLane implements AutoCloseable {
     static final String PROPERTY = "gymbridge.fastLane";
     static final String ENV_VAR = "GYMBRIDGE_FAST_LANE";
-    static final String SPIN_PROPERTY = "gymbridge.fastLane.spinMicros";
-    static final String SPIN_ENV_VAR = "GYMBRIDGE_FAST_LANE_SPIN_US";
+    static final String SPIN_PROPERTY = "gymbridge.spinMicros";
+    static final String SPIN_ENV_VAR = "GYMBRIDGE_SPIN_US";
     static final long DEFAULT_SPIN_MICROS = 5000;
     private static final int WINDOW = 8;
     // Threads of this JVM that may poll at once: one core stays for the server (and anything else); more
