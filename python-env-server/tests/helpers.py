@@ -40,3 +40,21 @@ def pid_alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def step_like_sync(want: Any, got: Any, steps: int, seed: int, disabled_autoreset: bool = False) -> int:
+    """Reset both vector envs with ``seed`` and step them with the same sampled actions, asserting that
+    every result of ``got`` is bit-identical to ``want``'s (a Gymnasium SyncVectorEnv); with
+    ``disabled_autoreset``, reset the ended envs of both with a mask. Returns the number of episode ends."""
+    assert_same(want.reset(seed=seed), got.reset(seed=seed), "reset")
+    want.action_space.seed(seed)
+    dones = 0
+    for t in range(steps):
+        a = want.action_space.sample()
+        expected = want.step(a)
+        assert_same(expected, got.step(a), f"step {t}")
+        done = expected[2] | expected[3]
+        dones += int(np.count_nonzero(done))
+        if disabled_autoreset and done.any():
+            assert_same(want.reset(options={"reset_mask": done}), got.reset(options={"reset_mask": done}), f"masked reset {t}")
+    return dones

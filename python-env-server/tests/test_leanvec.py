@@ -11,30 +11,18 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from gymbridge_server.adapters.gymnasium import make_vector_env
 from gymbridge_server.leanvec import LeanSyncVectorEnv
 from gymbridge_server.testenvs import ALL_SPACES_ID, INFO_TYPES_ID
-from helpers import assert_same
+from helpers import step_like_sync
 
 
 def compare(env_id: str, n: int, steps: int, seed: int, mode=AutoresetMode.NEXT_STEP, **kwargs) -> int:
     stock = gym.make_vec(env_id, n, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode}, **kwargs)
     lean = make_vector_env(env_id, n, autoreset_mode=mode, kwargs=kwargs)
-    dones = 0
     try:
         assert type(stock) is SyncVectorEnv and type(lean) is LeanSyncVectorEnv
-        assert_same(stock.reset(seed=seed), lean.reset(seed=seed), "reset")
-        stock.action_space.seed(seed)
-        for t in range(steps):
-            a = stock.action_space.sample()
-            want = stock.step(a)
-            got = lean.step(a)
-            assert_same(want, got, f"step {t}")
-            done = want[2] | want[3]
-            dones += int(np.count_nonzero(done))
-            if mode == AutoresetMode.DISABLED and done.any():
-                assert_same(stock.reset(options={"reset_mask": done}), lean.reset(options={"reset_mask": done}), f"reset {t}")
+        return step_like_sync(stock, lean, steps, seed, mode == AutoresetMode.DISABLED)
     finally:
         stock.close()
         lean.close()
-    return dones
 
 
 def test_cartpole_matches_sync_across_many_autoresets():

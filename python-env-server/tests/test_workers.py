@@ -18,27 +18,16 @@ from gymnasium.vector import AutoresetMode
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge_server import codec
 from gymbridge_server.workers import WorkerVectorEnv
-from helpers import assert_same
+from helpers import assert_same, step_like_sync
 
 
 def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=AutoresetMode.NEXT_STEP, check=None, **kwargs) -> int:
     local = gym.make_vec(env_id, n, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode}, **kwargs)
     remote = WorkerVectorEnv(env_id, n, num_workers=workers, autoreset_mode=mode, kwargs=kwargs)
-    dones = 0
     try:
         assert remote.observation_space == local.observation_space and remote.action_space == local.action_space
         assert len(remote.processes) == workers
-        assert_same(local.reset(seed=seed), remote.reset(seed=seed), "reset")
-        local.action_space.seed(seed)
-        for t in range(steps):
-            a = local.action_space.sample()
-            want = local.step(a)
-            got = remote.step(a)
-            assert_same(want, got, f"step {t}")
-            dones += int(np.count_nonzero(want[2] | want[3]))
-            if mode == AutoresetMode.DISABLED and (want[2] | want[3]).any():
-                mask = want[2] | want[3]
-                assert_same(local.reset(options={"reset_mask": mask}), remote.reset(options={"reset_mask": mask}), f"masked reset {t}")
+        dones = step_like_sync(local, remote, steps, seed, mode == AutoresetMode.DISABLED)
         if check is not None:
             check(remote)
     finally:

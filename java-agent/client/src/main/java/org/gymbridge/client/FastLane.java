@@ -356,13 +356,8 @@ final class FastLane implements AutoCloseable {
                     Thread.yield();
                 }
             }
-        } catch (EndOfLane e) {
-            close();
-            endOnce(null);
         } catch (IOException | RuntimeException e) {
-            boolean wasClosed = closed;
-            close();
-            endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
+            ended(e);
         } finally {
             POLLERS.release();
         }
@@ -430,14 +425,8 @@ final class FastLane implements AutoCloseable {
                 deliver(r);
             }
             return true;
-        } catch (EndOfLane e) {
-            close();
-            endOnce(null);
-            return false;
         } catch (IOException | RuntimeException e) {
-            boolean wasClosed = closed;
-            close();
-            endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
+            ended(e);
             return false;
         }
     }
@@ -455,13 +444,8 @@ final class FastLane implements AutoCloseable {
             while ((r = pollFrame(true)) != null) {
                 deliver(r);
             }
-        } catch (EndOfLane e) {
-            close();
-            endOnce(null);
         } catch (IOException | RuntimeException e) {
-            boolean wasClosed = closed;
-            close();
-            endOnce(wasClosed || !(e instanceof IOException io) ? null : io);
+            ended(e);
         } finally {
             readLock.unlock();
         }
@@ -473,6 +457,16 @@ final class FastLane implements AutoCloseable {
             asyncPending.decrementAndGet();
         }
         onResponse.accept(r);
+    }
+
+    /**
+     * A read failed: closes the connection and reports its end, once -- as a clean end (null) when the server
+     * closed it between frames, it was closed here already, or the failure is not an I/O error.
+     */
+    private void ended(Exception e) {
+        boolean wasClosed = closed;
+        close();
+        endOnce(e instanceof EndOfLane || wasClosed || !(e instanceof IOException io) ? null : io);
     }
 
     /** Reports the end of the connection to the stream, once. */
