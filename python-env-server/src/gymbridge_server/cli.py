@@ -80,14 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
     from gymbridge_server.security import resolve_token
 
-    if args.spin_us is None:
-        env_spin = os.environ.get("GYMBRIDGE_SPIN_US", "").strip()
-        try:
-            args.spin_us = float(env_spin) if env_spin else 1000.0
-        except ValueError:
-            build_parser().error(f"GYMBRIDGE_SPIN_US={env_spin!r} is not a number of microseconds (0: always sleep)")
-    if args.spin_us < 0:
-        build_parser().error(f"--spin-us {args.spin_us:g} is negative; use 0 (always sleep) or a window in microseconds")
+    from gymbridge_server.spinwait import resolve_us
+
+    try:
+        args.spin_us = resolve_us(args.spin_us, os.environ)
+    except ValueError as e:
+        build_parser().error(str(e))
     try:
         token = resolve_token(args.token, args.token_file, dict(os.environ))
     except ValueError as e:

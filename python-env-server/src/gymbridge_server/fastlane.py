@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import select
 import shutil
 import socket
 import struct
@@ -36,7 +35,7 @@ from typing import Any
 import grpc
 
 from gymbridge.v1 import env_pb2 as epb
-from gymbridge_server.spinwait import SpinWait
+from gymbridge_server.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +169,10 @@ class _FrameReader:
     """Reads length-prefixed frames through one reused buffer: a recv takes whatever has arrived (usually
     a whole request, header and body), so a frame costs one system call rather than two."""
 
-    def __init__(self, conn: socket.socket, max_bytes: int, spin: SpinWait | None = None) -> None:
+    def __init__(self, conn: socket.socket, max_bytes: int, spin: SpinWait) -> None:
         self._conn = conn
         self._spin = spin
-        self._poller = select.poll()
-        self._poller.register(conn, select.POLLIN)
+        self._ready = readable(conn)
         self._max = max_bytes
         self._buf = bytearray(1 << 16)
         self._start = 0  # first unread byte
@@ -196,9 +194,6 @@ class _FrameReader:
         self._start = begin + n
         return memoryview(self._buf)[begin:begin + n]
 
-    def _ready(self) -> bool:
-        return bool(self._poller.poll(0))
-
     def _ensure(self, k: int) -> bool:
         """At least k unread bytes in the buffer (False at EOF)."""
         if self._start == self._end:
@@ -211,11 +206,9 @@ class _FrameReader:
                 buf = bytearray(max(k, len(self._buf)))
                 buf[:unread] = self._buf[self._start:self._end]
                 self._buf, self._start, self._end = buf, 0, unread
-            if self._spin is not None:
-                self._spin.poll(self._ready)  # a next request due: poll before blocking (spinwait.py)
+            self._spin.poll(self._ready)  # a next request due: poll before blocking (spinwait.py)
             got = self._conn.recv_into(memoryview(self._buf)[self._end:])
-            if self._spin is not None:
-                self._spin.end()
+            self._spin.end()
             if got == 0:
                 return False
             self._end += got

@@ -17,26 +17,49 @@ from __future__ import annotations
 
 import collections
 import os
+import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 DEFAULT_SPIN_US = 1000
 _spin_s = DEFAULT_SPIN_US * 1e-6
 _polling = threading.Lock()  # held by the thread that polls (at most one per process)
 
 
+def resolve_us(flag: float | None, environ: Mapping[str, str]) -> float:
+    """The window in microseconds: ``--spin-us`` if given, else ``$GYMBRIDGE_SPIN_US``, else the default;
+    ValueError naming the setting when it is not a number or negative."""
+    if flag is None:
+        env = environ.get("GYMBRIDGE_SPIN_US", "").strip()
+        try:
+            flag = float(env) if env else float(DEFAULT_SPIN_US)
+        except ValueError:
+            raise ValueError(f"GYMBRIDGE_SPIN_US={env!r} is not a number of microseconds (0: always sleep)") from None
+    if flag < 0:
+        raise ValueError(f"--spin-us {flag:g} is negative; use 0 (always sleep) or a window in microseconds")
+    return flag
+
+
 def configure(spin_us: float) -> None:
     """Set the server-wide polling window (``--spin-us``); 0 turns polling off."""
     global _spin_s
-    if spin_us < 0:
-        raise ValueError(f"--spin-us {spin_us:g} is negative; use 0 (always sleep) or a window in microseconds")
-    _spin_s = spin_us * 1e-6
+    _spin_s = resolve_us(spin_us, {}) * 1e-6
 
 
 def configured_s() -> float:
     """The server-wide polling window, in seconds."""
     return _spin_s
+
+
+def readable(*fds: Any) -> Callable[..., bool]:
+    """A ``ready`` check for ``SpinWait.poll``: whether at least ``count`` (default 1) of these file
+    descriptors (or objects with ``fileno()``) have data -- one ``poll(2)`` call, no waiting."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return lambda count=1: len(poller.poll(0)) >= count
 
 
 class SpinWait:

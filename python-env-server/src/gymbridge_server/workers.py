@@ -32,7 +32,6 @@ import mmap
 import multiprocessing as mp
 import json
 import os
-import select
 import struct
 import tempfile
 import traceback
@@ -46,7 +45,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from gymbridge_server import spinwait
-from gymbridge_server.spinwait import SpinWait
+from gymbridge_server.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +138,7 @@ class WorkerVectorEnv(VectorEnv):
                 self._conns.append(parent)
             # The parent polls for the workers' answers before sleeping (spinwait.py), all pipes at once.
             self._spin = SpinWait()
-            self._poller = select.poll()
-            for c in self._conns:
-                self._poller.register(c.fileno(), select.POLLIN)
+            self._answered = readable(*self._conns)
             described = [self._recv(i) for i in range(w)]
             single_obs, single_act, metadata, spec = described[0]
             self.single_observation_space = single_obs
@@ -230,7 +227,7 @@ class WorkerVectorEnv(VectorEnv):
         if sent:
             n = len(sent)
             self._spin.begin()
-            self._spin.poll(lambda: len(self._poller.poll(0)) >= n)
+            self._spin.poll(lambda: self._answered(n))
         for i in sent:
             try:
                 results[i] = self._recv(i)
@@ -463,9 +460,7 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
         info_epoch, info_layout = 0, None
         # Poll for the next command before sleeping (spinwait.py): it comes ~a bridge round trip after an answer.
         spin = SpinWait(make_args["spin_s"])
-        poller = select.poll()
-        poller.register(conn.fileno(), select.POLLIN)
-        ready = lambda: bool(poller.poll(0))  # noqa: E731
+        ready = readable(conn)
         while True:
             try:
                 spin.poll(ready)

@@ -182,7 +182,7 @@ final class FastLane implements AutoCloseable {
         }
     }
 
-    /** The spin margin in microseconds (system property, else environment variable, else the default). */
+    /** The polling window in microseconds (system property, else environment variable, else the default). */
     static long spinMicros() {
         String v = System.getProperty(SPIN_PROPERTY);
         if (v == null) {
@@ -195,7 +195,7 @@ final class FastLane implements AutoCloseable {
             return Math.max(0, Long.parseLong(v.trim()));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(SPIN_PROPERTY + " / " + SPIN_ENV_VAR + " must be a whole number of "
-                    + "microseconds (0 turns spinning off), got '" + v + "'");
+                    + "microseconds (0 turns polling off), got '" + v + "'");
         }
     }
 

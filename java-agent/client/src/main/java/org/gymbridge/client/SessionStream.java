@@ -58,7 +58,7 @@ final class SessionStream {
     /** A response future that knows the fast lane (if any) its request went on. */
     static final class LaneFuture extends CompletableFuture<SessionResponse> {
         final FastLane lane; // null on gRPC
-        final boolean step; // a step request: the fast lane predicts when its answer comes (FastLane.SpinWait)
+        final boolean step; // a step request: its waiting thread may poll for the answer (FastLane.awaitStep)
         volatile long sentNanos; // System.nanoTime() right after the request went out
 
         LaneFuture(FastLane lane, boolean step) {
