@@ -21,7 +21,7 @@ from conftest import ServerProcess
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server.testenvs import ALL_SPACES_ID
+from gymbridge_server.envs.testenvs import ALL_SPACES_ID
 from faults import HealthyStepper
 
 # Statuses a client can act on. INTERNAL/UNKNOWN would be a server bug; UNAVAILABLE a dead server.
