@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the server with Hypothesis (issue 6): random and mutated requests --
+"""Property-based fuzzing of the server with Hypothesis: random and mutated requests --
 malformed tensors, unknown dtypes, wrong shapes, NaN/inf, out-of-range values, unknown or closed
 sessions, duplicate closes, absurd num_envs, random kwargs and bytes flipped in valid messages.
 

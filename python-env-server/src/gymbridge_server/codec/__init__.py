@@ -13,7 +13,7 @@ Two directions of value encoding exist, both normative in proto/gymbridge/v1/ten
 ``tensors.py`` holds the dtypes and Tensor, ``spaces.py`` the Space messages, ``args.py`` the
 JSON-typed Args, ``rawstep.py`` a step's response serialized by hand for the fast lane. Every
 decoding error raises :class:`CodecError` (a ``ValueError``) with a message that names the problem
-and the fix; the service maps it to INVALID_ARGUMENT. The package imports nothing of the server,
+and the fix; the dispatcher maps it to INVALID_ARGUMENT. The package imports nothing of the server,
 so the Python client uses it too.
 """
 from __future__ import annotations

@@ -20,9 +20,9 @@ one SyncVectorEnv; autoreset is per env in both; the per-worker infos are merged
 reproduces Gymnasium's key order, dtypes and ``_key`` masks. The tests compare trajectories and
 infos with ``gymnasium.make_vec(..., "sync")`` bit for bit.
 
-Crashes: an env that raises in a worker re-raises the same exception here (the service reports it
+Crashes: an env that raises in a worker re-raises the same exception here (the session reports it
 as ABORTED and marks the session broken; its next reset makes a fresh WorkerVectorEnv). A worker
-that dies (SIGKILL, segfault) shows up as a closed pipe; ``processes`` lets the service name it.
+that dies (SIGKILL, segfault) shows up as a closed pipe; ``processes`` lets the session name it.
 """
 from __future__ import annotations
 
