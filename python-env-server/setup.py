@@ -76,6 +76,10 @@ setup(
     packages=[
         "gymbridge_server",
         "gymbridge_server.adapters",
+        "gymbridge_server.codec",
+        "gymbridge_server.envs",
+        "gymbridge_server.transport",
+        "gymbridge_server.vector",
         "gymbridge",
         "gymbridge.v1",
     ],

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak test (issue 6): many sessions stepping at once while faults are injected, for minutes.
+"""Soak test: many sessions stepping at once while faults are injected, for minutes.
 
 Not part of the test suite. Run from the repository root, e.g. for 4 minutes with 8 clients:
 

@@ -1,4 +1,4 @@
-"""Helpers of the reliability tests (issue 6): a session that keeps stepping while a fault is
+"""Helpers of the reliability tests: a session that keeps stepping while a fault is
 injected elsewhere, a self-signed certificate, raw requests.
 
 Every reliability test asserts two things: the exact status of the faulty call, and that a

@@ -10,7 +10,7 @@ from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import codec
 from gymbridge_server.client import RemoteError, RemoteVectorEnv
-from gymbridge_server.testenvs import ALL_SPACES_ID
+from gymbridge_server.envs.testenvs import ALL_SPACES_ID
 
 
 def rpc_error(call, *args) -> grpc.RpcError:

@@ -1,4 +1,4 @@
-"""Property-based fuzzing of the server with Hypothesis (issue 6): random and mutated requests --
+"""Property-based fuzzing of the server with Hypothesis: random and mutated requests --
 malformed tensors, unknown dtypes, wrong shapes, NaN/inf, out-of-range values, unknown or closed
 sessions, duplicate closes, absurd num_envs, random kwargs and bytes flipped in valid messages.
 
@@ -21,7 +21,7 @@ from conftest import ServerProcess
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server.testenvs import ALL_SPACES_ID
+from gymbridge_server.envs.testenvs import ALL_SPACES_ID
 from faults import HealthyStepper
 
 # Statuses a client can act on. INTERNAL/UNKNOWN would be a server bug; UNAVAILABLE a dead server.

@@ -78,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             build_parser().error(f"{path} is not a readable file")
     if args.metrics_port is not None and not 0 <= args.metrics_port <= 65535:
         build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
-    from gymbridge_server.security import resolve_token
+    from gymbridge_server.transport.security import resolve_token
 
-    from gymbridge_server.spinwait import resolve_us
+    from gymbridge_server.transport.spinwait import resolve_us
 
     try:
         args.spin_us = resolve_us(args.spin_us, os.environ)

@@ -5,6 +5,7 @@ stream turns it into an in-band ``Status``. Messages name the problem and the fi
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 
 import grpc
@@ -43,3 +44,13 @@ def exhausted(message: str, limit: str, flag: str) -> BridgeError:
     return BridgeError(
         grpc.StatusCode.RESOURCE_EXHAUSTED, message, "LIMIT_EXCEEDED", {"limit": limit, "flag": flag}
     )
+
+
+def last_line(e: BaseException) -> str:
+    """The Python error's last line, e.g. "ValueError: bad value" (what ABORTED carries)."""
+    return traceback.format_exception_only(type(e), e)[-1].strip()
+
+
+def internal(e: BaseException) -> BridgeError:
+    """INTERNAL for an unexpected exception: a bug in the bridge, said so instead of UNKNOWN."""
+    return BridgeError(grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {last_line(e)}", "INTERNAL")

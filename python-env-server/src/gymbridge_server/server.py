@@ -14,12 +14,15 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gymbridge.v1 import env_pb2, env_pb2_grpc
-from gymbridge_server import fastlane, spinwait
+from gymbridge_server import register_envs
 from gymbridge_server.adapters import gymnasium as gym_adapter
-from gymbridge_server.fastlane import FastLane
-from gymbridge_server.security import TokenAuthInterceptor, server_credentials
-from gymbridge_server.service import Dispatcher, EnvService
+from gymbridge_server.dispatcher import Dispatcher
+from gymbridge_server.handler import RequestHandler
+from gymbridge_server.service import EnvService
 from gymbridge_server.sessions import SessionRegistry
+from gymbridge_server.transport import fastlane, spinwait
+from gymbridge_server.transport.fastlane import FastLane
+from gymbridge_server.transport.security import TokenAuthInterceptor, server_credentials
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +41,8 @@ class ServerConfig:
     max_envs_per_session: int = 0
     max_message_mb: int = 64
     max_workers: int = 128
-    # issue 5: also serve the Session messages on a same-host unix socket (fastlane.py)
-    fast_lane: bool = True
+    fast_lane: bool = True  # also serve the Session messages on a same-host unix socket (fastlane.py)
     spin_us: float = spinwait.DEFAULT_SPIN_US  # poll this long before sleeping while data is due; 0: never
-    # issue 6: safety, lifetime, observability (see cli.py for the flags)
     max_total_envs: int = 0
     session_idle_timeout_s: float = 0.0
     token: str | None = None
@@ -76,10 +77,7 @@ class GymBridgeServer:
         self.config = config
         gym_adapter.route_mujoco_warnings()
         gym_adapter.EntryPointPolicy.allowed = config.allow_entry_points
-        if config.fault_envs:
-            from gymbridge_server import faultenvs
-
-            faultenvs.register()
+        register_envs(fault_envs=config.fault_envs)
         self.registry = SessionRegistry(
             config.max_sessions,
             config.max_envs_per_session,
@@ -108,7 +106,8 @@ class GymBridgeServer:
                 *KEEPALIVE_OPTIONS,
             ],
         )
-        self.service = EnvService(Dispatcher(self.registry, max_bytes), self.registry, self.metrics)
+        self.handler = RequestHandler(Dispatcher(self.registry, max_bytes), self.metrics)
+        self.service = EnvService(self.handler)
         env_pb2_grpc.add_EnvServiceServicer_to_server(self.service, self._server)
         self.fast_lane: FastLane | None = None
         self._health = health.HealthServicer()
@@ -144,9 +143,10 @@ class GymBridgeServer:
             self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port or 0)
         self._server.start()
         if self.config.fast_lane:
-            self.fast_lane = fastlane.start_for(
-                self.service, self.service.d.max_message_bytes, self.config.unix, getattr(self.config, "token", None)
-            )
+            self.fast_lane = fastlane.start_for(self.handler, self.handler.dispatcher.max_message_bytes,
+                                                self.config.unix, self.config.token)
+            if self.fast_lane is not None:
+                self.service.fast_lane_path = self.fast_lane.path  # told to clients in the handshake
         self.registry.start_reaper()
         for name in ("", SERVICE_NAME):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)

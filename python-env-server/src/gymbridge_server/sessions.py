@@ -1,9 +1,11 @@
-"""The session registry: live sessions by id, each with its own lock, and the server's limits.
+"""Sessions and their registry.
 
-A session is one Gymnasium vector env plus the state the bridge tracks around it: whether it
-needs a reset (after make, and after the env raised), the seed to use for its first reset, and
-which stream (if any) owns it. Calls on one session are serialized by its lock; different
-sessions step in parallel on the server's thread pool.
+A :class:`Session` is one Gymnasium vector env plus the state the bridge tracks around it (whether it
+needs a reset, is broken, the seed for its first reset, which envs ended with autoreset disabled);
+its reset/step/render/close are the whole state machine, usable without gRPC. The
+:class:`SessionRegistry` holds live sessions by id with the server's limits and the idle reaper.
+Calls on one session are serialized by its lock; different sessions step in parallel on the
+server's thread pool.
 """
 from __future__ import annotations
 
@@ -12,17 +14,23 @@ import json
 import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
+import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from gymbridge_server import crash, rendering
+from gymbridge_server import rendering
+from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server.adapters import tabular
 from gymbridge_server.adapters.gymnasium import EnvSpecInfo
-from gymbridge_server.errors import BridgeError, exhausted, not_found
+from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, last_line, not_found, precondition
+from gymbridge_server.vector import crash
 
 log = logging.getLogger(__name__)
 # One structured line per session event (created, closed, reaped, crashed), with the client's address.
@@ -76,7 +84,16 @@ class _LeaseLock:
 
 @dataclass
 class Session:
-    """One live vector env and the bridge's bookkeeping around it."""
+    """One live vector env and the bridge's state machine around it.
+
+    A new session needs a full reset before it steps; an env that raises (or whose worker dies)
+    makes it broken and needing a full reset again, and that reset first remakes the env when it
+    is process-backed (``remake``). ``pending_seed`` (Make's seed) seeds the first reset that
+    carries none. With autoreset DISABLED, envs that ended must be reset (``reset_mask``) before
+    the next step. Each call holds ``lock`` (so calls on one session are serialized) and releases
+    the thread's GL context afterwards when the env renders (rendering.py). Failures raise
+    :class:`BridgeError` with the reason the client sees.
+    """
 
     id: str
     env_id: str
@@ -98,13 +115,189 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     peer: str = ""  # the address of the client that made it
     stream_owned: bool = False  # made on a Session stream: closed when that stream ends
+    # Told when the env raised or a worker died (the registry logs and counts it).
+    on_crash: Callable[["Session", str], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.lock._on_release = self.touch
 
+    @classmethod
+    def make(
+        cls,
+        session_id: str,
+        env_id: str,
+        make_env: Callable[[], VectorEnv],
+        *,
+        num_envs: int,
+        autoreset_mode: AutoresetMode,
+        kwargs: dict[str, Any],
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+        seed: int | None = None,
+        remakeable: bool = False,
+    ) -> "Session":
+        """A session over ``make_env()`` (called again to replace a broken env when ``remakeable``).
+
+        ``seed`` seeds the action space now and the first reset that carries no seed. A render mode
+        the env does not list is INVALID_ARGUMENT (BAD_RENDER_MODE).
+        """
+        try:
+            env = make_env()
+        finally:
+            if render_mode:  # AddRenderObservation renders while wrapping (rendering.py)
+                rendering.release_current_gl_context()
+        if seed is not None:
+            env.action_space.seed(seed)
+        spec = gym_adapter.spec_info(env, env_id, kwargs, render_mode, max_episode_steps)
+        if render_mode and spec.render_modes and render_mode not in spec.render_modes:
+            env.close()
+            raise invalid(
+                f"render_mode {render_mode!r} is not supported by {env_id}; use one of "
+                f"{', '.join(spec.render_modes)}",
+                "BAD_RENDER_MODE",
+            )
+        return cls(
+            id=session_id,
+            env_id=env_id,
+            env=env,
+            num_envs=num_envs,
+            autoreset_mode=autoreset_mode,
+            spec=spec,
+            pending_seed=seed,
+            remake=make_env if remakeable else None,
+        )
+
     def touch(self) -> None:
         """Renew the lease."""
         self.last_used = time.monotonic()
+
+    def check_open(self) -> None:
+        """NOT_FOUND (SESSION_NOT_FOUND) once the session is closed."""
+        if self.closed:
+            raise not_found(f"session {self.id!r} was closed; call Make to create a new one", "SESSION_NOT_FOUND")
+
+    # ------------------------------------------------------------------------- the env calls
+
+    def reset(
+        self, seed: int | list[int] | None = None, options: dict[str, Any] | None = None,
+        reset_mask: np.ndarray | None = None,
+    ) -> tuple[Any, Any]:
+        """``env.reset``: (observations, infos). ``seed`` None uses Make's seed once; a
+        ``reset_mask`` with some (not all) entries true resets only those envs, which needs a
+        session that has had a full reset."""
+        n = self.num_envs
+        with self.lock:
+            self.check_open()
+            if seed is None:
+                seed = self.pending_seed
+            mask = None  # a partial reset's mask (Gymnasium pops it from options)
+            if reset_mask is not None and not reset_mask.all():
+                mask = reset_mask
+                if not mask.any():
+                    raise invalid("reset_mask selects no env; set at least one entry to true (or send no mask to reset all)")
+                if self.needs_reset:
+                    raise precondition(
+                        "this session needs a full reset first (it is new, or an env raised); "
+                        "call reset() without reset_mask",
+                        "RESET_REQUIRED",
+                    )
+                options = dict(options or {})
+                options["reset_mask"] = mask
+            if self.broken and self.remake is not None:
+                self.replace_env(self.remake())
+            try:
+                obs, infos = self.env.reset(seed=seed, options=options)
+            except Exception as e:  # noqa: BLE001 -- the env raised
+                self.needs_reset = True
+                self.broken = True
+                raise self._env_failed("reset", e) from e
+            finally:
+                if self.spec.render_mode:  # AddRenderObservation renders in reset/step (rendering.py)
+                    rendering.release_current_gl_context()
+            self.pending_seed = None
+            self.needs_reset = False
+            if self.autoreset_mode == AutoresetMode.DISABLED:
+                if self.done is None or mask is None:
+                    self.done = np.zeros(n, dtype=np.bool_)
+                else:
+                    self.done[mask] = False
+            return obs, infos
+
+    def step(
+        self, actions: Any = None, *, decode: Callable[[VectorEnv], Any] | None = None,
+    ) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, Any]:
+        """``env.step``: (observations, rewards as float64, terminated, truncated, infos).
+
+        ``decode(env)``, when given, makes the actions from the request once the session is known
+        to be steppable (so a step that cannot run says that, whatever its actions).
+        """
+        with self.lock:
+            self.check_open()
+            if self.needs_reset:
+                raise precondition("call reset() before step(): the session is new or an env raised", "RESET_REQUIRED")
+            env = self.env
+            if decode is not None:
+                actions = decode(env)
+            if self.done is not None and self.done.any():
+                ended = np.flatnonzero(self.done).tolist()
+                raise precondition(
+                    f"envs {ended} ended and autoreset is disabled: reset them before the next "
+                    f"step, e.g. reset(reset_mask) with true at {ended}",
+                    "RESET_REQUIRED",
+                )
+            try:
+                obs, rewards, terminated, truncated, infos = env.step(actions)
+            except Exception as e:  # noqa: BLE001 -- the env raised
+                self.needs_reset = True
+                self.broken = True
+                raise self._env_failed("step", e) from e
+            finally:
+                if self.spec.render_mode:  # AddRenderObservation renders in reset/step (rendering.py)
+                    rendering.release_current_gl_context()
+            if self.done is not None:
+                self.done = np.logical_or(terminated, truncated)
+            return (
+                obs, np.asarray(rewards, dtype=np.float64), np.asarray(terminated, dtype=np.bool_),
+                np.asarray(truncated, dtype=np.bool_), infos,
+            )
+
+    def render(self) -> Any:
+        """``env.render()``'s frames; FAILED_PRECONDITION (NO_RENDER_MODE) without a render mode.
+        A render that raises is ABORTED and leaves the session as it was."""
+        with self.lock:
+            self.check_open()
+            if not self.spec.render_mode:
+                modes = ", ".join(self.spec.render_modes) or "none"
+                raise precondition(
+                    f"session {self.id} was made without render_mode; Make it with render_mode set "
+                    f"(this env supports: {modes})",
+                    "NO_RENDER_MODE",
+                )
+            try:
+                return self.env.render()
+            except Exception as e:  # noqa: BLE001 -- the env raised
+                log.warning("session %s (%s): render raised\n%s", self.id, self.env_id, traceback.format_exc())
+                raise aborted(f"{self.env_id} render raised {last_line(e)}") from e
+            finally:
+                rendering.release_current_gl_context()  # this pool thread may close nothing later
+
+    def model(self) -> tabular.TabularModel:
+        """The tabular model (unwrapped.P) of env 0; FAILED_PRECONDITION (NO_MODEL) when it has none."""
+        with self.lock:
+            self.check_open()
+            envs = getattr(self.env, "envs", None)
+            try:
+                if envs:
+                    return tabular.model_of(envs[0], self.env_id)
+                # The envs live elsewhere (worker processes): a fresh copy made with the
+                # session's kwargs has the same model.
+                probe = gym.make(self.env_id, **self.spec.kwargs)
+                try:
+                    return tabular.model_of(probe, self.env_id)
+                finally:
+                    probe.close()
+            except tabular.NoModelError as e:
+                raise precondition(str(e), "NO_MODEL") from e
 
     def replace_env(self, env: VectorEnv) -> None:
         """Swap in a freshly made env (caller holds ``lock``); the old one is closed."""
@@ -127,6 +320,27 @@ class Session:
                 crash.close_env(self.env)
             except Exception:  # noqa: BLE001 -- closing must not fail the caller
                 log.exception("closing session %s (%s) raised", self.id, self.env_id)
+
+    def _env_failed(self, what: str, e: BaseException) -> BridgeError:
+        """ABORTED for an env that raised, or WORKER_DIED naming the dead worker processes.
+
+        Only this session is affected: it needs reset(), which remakes a worker-backed env.
+        """
+        # A broken pipe to a worker means it died; give the kernel a moment to report how.
+        dead = crash.dead_workers(self.env, wait_s=2.0 if isinstance(e, (EOFError, OSError)) else 0.0)
+        if dead:
+            message = (
+                f"{self.env_id} {what} failed: {', '.join(dead)} ({last_line(e)}); only this session "
+                "is affected -- call reset() to restart its workers"
+            )
+            reason = "WORKER_DIED"
+        else:
+            message = f"{self.env_id} {what} raised {last_line(e)}; the session needs reset()"
+            reason = "ENV_ERROR"
+        log.warning("session %s (%s): %s raised\n%s", self.id, self.env_id, what, traceback.format_exc())
+        if self.on_crash is not None:
+            self.on_crash(self, message)
+        return aborted(message, reason)
 
 
 class SessionRegistry:
@@ -201,6 +415,7 @@ class SessionRegistry:
                 self._reserved -= 1
                 self._reserved_envs -= num_envs
         session.peer = current_peer.get()
+        session.on_crash = self.crashed
         session.touch()
         with self._lock:
             self._sessions[session.id] = session

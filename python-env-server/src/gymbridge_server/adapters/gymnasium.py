@@ -1,9 +1,9 @@
 """Gymnasium adapter: make sessions' vector envs, describe their spec, list registered ids.
 
-Every session is ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" | "async",
-vector_kwargs={"autoreset_mode": ...}, **kwargs)``; the ``vector_entry_point`` mode is never used,
-so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make`` (a sync
-session's env is that very ``SyncVectorEnv``, switched to ``leanvec.LeanSyncVectorEnv``'s tighter step).
+Every session's envs come from ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" |
+"async", vector_kwargs={"autoreset_mode": ...}, **kwargs)`` (``vector/factory.py`` chooses the mode);
+the ``vector_entry_point`` mode is never used, so results are bit-identical to in-process
+``SyncVectorEnv`` / per-env ``gymnasium.make``.
 Env ids resolve only from Gymnasium's registry (which includes the server's own ``gymbridge/``
 envs); the ``module:Env-v0`` import form of ``gymnasium.make`` is refused, because it would let a
 client import arbitrary modules on the server.
@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector import VectorEnv
 
-from gymbridge_server.leanvec import LeanSyncVectorEnv
 from gymbridge_server.wrappers import build_wrappers
 
 log = logging.getLogger(__name__)
@@ -85,18 +84,19 @@ def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
     return spec
 
 
-def make_vector_env(
+def make_vec(
     env_id: str,
     num_envs: int,
     *,
-    autoreset_mode: AutoresetMode,
+    vectorization_mode: str,
+    vector_kwargs: dict[str, Any],
     kwargs: dict[str, Any],
     wrappers: Sequence[tuple[str, dict[str, Any]]] = (),
     render_mode: str | None = None,
     max_episode_steps: int | None = None,
-    vectorization: str = "sync",
 ) -> VectorEnv:
-    """Make the vector env of a session (see the module docstring for the exact call)."""
+    """``gymnasium.make_vec`` of a session's env id (see the module docstring for the exact call);
+    which mode and vector kwargs is the vector factory's choice (``vector/factory.py``)."""
     spec = check_env_id(env_id)
     if spec.entry_point is None:
         raise UnknownEnvError(
@@ -109,23 +109,15 @@ def make_vector_env(
     if max_episode_steps:
         make_kwargs["max_episode_steps"] = max_episode_steps
     wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers)
-    # copy=False: the service serializes each result before the next call on the session, so
-    # Gymnasium's defensive deepcopy of every observation batch would be wasted work.
-    vector_kwargs: dict[str, Any] = {"autoreset_mode": autoreset_mode, "copy": False}
-    if vectorization == "async":
-        # Worker processes must not be forked from a multi-threaded gRPC server.
-        vector_kwargs["context"] = "spawn"
     try:
-        env = gym.make_vec(
+        return gym.make_vec(
             env_id,
             num_envs=num_envs,
-            vectorization_mode=vectorization,
+            vectorization_mode=vectorization_mode,
             vector_kwargs=vector_kwargs,
             wrappers=wrapper_fns,
             **make_kwargs,
         )
-        # The same SyncVectorEnv with a leaner step loop, bit-identical results (leanvec.py).
-        return LeanSyncVectorEnv.adopt(env)
     except gym.error.DependencyNotInstalled as e:
         raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
 

@@ -3,8 +3,8 @@
 Stock grpcio costs ~260 us per message on a 2-core machine, over ten times a unix socket round
 trip, which is most of a batched CartPole step. A client on the same host (told the socket path in
 the handshake, ``Capabilities.fast_lane``) may instead send the *same* ``SessionRequest`` messages
-here and get the same ``SessionResponse`` messages back, dispatched by the same
-``EnvService._dispatch_stream`` as the gRPC stream -- so behaviour, errors and sessions are
+here and get the same ``SessionResponse`` messages back, handled by the same
+``RequestHandler`` as the gRPC stream (handler.py) -- so behaviour, errors and sessions are
 identical; only the framing differs (and a step's response is serialized by hand, to the same bytes:
 ``codec.raw_step_response``). gRPC stays the protocol for everything else.
 
@@ -35,7 +35,7 @@ from typing import Any
 import grpc
 
 from gymbridge.v1 import env_pb2 as epb
-from gymbridge_server.spinwait import SpinWait, readable
+from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,14 @@ class FastLane:
 
     def __init__(
         self,
-        service: Any,
+        handler: Any,
         max_message_bytes: int,
         check_token: Callable[[str], str | None] | None = None,
         path: str | None = None,
     ) -> None:
-        """``service`` is the EnvService (its ``_dispatch_stream`` serves each request);
+        """``handler`` is the server's RequestHandler (handler.py), which serves each request;
         ``check_token(token)`` returns None when the token is accepted, else the reason."""
-        self._service = service
+        self._handler = handler
         self._max = max_message_bytes
         self._check_token = check_token
         self._own_dir = None
@@ -131,20 +131,21 @@ class FastLane:
                 )).SerializeToString())
                 return
             _send(conn, epb.SessionResponse(seq=0).SerializeToString())
-            # Each answer comes back already framed and serialized (steps without building protobuf
-            # messages: service._dispatch_stream_frame) as a list of byte strings.
-            dispatch = self._service._dispatch_stream_frame
+            # Each answer comes back serialized (steps without building protobuf messages) as a list of
+            # byte strings with room for the frame header first.
+            handle = self._handler.session_serialized
             parse = epb.SessionRequest.FromString
             while True:
-                frame = reader.read()
-                if frame is None:
+                data = reader.read()
+                if data is None:
                     return
                 try:
-                    req = parse(frame)
+                    req = parse(data)
                 except Exception:  # noqa: BLE001 -- a garbled frame: the connection cannot be trusted
-                    log.warning("fast lane: unparsable SessionRequest (%d bytes); closing the connection", len(frame))
+                    log.warning("fast lane: unparsable SessionRequest (%d bytes); closing the connection", len(data))
                     return
-                _send_parts(conn, *dispatch(req, owned))
+                parts, size = handle(req, owned)
+                _send_parts(conn, frame(parts, size), size)
                 spin.begin()
         except _TooLarge as e:
             log.warning("fast lane: %s", e)
@@ -154,8 +155,7 @@ class FastLane:
         except OSError:
             pass  # the client went away
         finally:
-            for sid in owned:
-                self._service.registry.close_quietly(sid)
+            self._handler.end_stream(owned)
             with self._lock:
                 self._conns.discard(conn)
             conn.close()
@@ -215,6 +215,13 @@ class _FrameReader:
         return True
 
 
+def frame(parts: list, size: int) -> list:
+    """A serialized message of ``size`` bytes, given as byte strings whose first is empty, framed:
+    its 4-byte little-endian length put in that first place."""
+    parts[0] = _HEADER.pack(size)
+    return parts
+
+
 def _send(conn: socket.socket, data: bytes) -> None:
     if len(data) <= _COALESCE_LIMIT:
         conn.sendall(_HEADER.pack(len(data)) + data)
@@ -244,24 +251,22 @@ def _send_quietly(conn: socket.socket, data: bytes) -> None:
         pass
 
 
-def start_for(service: Any, max_message_bytes: int, unix: str | None, token: str | None) -> FastLane | None:
+def start_for(handler: Any, max_message_bytes: int, unix: str | None, token: str | None) -> FastLane | None:
     """Start the fast lane of a server (``PATH.fast`` next to a ``--unix PATH`` socket, else a
-    private temp dir) and tell the handshake about it; None (and a warning) if it cannot bind --
-    clients then simply stay on gRPC."""
+    private temp dir); None (and a warning) if it cannot bind -- clients then simply stay on gRPC."""
     check = None
     if token:
-        from gymbridge_server.security import TokenAuthInterceptor
+        from gymbridge_server.transport.security import TokenAuthInterceptor
 
         interceptor = TokenAuthInterceptor(token)
 
         def check(got: str) -> str | None:
-            return interceptor._check((("authorization", f"Bearer {got}"),))
+            return interceptor.check((("authorization", f"Bearer {got}"),))
 
     try:
-        lane = FastLane(service, max_message_bytes, check, f"{unix}.fast" if unix else None)
+        lane = FastLane(handler, max_message_bytes, check, f"{unix}.fast" if unix else None)
     except OSError as e:
         log.warning("fast lane disabled: cannot bind its unix socket (%s); clients use gRPC only", e)
         return None
     lane.start()
-    service.fast_lane_path = lane.path
     return lane

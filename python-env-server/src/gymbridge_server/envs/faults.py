@@ -60,4 +60,4 @@ class FaultEnv(gym.Env):
 
 def register() -> None:
     if FAULT_ID not in gym.registry:
-        gym.register(id=FAULT_ID, entry_point="gymbridge_server.faultenvs:FaultEnv", max_episode_steps=1000)
+        gym.register(id=FAULT_ID, entry_point="gymbridge_server.envs.faults:FaultEnv", max_episode_steps=1000)

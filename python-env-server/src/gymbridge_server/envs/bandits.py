@@ -63,7 +63,7 @@ class KArmedBandit(gym.Env):
 def register() -> None:
     """Register the bandit testbeds with Gymnasium (idempotent)."""
     if BANDIT_ID not in gym.registry:
-        gym.register(id=BANDIT_ID, entry_point="gymbridge_server.bandits:KArmedBandit", max_episode_steps=1000)
+        gym.register(id=BANDIT_ID, entry_point="gymbridge_server.envs.bandits:KArmedBandit", max_episode_steps=1000)
     if NON_STATIONARY_ID not in gym.registry:
-        gym.register(id=NON_STATIONARY_ID, entry_point="gymbridge_server.bandits:KArmedBandit",
+        gym.register(id=NON_STATIONARY_ID, entry_point="gymbridge_server.envs.bandits:KArmedBandit",
                      max_episode_steps=10000, kwargs={"stationary": False})

@@ -248,17 +248,17 @@ class InfoTypesEnv(gym.Env[np.ndarray, np.int64]):
 def register() -> None:
     """Register the gymbridge/ test envs with Gymnasium (idempotent)."""
     if ALL_SPACES_ID not in gym.registry:
-        gym.register(id=ALL_SPACES_ID, entry_point="gymbridge_server.testenvs:AllSpacesEnv")
+        gym.register(id=ALL_SPACES_ID, entry_point="gymbridge_server.envs.testenvs:AllSpacesEnv")
     if EXTRA_SPACES_ID not in gym.registry:
         # Gymnasium's env checker cannot handle these spaces' samples; the bridge can.
         gym.register(
             id=EXTRA_SPACES_ID,
-            entry_point="gymbridge_server.testenvs:ExtraSpacesEnv",
+            entry_point="gymbridge_server.envs.testenvs:ExtraSpacesEnv",
             disable_env_checker=True,
         )
     if TUPLE_SPACE_ID not in gym.registry:
-        gym.register(id=TUPLE_SPACE_ID, entry_point="gymbridge_server.testenvs:TupleSpaceEnv")
+        gym.register(id=TUPLE_SPACE_ID, entry_point="gymbridge_server.envs.testenvs:TupleSpaceEnv")
     if TEXT_SPACE_ID not in gym.registry:
-        gym.register(id=TEXT_SPACE_ID, entry_point="gymbridge_server.testenvs:TextSpaceEnv", max_episode_steps=50)
+        gym.register(id=TEXT_SPACE_ID, entry_point="gymbridge_server.envs.testenvs:TextSpaceEnv", max_episode_steps=50)
     if INFO_TYPES_ID not in gym.registry:
-        gym.register(id=INFO_TYPES_ID, entry_point="gymbridge_server.testenvs:InfoTypesEnv")
+        gym.register(id=INFO_TYPES_ID, entry_point="gymbridge_server.envs.testenvs:InfoTypesEnv")

@@ -43,7 +43,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
         method = details.method or ""
         if method.startswith(self._open):
             return continuation(details)
-        problem = self._check(details.invocation_metadata or ())
+        problem = self.check(details.invocation_metadata or ())
         if problem is None:
             return continuation(details)
         handler = continuation(details)
@@ -52,7 +52,8 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
         log.warning("refused %s: %s", method, problem)
         return _denying_handler(handler, problem)
 
-    def _check(self, metadata: Any) -> str | None:
+    def check(self, metadata: Any) -> str | None:
+        """None when ``metadata`` carries the right bearer token, else what is wrong and how to fix it."""
         got = None
         for key, value in metadata:
             if key == AUTH_HEADER:

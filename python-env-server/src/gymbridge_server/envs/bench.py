@@ -35,4 +35,4 @@ class NoOpEnv(gym.Env):
 def register() -> None:
     """Register gymbridge/NoOp-v0 (idempotent). No env checker: it would only add per-step cost."""
     if NOOP_ID not in gym.registry:
-        gym.register(id=NOOP_ID, entry_point="gymbridge_server.benchenvs:NoOpEnv", disable_env_checker=True)
+        gym.register(id=NOOP_ID, entry_point="gymbridge_server.envs.bench:NoOpEnv", disable_env_checker=True)

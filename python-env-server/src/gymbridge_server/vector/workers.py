@@ -2,7 +2,7 @@
 
 ``vectorization="workers"`` makes a :class:`WorkerVectorEnv`: W worker processes (default
 ``min(num_envs, CPU count)``), each owning a contiguous slice of the envs as its own Gymnasium
-``SyncVectorEnv`` (made exactly like a sync session, see ``adapters.gymnasium.make_vector_env``).
+``SyncVectorEnv`` (made exactly like a sync session, see ``factory.make_vector_env``).
 Everything a step moves lives in one shared-memory block (a file in /dev/shm mapped by everyone and
 unlinked as soon as all have mapped it, so nothing is left behind even if the server is killed): the
 parent writes the actions there and sends each worker a few bytes over its pipe; the workers step at
@@ -20,9 +20,9 @@ one SyncVectorEnv; autoreset is per env in both; the per-worker infos are merged
 reproduces Gymnasium's key order, dtypes and ``_key`` masks. The tests compare trajectories and
 infos with ``gymnasium.make_vec(..., "sync")`` bit for bit.
 
-Crashes: an env that raises in a worker re-raises the same exception here (the service reports it
+Crashes: an env that raises in a worker re-raises the same exception here (the session reports it
 as ABORTED and marks the session broken; its next reset makes a fresh WorkerVectorEnv). A worker
-that dies (SIGKILL, segfault) shows up as a closed pipe; ``processes`` lets the service name it.
+that dies (SIGKILL, segfault) shows up as a closed pipe; ``processes`` lets the session name it.
 """
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from gymbridge_server import spinwait
-from gymbridge_server.spinwait import SpinWait, readable
+from gymbridge_server.transport import spinwait
+from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
 
@@ -433,16 +433,18 @@ def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
 def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> None:
     """A worker: make the slice's SyncVectorEnv, then serve reset/step/render/close until told to stop."""
     # Imported here: this runs in a fresh (spawned) interpreter.
-    import gymbridge_server  # noqa: F401  (registers the gymbridge/ test envs)
+    from gymbridge_server import register_envs
     from gymbridge_server.adapters import gymnasium as gym_adapter
+    from gymbridge_server.vector.factory import make_vector_env
 
+    register_envs()
     gym_adapter.route_mujoco_warnings()
     env = None
     arrays: dict[str, np.ndarray] = {}
     lo = hi = 0
     try:
         try:
-            env = gym_adapter.make_vector_env(
+            env = make_vector_env(
                 make_args["env_id"],
                 num_envs,
                 autoreset_mode=make_args["autoreset_mode"],
