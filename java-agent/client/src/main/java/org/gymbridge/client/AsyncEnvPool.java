@@ -10,7 +10,7 @@ import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /**
  * EnvPool-style asynchronous stepping: the envs are split into {@code numGroups} groups (one server

@@ -21,7 +21,7 @@ import org.gymbridge.proto.v1.SessionResponse;
 import org.gymbridge.proto.v1.StepRequest;
 import org.gymbridge.proto.v1.StepResponse;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /** A {@link VectorEnv} backed by a server session; reset/step/render travel on its session stream. */
 final class RemoteVectorEnv implements VectorEnv {
@@ -214,11 +214,11 @@ final class RemoteVectorEnv implements VectorEnv {
                 "gymbridge: recovered " + spec.envId() + " (session " + sessionId + ") after: " + cause.getMessage());
         boolean[] truncated = new boolean[numEnvs];
         java.util.Arrays.fill(truncated, true);
-        java.util.LinkedHashMap<String, org.gymbridge.spaces.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
+        java.util.LinkedHashMap<String, org.gymbridge.tensor.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
         infos.put("gymbridge_recovered", org.gymbridge.tensor.Tensor.ofBools(truncated, numEnvs));
-        infos.put("gymbridge_error", org.gymbridge.spaces.TextValue.of(cause.getMessage()));
+        infos.put("gymbridge_error", org.gymbridge.tensor.TextValue.of(cause.getMessage()));
         return new StepResult(fresh.observations(), new double[numEnvs], new boolean[numEnvs], truncated,
-                new org.gymbridge.spaces.DictValue(infos));
+                new org.gymbridge.tensor.DictValue(infos));
     }
 
     /** Makes a new session like the lost one and switches this env to it. */

@@ -2,7 +2,7 @@ package org.gymbridge.env;
 
 import java.util.concurrent.CompletableFuture;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /**
  * {@code numEnvs} copies of one environment stepped together, mirroring gymnasium.vector.VectorEnv:

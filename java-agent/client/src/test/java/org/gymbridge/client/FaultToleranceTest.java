@@ -9,7 +9,7 @@ import io.grpc.Status;
 import java.util.List;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.TextValue;
+import org.gymbridge.tensor.TextValue;
 import org.gymbridge.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
