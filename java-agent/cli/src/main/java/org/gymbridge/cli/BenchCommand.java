@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import org.gymbridge.agents.core.Trainer;
 import org.gymbridge.agents.ppo.Ppo;
 import org.gymbridge.agents.ppo.PpoConfig;
-import org.gymbridge.client.AsyncEnvPool;
+import org.gymbridge.client.PipelinedEnvPool;
 import org.gymbridge.client.ClientOptions;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.client.GymBridgeClient;
@@ -441,7 +441,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * Rollout throughput with a simulated policy whose time per batch equals the env's in-process time per
-     * batch: synchronous (policy, then step, for all envs) versus an {@link AsyncEnvPool} of 2 groups (the
+     * batch: synchronous (policy, then step, for all envs) versus an {@link PipelinedEnvPool} of 2 groups (the
      * policy works on one group while the server steps the other). Same envs, actions and server.
      */
     private void measureAsync(String url, Case c, InProcess ip, Path tmp) throws IOException {
@@ -464,7 +464,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             double asyncSeconds = Double.MAX_VALUE;
-            try (AsyncEnvPool pool = AsyncEnvPool.make(client, c.env(), MakeOptions.builder().numEnvs(c.numEnvs()).build(), groups)) {
+            try (PipelinedEnvPool pool = PipelinedEnvPool.make(client, c.env(), MakeOptions.builder().numEnvs(c.numEnvs()).build(), groups)) {
                 for (int rep = 0; rep < repeats; rep++) {
                     int[] t = new int[groups];
                     long t0 = System.nanoTime();
@@ -474,7 +474,7 @@ public final class BenchCommand implements Callable<Integer> {
                         pool.send(g, groupSlice(actions.get(0), g, groups));
                     }
                     for (int done = 0; done < steps * groups; done++) {
-                        AsyncEnvPool.GroupStep s = pool.recv();
+                        PipelinedEnvPool.GroupStep s = pool.recv();
                         int g = s.group();
                         if (++t[g] < steps) {
                             spin(policyNanos / groups);

@@ -36,7 +36,7 @@ final class RemoteVectorEnv implements VectorEnv {
     private final EnvSpec spec;
     private final AutoresetMode autoresetMode;
     private final SessionStream stream;
-    private final boolean ownsStream; // false: the stream is shared (AsyncEnvPool's groups)
+    private final boolean ownsStream; // false: the stream is shared (PipelinedEnvPool's groups)
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile MakeRequest makeRequest; // how this session was made, for on_crash=recreate
     private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
@@ -240,20 +240,15 @@ final class RemoteVectorEnv implements VectorEnv {
     }
 
     /**
-     * For {@link AsyncEnvPool}: sends a step whose answer the pool reads itself (on the fast lane, in
-     * recv()) instead of a reader thread; {@link #finishStep} turns the response into the result.
+     * For {@link PipelinedEnvPool}: sends a step whose answer the pool waits for itself (reading it on its own
+     * thread on the fast lane) instead of a reader thread; {@link #toStepResult} turns it into the result.
      */
-    CompletableFuture<SessionResponse> sendStepReadByCaller(Value actions) {
+    PendingResponse sendStepReadByCaller(Value actions) {
         return sendStep(actions, true);
     }
 
-    /** The pool's counterpart of {@link #step}: waits (reading on this thread) and converts. */
-    StepResult finishStep(CompletableFuture<SessionResponse> f) {
-        return toStepResult(stream.await(f, "step"));
-    }
-
-    /** Sends a step; {@code awaited}: the caller awaits it at once (SessionStream.await). */
-    private CompletableFuture<SessionResponse> sendStep(Value actions, boolean awaited) {
+    /** Sends a step; {@code awaited}: the caller awaits it itself (SessionStream.await / awaitAny). */
+    private PendingResponse sendStep(Value actions, boolean awaited) {
         checkOpen();
         if (actions == null) {
             throw new IllegalArgumentException("actions must not be null; pass a value of actionSpace(), "
@@ -263,7 +258,7 @@ final class RemoteVectorEnv implements VectorEnv {
         return stream.send(SessionRequest.newBuilder().setStep(step), "step", awaited);
     }
 
-    private static StepResult toStepResult(SessionResponse r) {
+    static StepResult toStepResult(SessionResponse r) {
         if (r.hasError()) {
             throw Errors.fromProto(r.getError(), true);
         }
@@ -336,7 +331,7 @@ final class RemoteVectorEnv implements VectorEnv {
             closeSession();
         } finally {
             if (ownsStream) {
-                stream.finish(); // a shared stream is finished by its owner (AsyncEnvPool)
+                stream.finish(); // a shared stream is finished by its owner (PipelinedEnvPool)
             }
             if (owned != null) {
                 try {

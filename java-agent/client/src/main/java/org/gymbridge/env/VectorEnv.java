@@ -63,7 +63,8 @@ public interface VectorEnv extends AutoCloseable {
      * pipelined on the session stream and applied in call order, so an agent can prepare the next
      * batch while this one runs. A failed step completes its future exceptionally with a
      * GymBridgeException as the cause ({@code join()} wraps it in a CompletionException); later steps
-     * are unaffected.
+     * are unaffected. "Async" here is client-side pipelining (this thread does not wait); it is unrelated
+     * to the server's {@code vectorization=async}, which is how the server steps the envs.
      */
     CompletableFuture<StepResult> stepAsync(Value actions);
 
