@@ -335,6 +335,11 @@ public final class GymBridgeClient implements AutoCloseable {
         return options;
     }
 
+    /** The last stderr lines of the local server this client started ("" for a server it did not start). */
+    String serverStderrTail() {
+        return server == null ? "" : server.stderrTail();
+    }
+
     EnvServiceGrpc.EnvServiceBlockingStub blockingStub(boolean make) {
         long ms = (make ? options.makeTimeout() : options.callTimeout()).toMillis();
         return blocking.withDeadlineAfter(ms, TimeUnit.MILLISECONDS);
