@@ -81,8 +81,9 @@ public final class GymBridgeClient implements AutoCloseable {
     }
 
     /** Connects as the URL says (its env id and options, if any, are ignored); starts a server for local:. */
-    static GymBridgeClient open(ConnectionUrl url, ClientOptions options) {
-        if (url.transport() == ConnectionUrl.Transport.LOCAL) {
+    static GymBridgeClient open(ConnectionUrl url) {
+        ClientOptions options = url.clientOptions();
+        if (url.scheme() == ConnectionUrl.Scheme.LOCAL) {
             LocalServer server = LocalServer.start(null, List.of(), options.serverStartTimeout(), options.token());
             try {
                 return new GymBridgeClient(server.address(), channel(server.address(), options), server, options);
@@ -332,6 +333,11 @@ public final class GymBridgeClient implements AutoCloseable {
 
     ClientOptions options() {
         return options;
+    }
+
+    /** The last stderr lines of the local server this client started ("" for a server it did not start). */
+    String serverStderrTail() {
+        return server == null ? "" : server.stderrTail();
     }
 
     EnvServiceGrpc.EnvServiceBlockingStub blockingStub(boolean make) {

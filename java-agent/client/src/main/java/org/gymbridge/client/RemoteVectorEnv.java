@@ -21,7 +21,7 @@ import org.gymbridge.proto.v1.SessionResponse;
 import org.gymbridge.proto.v1.StepRequest;
 import org.gymbridge.proto.v1.StepResponse;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /** A {@link VectorEnv} backed by a server session; reset/step/render travel on its session stream. */
 final class RemoteVectorEnv implements VectorEnv {
@@ -36,7 +36,7 @@ final class RemoteVectorEnv implements VectorEnv {
     private final EnvSpec spec;
     private final AutoresetMode autoresetMode;
     private final SessionStream stream;
-    private final boolean ownsStream; // false: the stream is shared (AsyncEnvPool's groups)
+    private final boolean ownsStream; // false: the stream is shared (PipelinedEnvPool's groups)
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile MakeRequest makeRequest; // how this session was made, for on_crash=recreate
     private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
@@ -214,11 +214,11 @@ final class RemoteVectorEnv implements VectorEnv {
                 "gymbridge: recovered " + spec.envId() + " (session " + sessionId + ") after: " + cause.getMessage());
         boolean[] truncated = new boolean[numEnvs];
         java.util.Arrays.fill(truncated, true);
-        java.util.LinkedHashMap<String, org.gymbridge.spaces.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
+        java.util.LinkedHashMap<String, org.gymbridge.tensor.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
         infos.put("gymbridge_recovered", org.gymbridge.tensor.Tensor.ofBools(truncated, numEnvs));
-        infos.put("gymbridge_error", org.gymbridge.spaces.TextValue.of(cause.getMessage()));
+        infos.put("gymbridge_error", org.gymbridge.tensor.TextValue.of(cause.getMessage()));
         return new StepResult(fresh.observations(), new double[numEnvs], new boolean[numEnvs], truncated,
-                new org.gymbridge.spaces.DictValue(infos));
+                new org.gymbridge.tensor.DictValue(infos));
     }
 
     /** Makes a new session like the lost one and switches this env to it. */
@@ -240,20 +240,15 @@ final class RemoteVectorEnv implements VectorEnv {
     }
 
     /**
-     * For {@link AsyncEnvPool}: sends a step whose answer the pool reads itself (on the fast lane, in
-     * recv()) instead of a reader thread; {@link #finishStep} turns the response into the result.
+     * For {@link PipelinedEnvPool}: sends a step whose answer the pool waits for itself (reading it on its own
+     * thread on the fast lane) instead of a reader thread; {@link #toStepResult} turns it into the result.
      */
-    CompletableFuture<SessionResponse> sendStepReadByCaller(Value actions) {
+    PendingResponse sendStepReadByCaller(Value actions) {
         return sendStep(actions, true);
     }
 
-    /** The pool's counterpart of {@link #step}: waits (reading on this thread) and converts. */
-    StepResult finishStep(CompletableFuture<SessionResponse> f) {
-        return toStepResult(stream.await(f, "step"));
-    }
-
-    /** Sends a step; {@code awaited}: the caller awaits it at once (SessionStream.await). */
-    private CompletableFuture<SessionResponse> sendStep(Value actions, boolean awaited) {
+    /** Sends a step; {@code awaited}: the caller awaits it itself (SessionStream.await / awaitAny). */
+    private PendingResponse sendStep(Value actions, boolean awaited) {
         checkOpen();
         if (actions == null) {
             throw new IllegalArgumentException("actions must not be null; pass a value of actionSpace(), "
@@ -263,7 +258,7 @@ final class RemoteVectorEnv implements VectorEnv {
         return stream.send(SessionRequest.newBuilder().setStep(step), "step", awaited);
     }
 
-    private static StepResult toStepResult(SessionResponse r) {
+    static StepResult toStepResult(SessionResponse r) {
         if (r.hasError()) {
             throw Errors.fromProto(r.getError(), true);
         }
@@ -336,7 +331,7 @@ final class RemoteVectorEnv implements VectorEnv {
             closeSession();
         } finally {
             if (ownsStream) {
-                stream.finish(); // a shared stream is finished by its owner (AsyncEnvPool)
+                stream.finish(); // a shared stream is finished by its owner (PipelinedEnvPool)
             }
             if (owned != null) {
                 try {

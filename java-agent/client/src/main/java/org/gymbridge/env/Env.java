@@ -1,8 +1,8 @@
 package org.gymbridge.env;
 
-import org.gymbridge.spaces.DictValue;
+import org.gymbridge.tensor.DictValue;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /**
  * One environment, mirroring gymnasium.Env: unbatched observations and actions. (It is a server

@@ -2,7 +2,7 @@ package org.gymbridge.env;
 
 import java.util.concurrent.CompletableFuture;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /**
  * {@code numEnvs} copies of one environment stepped together, mirroring gymnasium.vector.VectorEnv:
@@ -63,7 +63,8 @@ public interface VectorEnv extends AutoCloseable {
      * pipelined on the session stream and applied in call order, so an agent can prepare the next
      * batch while this one runs. A failed step completes its future exceptionally with a
      * GymBridgeException as the cause ({@code join()} wraps it in a CompletionException); later steps
-     * are unaffected.
+     * are unaffected. "Async" here is client-side pipelining (this thread does not wait); it is unrelated
+     * to the server's {@code vectorization=async}, which is how the server steps the envs.
      */
     CompletableFuture<StepResult> stepAsync(Value actions);
 

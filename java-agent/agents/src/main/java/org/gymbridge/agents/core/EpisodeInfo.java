@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.gymbridge.env.StepResult;
-import org.gymbridge.spaces.DictValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 
 /**

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

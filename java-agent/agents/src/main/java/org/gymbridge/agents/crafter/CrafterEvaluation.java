@@ -11,7 +11,7 @@ import org.gymbridge.agents.core.EvalResult;
 import org.gymbridge.agents.core.Evaluation;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * all the envs stepped with the same actions, whatever order the groups finish in. (The throughput gain
  * when policy time ~ env time is measured by {@code gymbridge bench}, not asserted here.)
  */
-class AsyncEnvPoolTest extends LocalServerFixture {
+class PipelinedEnvPoolTest extends LocalServerFixture {
     private static final int GROUPS = 2;
     private static final int PER_GROUP = 3;
     private static final int STEPS = 25;
@@ -36,7 +36,7 @@ class AsyncEnvPoolTest extends LocalServerFixture {
     @Test
     void groupsStepExactlyLikeSlicesOfOneVectorEnvInAnyCompletionOrder() {
         List<List<double[]>> got = new ArrayList<>();
-        try (AsyncEnvPool pool = AsyncEnvPool.make(client, "CartPole-v1",
+        try (PipelinedEnvPool pool = PipelinedEnvPool.make(client, "CartPole-v1",
                 MakeOptions.builder().numEnvs(GROUPS * PER_GROUP).build(), GROUPS)) {
             assertEquals(GROUPS, pool.numGroups());
             assertEquals(PER_GROUP, pool.groupSize());
@@ -48,7 +48,7 @@ class AsyncEnvPoolTest extends LocalServerFixture {
             }
             int remaining = GROUPS * STEPS;
             while (remaining-- > 0) {
-                AsyncEnvPool.GroupStep s = pool.recv();
+                PipelinedEnvPool.GroupStep s = pool.recv();
                 got.get(s.group()).add(flat(s.result()));
                 if (++t[s.group()] < STEPS) {
                     pool.send(s.group(), Tensor.ofLongs(actions(s.group(), t[s.group()])));
@@ -76,9 +76,9 @@ class AsyncEnvPoolTest extends LocalServerFixture {
 
     @Test
     void theGroupsShareOneFastLaneConnectionWhichEndsWithThePool() throws InterruptedException {
-        // One connection: the server takes the groups' steps in order on one thread (see AsyncEnvPool.make).
+        // One connection: the server takes the groups' steps in order on one thread (see PipelinedEnvPool.make).
         int before = client.lanes.size();
-        try (AsyncEnvPool pool = AsyncEnvPool.make(client, "CartPole-v1", MakeOptions.builder().numEnvs(6).build(), 3)) {
+        try (PipelinedEnvPool pool = PipelinedEnvPool.make(client, "CartPole-v1", MakeOptions.builder().numEnvs(6).build(), 3)) {
             for (int g = 0; g < 3; g++) {
                 pool.reset(g, 5);
                 pool.send(g, Tensor.ofLongs(new long[] {0, 1}));
@@ -102,7 +102,7 @@ class AsyncEnvPoolTest extends LocalServerFixture {
         if (!fastLane) {
             System.setProperty(FastLane.PROPERTY, "false");
         }
-        try (AsyncEnvPool pool = AsyncEnvPool.make(client, "CartPole-v1", MakeOptions.builder().numEnvs(4).build(), 2)) {
+        try (PipelinedEnvPool pool = PipelinedEnvPool.make(client, "CartPole-v1", MakeOptions.builder().numEnvs(4).build(), 2)) {
             pool.reset(0, 1);
             pool.reset(1, 1);
             pool.send(0, Tensor.ofLongs(new long[] {0, 1}));
@@ -120,7 +120,7 @@ class AsyncEnvPoolTest extends LocalServerFixture {
             assertEquals(1, ok);
             assertEquals(1, failed);
             pool.send(1, Tensor.ofLongs(new long[] {1, 1})); // idle again after its failure
-            AsyncEnvPool.GroupStep s = pool.recv();
+            PipelinedEnvPool.GroupStep s = pool.recv();
             assertEquals(1, s.group());
             assertArrayEquals(new double[] {1.0, 1.0}, s.result().rewards());
         } finally {

@@ -1,4 +1,4 @@
-package org.gymbridge.spaces;
+package org.gymbridge.tensor;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package org.gymbridge.spaces;
+package org.gymbridge.tensor;
 
 /** Python None: e.g. the {@code final_obs} entry of an env whose episode did not end. */
 public enum NoneValue implements Value {

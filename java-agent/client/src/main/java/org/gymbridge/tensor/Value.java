@@ -1,17 +1,14 @@
-package org.gymbridge.spaces;
+package org.gymbridge.tensor;
 
-import org.gymbridge.tensor.Tensor;
 
 /**
  * An observation, action or info of any nesting, as it crosses the wire: a {@link Tensor} leaf, a
  * {@link DictValue} (key order kept), a {@link TupleValue}, a {@link TextValue} (strings), a
  * {@link ListValue} (one value per env when they cannot be stacked) or {@link NoneValue}.
  *
- * <p>Exactly these six kinds exist. (The interface cannot be {@code sealed}: Java requires the
- * permitted subclasses of a sealed type outside a named module to share its package, and
- * {@link Tensor} lives in {@code org.gymbridge.tensor}.)
+ * <p>Exactly these six kinds exist, so a {@code switch} over a value can be exhaustive.
  */
-public interface Value {
+public sealed interface Value permits Tensor, DictValue, TupleValue, TextValue, ListValue, NoneValue {
 
     /** This value as a tensor, or an IllegalStateException naming what it is instead. */
     default Tensor asTensor() {

@@ -1,10 +1,9 @@
-package org.gymbridge.spaces;
+package org.gymbridge.tensor;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.gymbridge.tensor.Tensor;
 
 /**
  * A dict value with ordered string keys: a Dict-space observation or action, or a vector env's
