@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.gymbridge.agents.core.Configs;
+import org.gymbridge.agents.train.Configs;
 import org.gymbridge.render.GifWriter;
 import org.gymbridge.tensor.Tensor;
 import org.knowm.xchart.BitmapEncoder;
@@ -48,7 +48,7 @@ public final class CrafterReport {
             p.put("episodes", r.episodes());
             p.put("score", r.score());
             p.put("mean_return", r.meanReturn());
-            p.put("std_return", new org.gymbridge.agents.core.EvalResult(r.returns()).std());
+            p.put("std_return", new org.gymbridge.agents.train.EvalResult(r.returns()).std());
             p.put("mean_length", r.meanLength());
             Map<String, Object> rates = new LinkedHashMap<>();
             double[] percent = r.successPercent();
