@@ -1,11 +1,11 @@
 package org.gymbridge.agents.train;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.Agent;
-import org.gymbridge.agents.core.ObservationAdapter;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Value;
@@ -61,49 +61,44 @@ public final class Evaluation {
         if (episodes < 1) {
             throw new IllegalArgumentException("evaluation episodes must be >= 1, got " + episodes);
         }
-        Trainer.requireNextStepAutoreset(env);
-        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
-        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
-        int numEnvs = env.numEnvs();
+        StepLoop loop = StepLoop.acting(policy, env);
+        int numEnvs = loop.numEnvs();
         int[] quota = new int[numEnvs];
         for (int i = 0; i < numEnvs; i++) {
             quota[i] = episodes / numEnvs + (i < episodes % numEnvs ? 1 : 0);
         }
         int[] finished = new int[numEnvs];
-        double[] running = new double[numEnvs];
-        long[] length = new long[numEnvs];
-        boolean[] resetting = new boolean[numEnvs];
         List<Double> returns = new ArrayList<>();
-
-        Value first = env.reset(seed).observations();
-        listener.reset(first);
-        INDArray obs = observationAdapter.toBatch(first);
-        while (returns.size() < episodes) {
-            StepResult step = env.step(actionAdapter.toValue(policy.apply(obs)));
-            listener.step(step);
-            for (int i = 0; i < numEnvs; i++) {
-                if (resetting[i]) {           // NEXT_STEP autoreset: this step only reset env i
-                    resetting[i] = false;
-                    continue;
-                }
-                running[i] += step.rewards()[i];
-                if (++length[i] > MAX_EPISODE_STEPS && finished[i] < quota[i]) {
-                    throw new IllegalStateException("evaluation episode of env " + i + " has run " + MAX_EPISODE_STEPS
-                            + " steps without ending: evaluate on an env with a time limit (URL option"
-                            + " max_episode_steps=...)");
-                }
-                if (step.done(i)) {
-                    if (finished[i] < quota[i]) {
-                        returns.add(running[i]);
-                        listener.episodeEnd(step, i, running[i], length[i]);
-                        finished[i]++;
+        loop.listen(new StepLoop.Listener() {
+            @Override
+            public void stepped(StepResult step, boolean[] valid) {
+                listener.step(step);
+                long[] length = loop.episodeLengths();
+                for (int i = 0; i < numEnvs; i++) {
+                    if (valid[i] && length[i] > MAX_EPISODE_STEPS && finished[i] < quota[i]) {
+                        throw new IllegalStateException("evaluation episode of env " + i + " has run "
+                                + MAX_EPISODE_STEPS + " steps without ending: evaluate on an env with a time limit"
+                                + " (URL option max_episode_steps=...)");
                     }
-                    running[i] = 0;
-                    length[i] = 0;
-                    resetting[i] = true;
                 }
             }
-            obs = observationAdapter.toBatch(step.observations());
+
+            @Override
+            public void episodeEnd(StepResult step, int env, double episodeReturn, long length) {
+                if (finished[env] < quota[env]) {
+                    returns.add(episodeReturn);
+                    listener.episodeEnd(step, env, episodeReturn, length);
+                    finished[env]++;
+                }
+            }
+        });
+        listener.reset(loop.reset(seed));
+        while (returns.size() < episodes) {
+            try {
+                loop.step();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);          // the listeners above do no I/O
+            }
         }
         return new EvalResult(returns.stream().mapToDouble(Double::doubleValue).toArray());
     }

@@ -1,28 +1,20 @@
 package org.gymbridge.agents.train;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.Agent;
-import org.gymbridge.agents.core.ObservationAdapter;
-import org.gymbridge.agents.core.Transition;
-import org.gymbridge.env.AutoresetMode;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The training loop shared by all agents: act on the batch of observations, step the vector env once,
- * hand the transition to the agent, learn when the agent is ready, and report progress.
- *
- * <p>It relies on Gymnasium's NEXT_STEP autoreset (the server default): the step after an episode ends
- * only resets that env, so it is marked invalid in the {@link Transition} and its reward is not counted;
- * in exchange the final observation of every episode reaches the agent, which lets truncated episodes
- * bootstrap without an extra forward pass (SAME_STEP would hide it in infos).
+ * Trains an agent on a vector env with the {@link StepLoop} and no run folder (what the examples and the bench
+ * use; {@link TrainingRun} is the same loop with metrics, evaluations and checkpoints).
  *
  * <p>Progress goes to {@code out} as one line every {@code logEverySteps} env steps (after a learning
  * step); on an interactive console a progress bar is drawn between lines.
@@ -70,72 +62,39 @@ public final class Trainer {
         this.logEverySteps = logEverySteps;
     }
 
-    static void requireNextStepAutoreset(VectorEnv env) {
-        if (env.autoresetMode() != AutoresetMode.NEXT_STEP) {
-            throw new IllegalArgumentException("the agents need the env's autoreset mode NEXT_STEP (the default),"
-                    + " but it is " + env.autoresetMode() + ": remove autoreset=... from the env URL");
-        }
-    }
-
     /**
      * Trains {@code agent} on {@code env} for {@code totalSteps} env steps (counted over all envs, rounded
      * up to whole vector steps), starting from {@code env.reset(seed)}. Experience collected after the
      * agent's last learning step is not learned from: choose a multiple of the agent's batch.
      */
     public Summary train(Agent agent, VectorEnv env, long totalSteps, long seed) {
-        requireNextStepAutoreset(env);
-        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
-        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
-        int numEnvs = env.numEnvs();
-        boolean[] resetting = new boolean[numEnvs];
-        double[] running = new double[numEnvs];
+        StepLoop loop = StepLoop.training(agent, env);
+        int numEnvs = loop.numEnvs();
         Deque<Double> recent = new ArrayDeque<>();
         List<Double> returns = new ArrayList<>();
-        long steps = 0;
-        long nextLog = logEverySteps;
-        long envNanos = 0;
-        long actNanos = 0;
-        long learnNanos = 0;
         long start = System.nanoTime();
         boolean bar = System.console() != null;
-
-        long t0 = System.nanoTime();
-        INDArray obs = observationAdapter.toBatch(env.reset(seed).observations());
-        envNanos += System.nanoTime() - t0;
-        while (steps < totalSteps) {
-            long t1 = System.nanoTime();
-            INDArray actions = agent.act(obs, true);
-            long t2 = System.nanoTime();
-            StepResult step = env.step(actionAdapter.toValue(actions));
-            INDArray nextObs = observationAdapter.toBatch(step.observations());
-            long t3 = System.nanoTime();
-
-            boolean[] valid = new boolean[numEnvs];
-            for (int i = 0; i < numEnvs; i++) {
-                valid[i] = !resetting[i];
-                if (valid[i]) {
-                    running[i] += step.rewards()[i];
-                    if (step.done(i)) {
-                        returns.add(running[i]);
-                        recent.addLast(running[i]);
-                        if (recent.size() > RECENT_EPISODES) {
-                            recent.removeFirst();
-                        }
-                        running[i] = 0;
-                    }
+        loop.listen(new StepLoop.Listener() {
+            @Override
+            public void episodeEnd(StepResult step, int env, double episodeReturn, long length) {
+                returns.add(episodeReturn);
+                recent.addLast(episodeReturn);
+                if (recent.size() > RECENT_EPISODES) {
+                    recent.removeFirst();
                 }
-                resetting[i] = valid[i] && step.done(i);
             }
-            agent.observe(new Transition(obs, actions, step.rewards(), step.terminated(), step.truncated(),
-                    nextObs, valid));
-            obs = nextObs;
+        });
+        loop.reset(seed);
+        long steps = 0;
+        long nextLog = logEverySteps;
+        while (steps < totalSteps) {
+            Map<String, Double> stats;
+            try {
+                stats = loop.step();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);          // the listeners above do no I/O
+            }
             steps += numEnvs;
-
-            Map<String, Double> stats = agent.readyToLearn() ? agent.learn(obs) : null;
-            long t4 = System.nanoTime();
-            envNanos += t3 - t2;
-            actNanos += t2 - t1;
-            learnNanos += t4 - t3;
             if (stats != null) {
                 if (steps >= nextLog || steps >= totalSteps) {
                     if (bar) {
@@ -157,7 +116,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Summary(steps, returns.stream().mapToDouble(Double::doubleValue).toArray(), mean(recent), seconds,
-                envNanos / 1e9, actNanos / 1e9, learnNanos / 1e9);
+                loop.envSeconds(), loop.actSeconds(), loop.learnSeconds());
     }
 
     private static String progressLine(long steps, long totalSteps, int episodes, Deque<Double> recent, long start,

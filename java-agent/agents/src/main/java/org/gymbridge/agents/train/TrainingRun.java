@@ -29,7 +29,6 @@ import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Algorithm;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.ObservationAdapter;
-import org.gymbridge.agents.core.Transition;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
@@ -37,7 +36,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A training run with a run folder: what {@code gymbridge train} does. It makes the env from a URL, builds
- * the agent through an {@link Algorithm}, trains with the same loop as {@link Trainer}, and writes
+ * the agent through an {@link Algorithm}, trains with the {@link StepLoop} (as {@link Trainer} does), and writes
  * <pre>
  *   run.yaml               env URL, algorithm, steps, seed, trainer settings (what --resume reads)
  *   config.yaml            the algorithm's resolved config (every key, defaults filled in)
@@ -306,17 +305,15 @@ public final class TrainingRun {
         long startNanos = System.nanoTime();
 
         try (VectorEnv env = envFactory.apply(spec.envUrl())) {
-            Trainer.requireNextStepAutoreset(env);
-            ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
-            ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
+            StepLoop.requireNextStepAutoreset(env);
             int numEnvs = env.numEnvs();
             String envId = env.spec() != null ? env.spec().envId() : spec.envUrl();
             AgentContext context = new AgentContext(env.singleObservationSpace(), env.singleActionSpace(), numEnvs,
                     envId, spec.steps());
             Agent agent = algorithm.create(context, config, spec.seed());
+            StepLoop loop = StepLoop.training(agent, env);
 
             State state;
-            INDArray obs;
             TensorBoardWriter events;
             boolean resumed = Files.isRegularFile(trainerFile);
             if (resumed) {
@@ -328,106 +325,96 @@ public final class TrainingRun {
                 agent.load(agentFile);
                 out.printf("resuming %s at step %,d: replaying %,d logged vector steps to restore the env%n",
                         dir, state.steps, state.vectorSteps);
-                obs = replay(env, observationAdapter, actionAdapter, actionsFile, state);
+                loop.restore(replay(env, actionsFile, state), state.running, state.lengths, state.resetting);
                 truncate(dir.resolve(METRICS_FILE), state.metricsBytes);
                 events = TensorBoardWriter.append(dir.resolve(state.eventsFile), state.eventsBytes);
                 truncate(actionsFile, state.vectorSteps * 4L * numEnvs * Math.max(0, state.actionWidth));
             } else {
                 state = new State();
-                state.running = new double[numEnvs];
-                state.lengths = new long[numEnvs];
-                state.resetting = new boolean[numEnvs];
                 state.nextLog = tc.logEvery();
                 state.nextEval = tc.evalEvery() > 0 ? tc.evalEvery() : Long.MAX_VALUE;
                 state.nextCheckpoint = tc.checkpointEvery();
                 events = TensorBoardWriter.create(dir, System.currentTimeMillis() / 1000.0);
                 state.eventsFile = events.file().getFileName().toString();
                 Files.deleteIfExists(actionsFile);
-                obs = observationAdapter.toBatch(env.reset(spec.seed()).observations());
+                loop.reset(spec.seed());
+                state.running = loop.episodeReturns();
+                state.lengths = loop.episodeLengths();
+                state.resetting = loop.resetting();
             }
             double secondsBefore = state.seconds;
+            double envBefore = state.envSeconds;
+            double actBefore = state.actSeconds;
+            double learnBefore = state.learnSeconds;
 
             boolean bar = System.console() != null;
-            VectorEnv evalEnv = null;
-            boolean stopped = false;
+            VectorEnv[] evalEnv = {null};
+            boolean[] stopped = {false};
             try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve(METRICS_FILE), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                  DataOutputStream actionLog = new DataOutputStream(new java.io.BufferedOutputStream(
                          Files.newOutputStream(actionsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)));
                  events) {
-                while (state.steps < spec.steps()) {
-                    long t0 = System.nanoTime();
-                    INDArray actions = agent.act(obs, true);
-                    long t1 = System.nanoTime();
-                    float[] flat = HostArrays.toFloats(actions);
-                    if (state.actionWidth < 0) {
-                        state.actionWidth = flat.length / numEnvs;
-                    }
-                    ByteBuffer bytes = ByteBuffer.allocate(flat.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                    bytes.asFloatBuffer().put(flat);
-                    actionLog.write(bytes.array());
-                    StepResult step = env.step(actionAdapter.toValue(actions));
-                    INDArray nextObs = observationAdapter.toBatch(step.observations());
-                    long t2 = System.nanoTime();
-                    state.actSeconds += (t1 - t0) / 1e9;
-                    state.envSeconds += (t2 - t1) / 1e9;
-                    state.vectorSteps++;
-
-                    boolean[] valid = new boolean[numEnvs];
-                    for (int i = 0; i < numEnvs; i++) {
-                        valid[i] = !state.resetting[i];
-                        if (valid[i]) {
-                            state.running[i] += step.rewards()[i];
-                            state.lengths[i]++;
+                // The action log: every vector step's actions, which resume replays to restore the env.
+                loop.listen(new StepLoop.Listener() {
+                    @Override
+                    public void actions(INDArray actions) throws IOException {
+                        float[] flat = HostArrays.toFloats(actions);
+                        if (state.actionWidth < 0) {
+                            state.actionWidth = flat.length / numEnvs;
                         }
+                        ByteBuffer bytes = ByteBuffer.allocate(flat.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                        bytes.asFloatBuffer().put(flat);
+                        actionLog.write(bytes.array());
                     }
-                    state.steps += numEnvs;
-                    for (int i = 0; i < numEnvs; i++) {
-                        if (valid[i] && step.done(i)) {
-                            state.episodes++;
-                            state.recent.addLast(state.running[i]);
-                            if (state.recent.size() > tc.window()) {
-                                state.recent.removeFirst();
-                            }
-                            Map<String, Object> row = metricsRow("episode", state.steps);
-                            row.put("episode", state.episodes);
-                            row.put("return", state.running[i]);
-                            row.put("length", state.lengths[i]);
-                            // Env-specific episode metrics (achievements ...): in the row, and averaged into
-                            // the next train row like the agent's statistics.
-                            episodeInfo.episodeEnd(step, i).forEach((k, v) -> {
-                                row.put(k, v);
-                                double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
-                                sum[0] += v;
-                                sum[1]++;
-                            });
-                            writeRow(metrics, row);
-                            events.scalars(state.steps, wallTime(), Map.of("episode/return", state.running[i],
-                                    "episode/length", (double) state.lengths[i]));
-                            state.running[i] = 0;
-                            state.lengths[i] = 0;
-                        }
-                        state.resetting[i] = valid[i] && step.done(i);
+                });
+                // Metrics and TensorBoard: a row per episode, a train row and a progress line every logEvery steps.
+                loop.listen(new StepLoop.Listener() {
+                    @Override
+                    public void stepped(StepResult step, boolean[] valid) {
+                        state.vectorSteps++;
+                        state.steps += numEnvs;
                     }
-                    long t3 = System.nanoTime();
-                    agent.observe(new Transition(obs, actions, step.rewards(), step.terminated(), step.truncated(),
-                            nextObs, valid));
-                    obs = nextObs;
 
-                    if (!agent.readyToLearn()) {
-                        state.learnSeconds += (System.nanoTime() - t3) / 1e9;
-                        continue;
+                    @Override
+                    public void episodeEnd(StepResult step, int i, double episodeReturn, long length)
+                            throws IOException {
+                        state.episodes++;
+                        state.recent.addLast(episodeReturn);
+                        if (state.recent.size() > tc.window()) {
+                            state.recent.removeFirst();
+                        }
+                        Map<String, Object> row = metricsRow("episode", state.steps);
+                        row.put("episode", state.episodes);
+                        row.put("return", episodeReturn);
+                        row.put("length", length);
+                        // Env-specific episode metrics (achievements ...): in the row, and averaged into
+                        // the next train row like the agent's statistics.
+                        episodeInfo.episodeEnd(step, i).forEach((k, v) -> {
+                            row.put(k, v);
+                            double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
+                            sum[0] += v;
+                            sum[1]++;
+                        });
+                        writeRow(metrics, row);
+                        events.scalars(state.steps, wallTime(), Map.of("episode/return", episodeReturn,
+                                "episode/length", (double) length));
                     }
-                    Map<String, Double> stats = agent.learn(obs);
-                    state.learnSeconds += (System.nanoTime() - t3) / 1e9;
-                    stats.forEach((k, v) -> {
-                        double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
-                        sum[0] += v;
-                        sum[1]++;
-                    });
-                    double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
-                    boolean last = state.steps >= spec.steps();
-                    if (state.steps >= state.nextLog || last) {
+
+                    @Override
+                    public void learned(Map<String, Double> stats) throws IOException {
+                        state.envSeconds = envBefore + loop.envSeconds();
+                        state.actSeconds = actBefore + loop.actSeconds();
+                        state.learnSeconds = learnBefore + loop.learnSeconds();
+                        stats.forEach((k, v) -> {
+                            double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
+                            sum[0] += v;
+                            sum[1]++;
+                        });
+                        if (state.steps < state.nextLog && state.steps < spec.steps()) {
+                            return;
+                        }
+                        double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
                         Map<String, Object> row = metricsRow("train", state.steps);
                         row.put("episodes", state.episodes);
                         row.put("return_mean", Trainer.mean(state.recent));
@@ -458,11 +445,18 @@ public final class TrainingRun {
                             state.nextLog += tc.logEvery();
                         }
                     }
-                    if (state.steps >= state.nextEval) {
-                        if (evalEnv == null) {
-                            evalEnv = envFactory.apply(evalUrl(spec.envUrl()));
+                });
+                // Periodic greedy evaluation on a second env, keeping the best agent seen.
+                loop.listen(new StepLoop.Listener() {
+                    @Override
+                    public void learned(Map<String, Double> stats) throws IOException {
+                        if (state.steps < state.nextEval) {
+                            return;
                         }
-                        EvalResult eval = Evaluation.run(agent, evalEnv, tc.evalEpisodes(), tc.evalSeed());
+                        if (evalEnv[0] == null) {
+                            evalEnv[0] = envFactory.apply(evalUrl(spec.envUrl()));
+                        }
+                        EvalResult eval = Evaluation.run(agent, evalEnv[0], tc.evalEpisodes(), tc.evalSeed());
                         writeEval(metrics, events, state.steps, eval);
                         if (bar) {
                             out.print("\r" + " ".repeat(72) + "\r");
@@ -483,10 +477,17 @@ public final class TrainingRun {
                             state.nextEval += tc.evalEvery();
                         }
                     }
-                    stopped = stopRequested || state.steps >= stopAt;
-                    if (state.steps >= state.nextCheckpoint || last || stopped) {
-                        state.seconds = seconds;
-                        state.observations = encode(obs);
+                });
+                // Checkpoints: every checkpointEvery steps, at the end and when asked to stop.
+                loop.listen(new StepLoop.Listener() {
+                    @Override
+                    public void learned(Map<String, Double> stats) throws IOException {
+                        stopped[0] = stopRequested || state.steps >= stopAt;
+                        if (state.steps < state.nextCheckpoint && state.steps < spec.steps() && !stopped[0]) {
+                            return;
+                        }
+                        state.seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
+                        state.observations = encode(loop.observations());
                         metrics.flush();
                         events.flush();
                         actionLog.flush();
@@ -503,22 +504,30 @@ public final class TrainingRun {
                             state.nextCheckpoint += tc.checkpointEvery();
                         }
                     }
-                    if (bar && !stopped) {
+                });
+                while (state.steps < spec.steps()) {
+                    if (loop.step() == null) {
+                        continue;
+                    }
+                    if (stopped[0]) {
+                        break;
+                    }
+                    if (bar) {
                         out.print(Trainer.progressBar(state.steps, spec.steps()));
                         out.flush();
-                    }
-                    if (stopped) {
-                        break;
                     }
                 }
                 if (bar) {
                     out.println();
                 }
             } finally {
-                if (evalEnv != null) {
-                    evalEnv.close();
+                if (evalEnv[0] != null) {
+                    evalEnv[0].close();
                 }
             }
+            state.envSeconds = envBefore + loop.envSeconds();
+            state.actSeconds = actBefore + loop.actSeconds();
+            state.learnSeconds = learnBefore + loop.learnSeconds();
             double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
             boolean finished = state.steps >= spec.steps();
             EvalResult finalEval = null;
@@ -554,8 +563,9 @@ public final class TrainingRun {
     }
 
     /** Restores the server-side env by replaying the logged actions and checks where it arrives. */
-    private INDArray replay(VectorEnv env, ObservationAdapter observationAdapter, ActionAdapter actionAdapter,
-                            Path actionsFile, State state) throws IOException {
+    private INDArray replay(VectorEnv env, Path actionsFile, State state) throws IOException {
+        ObservationAdapter observationAdapter = ObservationAdapter.forSpace(env.singleObservationSpace());
+        ActionAdapter actionAdapter = ActionAdapter.forSpace(env.singleActionSpace());
         int numEnvs = env.numEnvs();
         INDArray obs = observationAdapter.toBatch(env.reset(spec.seed()).observations());
         if (state.vectorSteps > 0) {
