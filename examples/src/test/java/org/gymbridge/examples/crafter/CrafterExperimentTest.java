@@ -1,4 +1,4 @@
-package org.gymbridge.agents.crafter;
+package org.gymbridge.examples.crafter;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The short version of the Crafter experiment (issue 9) end to end through a real server with worker processes:
+ * The short version of the Crafter experiment end to end through a real server with worker processes:
  * a CNN PPO agent trains a few thousand steps, every episode's achievements are logged, then the agent and the
  * random baseline are evaluated with the same seeds and the score JSON, bar chart PNG and GIF are written.
  */

@@ -1,4 +1,4 @@
-package org.gymbridge.agents.crafter;
+package org.gymbridge.examples.crafter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

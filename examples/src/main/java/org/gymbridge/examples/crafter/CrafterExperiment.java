@@ -1,4 +1,4 @@
-package org.gymbridge.agents.crafter;
+package org.gymbridge.examples.crafter;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,7 +24,7 @@ import org.gymbridge.spaces.Discrete;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A Crafter experiment from Java (issue 9): trains a CNN PPO agent through the bridge in a
+ * A Crafter experiment from Java: trains a CNN PPO agent through the bridge in a
  * {@link TrainingRun} folder (metrics.jsonl with every achievement's unlock rate, TensorBoard, checkpoints,
  * resumable), then evaluates the trained agent and, as the baseline, a uniformly random agent with the same
  * eval seeds and episode count, and writes {@link CrafterReport}'s crafter-eval.json (success rates and Crafter

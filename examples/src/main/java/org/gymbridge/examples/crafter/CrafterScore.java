@@ -1,4 +1,4 @@
-package org.gymbridge.agents.crafter;
+package org.gymbridge.examples.crafter;
 
 import java.util.List;
 import java.util.Map;
