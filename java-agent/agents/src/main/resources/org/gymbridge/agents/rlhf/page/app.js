@@ -54,6 +54,7 @@ function loadImage(url) {
 }
 
 function draw() {
+  document.body.dataset.frame = frame;
   for (const c of clips) {
     const ctx = c.canvas.getContext("2d");
     if (!c.clip) {
