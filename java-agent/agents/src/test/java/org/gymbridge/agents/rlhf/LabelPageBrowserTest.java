@@ -91,8 +91,9 @@ class LabelPageBrowserTest {
         Object drawn = ((JavascriptExecutor) browser).executeScript(
                 "const c = document.getElementById('left'); const d = c.getContext('2d')"
                         + ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
-                        + "for (let i = 0; i < d.length; i += 4) if (d[i] < 200) n++; return [c.width, n];");
+                        + "for (let i = 0; i < d.length; i += 4) if (d[i + 1] < 200) n++; return [c.width, n];");
         assertEquals(240L, ((List<?>) drawn).get(0));
+        // Pendulum's rod (red, green 77) and axle (black) on white: a few hundred non-white pixels at 240 px.
         assertTrue((Long) ((List<?>) drawn).get(1) > 100, "the left clip shows a pendulum: " + drawn);
         Files.createDirectories(OUTPUT);
         Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), OUTPUT.resolve("rlhf-label-page.png"),
