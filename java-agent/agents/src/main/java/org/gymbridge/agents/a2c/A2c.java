@@ -182,7 +182,7 @@ public final class A2c implements Agent {
         double entropy = java.util.Arrays.stream(head.distribution().entropy(head.params(out.policy())))
                 .average().orElse(0);
         double gradNorm = PolicyGradient.step(net, head, adam, out.policy(), act, dLogProb, dValue,
-                -config.entCoef() / n, lr, config.maxGradNorm(), config.adamEps());
+                -config.entCoef() / n, lr, config.maxGradNorm());
         stats.put("pi_loss", piLoss);
         stats.put("v_loss", vLoss);
         stats.put("entropy", entropy);

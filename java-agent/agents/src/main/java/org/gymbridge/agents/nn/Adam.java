@@ -1,13 +1,17 @@
 package org.gymbridge.agents.nn;
 
 import java.io.Serializable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Adam with PyTorch's semantics (torch.optim.Adam), applied in place to a network's flat parameter
- * vector, together with global gradient-norm clipping (torch.nn.utils.clip_grad_norm_).
+ * Adam with PyTorch's semantics (torch.optim.Adam), applied in place to a flat parameter vector, together
+ * with global gradient-norm clipping (torch.nn.utils.clip_grad_norm_). The one optimizer of the agents:
+ * network parameters step through {@link #step(INDArray, INDArray, double)}, small host-side vectors (a
+ * policy's state-independent log std, SAC's entropy temperature) through {@link #step(float[], float[], double)};
+ * both run the same update on the same float32 moments, as PyTorch does for float32 parameters.
  *
  * <p>Why not DL4J's updater: RL recipes are tuned against PyTorch — eps added after the bias-corrected
  * square root, the learning rate changed every update (annealing), and the gradient clipped by its norm
@@ -15,10 +19,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <pre>
  *   m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g^2
- *   theta -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ *   theta -= lr * (m / (1 - b1^t)) / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
+ * Serializable (hyperparameters and {@link State}), so an object holding one can be checkpointed whole.
  */
-public final class Adam {
+public final class Adam implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** The optimizer's state, saved with checkpoints so training can resume exactly. */
     public record State(float[] m, float[] v, long step) implements Serializable {
@@ -36,8 +43,23 @@ public final class Adam {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
-        this.m = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, size);
-        this.v = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, size);
+        this.m = Nd4j.zeros(DataType.FLOAT, size);
+        this.v = Nd4j.zeros(DataType.FLOAT, size);
+    }
+
+    /** Adam with PyTorch's betas (0.9, 0.999) and the given epsilon. */
+    public static Adam withEps(long size, double eps) {
+        return new Adam(size, 0.9, 0.999, eps);
+    }
+
+    /** A fresh optimizer (zero moments) with this one's betas and epsilon, for {@code size} other parameters. */
+    public Adam sameSettings(long size) {
+        return new Adam(size, beta1, beta2, eps);
+    }
+
+    /** Number of parameters this optimizer steps. */
+    public long size() {
+        return m.length();
     }
 
     /**
@@ -66,6 +88,14 @@ public final class Adam {
         params.subi(m.div(denominator).muli(learningRate / biasCorrection1).reshape(params.shape()));
     }
 
+    /** The same step on a host array (written back into {@code params}). */
+    public void step(float[] params, float[] gradient, double learningRate) {
+        INDArray p = Nd4j.createFromArray(params);
+        step(p, Nd4j.createFromArray(gradient), learningRate);
+        float[] updated = p.toFloatVector();
+        System.arraycopy(updated, 0, params, 0, params.length);
+    }
+
     /** A copy of the state (moments and step count). */
     public State state() {
         return new State(m.toFloatVector(), v.toFloatVector(), step);
@@ -80,5 +110,18 @@ public final class Adam {
         m.assign(Nd4j.createFromArray(state.m()));
         v.assign(Nd4j.createFromArray(state.v()));
         step = state.step();
+    }
+
+    private Object writeReplace() {
+        return new Serialized(beta1, beta2, eps, state());
+    }
+
+    /** The serialized form: hyperparameters and state (ND4J arrays are not Serializable). */
+    private record Serialized(double beta1, double beta2, double eps, State state) implements Serializable {
+        private Object readResolve() {
+            Adam adam = new Adam(state.m().length, beta1, beta2, eps);
+            adam.restore(state);
+            return adam;
+        }
     }
 }

@@ -24,7 +24,7 @@ public final class PolicyGradient {
      */
     public static double step(ActorCritic net, PolicyHead head, Adam adam, float[] policyOutput, float[] actions,
                               double[] dLogProb, float[] dValue, double entropyWeight, double learningRate,
-                              double maxGradNorm, double adamEps) {
+                              double maxGradNorm) {
         float[] params = head.params(policyOutput);
         float[] dParams = head.distribution().gradient(params, actions, dLogProb, entropyWeight);
         INDArray gradient = net.backward(head.networkGradient(dParams), dValue);
@@ -36,7 +36,7 @@ public final class PolicyGradient {
             gradient.muli(scale);
         }
         adam.step(net.params(), gradient, learningRate);
-        head.step(learningRate, scale, adamEps);
+        head.step(learningRate, scale, adam);
         return norm;
     }
 

@@ -28,9 +28,8 @@ public final class PolicyHead implements Serializable {
     private final int networkOutputSize;
     private final float[] logStd;
     private final double[] logStdGradient;
-    private final double[] adamM;
-    private final double[] adamV;
-    private long adamSteps;
+    // The log std's optimizer: made on the first step with the network optimizer's settings.
+    private Adam logStdAdam;
 
     private PolicyHead(ActionDistribution distribution, int networkOutputSize, float[] logStd) {
         this.distribution = distribution;
@@ -38,8 +37,6 @@ public final class PolicyHead implements Serializable {
         this.logStd = logStd;
         int n = logStd == null ? 0 : logStd.length;
         this.logStdGradient = new double[n];
-        this.adamM = new double[n];
-        this.adamV = new double[n];
     }
 
     /**
@@ -146,22 +143,21 @@ public final class PolicyHead implements Serializable {
     }
 
     /**
-     * One Adam step (PyTorch semantics, as {@link Adam}) on the log std vector with its last gradient times
-     * {@code scale} (the global clip factor); a no-op without a log std parameter.
+     * One {@link Adam} step on the log std vector with its last gradient times {@code scale} (the global clip
+     * factor), with the betas and epsilon of {@code networkOptimizer}; a no-op without a log std parameter.
      */
-    public void step(double learningRate, double scale, double eps) {
+    public void step(double learningRate, double scale, Adam networkOptimizer) {
         if (logStd == null) {
             return;
         }
-        adamSteps++;
-        double c1 = 1 - Math.pow(0.9, adamSteps);
-        double c2 = 1 - Math.pow(0.999, adamSteps);
-        for (int k = 0; k < logStd.length; k++) {
-            double g = logStdGradient[k] * scale;
-            adamM[k] = 0.9 * adamM[k] + 0.1 * g;
-            adamV[k] = 0.999 * adamV[k] + 0.001 * g * g;
-            logStd[k] -= (float) (learningRate * (adamM[k] / c1) / (Math.sqrt(adamV[k] / c2) + eps));
+        if (logStdAdam == null) {
+            logStdAdam = networkOptimizer.sameSettings(logStd.length);
         }
+        float[] g = new float[logStd.length];
+        for (int k = 0; k < g.length; k++) {
+            g[k] = (float) (logStdGradient[k] * scale);
+        }
+        logStdAdam.step(logStd, g, learningRate);
     }
 
     /** Overwrites this head's learned state with another's (checkpoint restore). */
@@ -171,9 +167,10 @@ public final class PolicyHead implements Serializable {
         }
         if (logStd != null) {
             System.arraycopy(saved.logStd, 0, logStd, 0, logStd.length);
-            System.arraycopy(saved.adamM, 0, adamM, 0, adamM.length);
-            System.arraycopy(saved.adamV, 0, adamV, 0, adamV.length);
-            adamSteps = saved.adamSteps;
+            logStdAdam = saved.logStdAdam == null ? null : saved.logStdAdam.sameSettings(logStd.length);
+            if (logStdAdam != null) {
+                logStdAdam.restore(saved.logStdAdam.state());
+            }
         }
     }
 }

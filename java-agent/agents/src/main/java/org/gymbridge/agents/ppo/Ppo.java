@@ -423,7 +423,7 @@ public final class Ppo implements Agent {
         // Back-propagate, clip the global gradient norm, take an Adam step.
         // (for a state-independent log std, PolicyGradient steps that vector too, inside the same global clip)
         double gradNorm = PolicyGradient.step(net, head, adam, out.policy(), mbActions, loss.dLogProb(),
-                loss.dValue(), -config.entCoef() / b, lr, config.maxGradNorm(), config.adamEps());
+                loss.dValue(), -config.entCoef() / b, lr, config.maxGradNorm());
 
         Map<String, Double> stats = new LinkedHashMap<>();
         stats.put("pi_loss", loss.policy());

@@ -216,7 +216,7 @@ public final class Reinforce implements Agent {
         double entropy = java.util.Arrays.stream(head.distribution().entropy(head.params(out.policy())))
                 .average().orElse(0);
         double gradNorm = PolicyGradient.step(net, head, adam, out.policy(), actions, dLogProb, dValue,
-                -config.entCoef() / n, config.learningRate(), config.maxGradNorm(), 1e-8);
+                -config.entCoef() / n, config.learningRate(), config.maxGradNorm());
         updates++;
         int episodes = finished.size();
         finished = new ArrayList<>();

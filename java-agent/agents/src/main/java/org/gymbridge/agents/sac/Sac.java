@@ -47,11 +47,9 @@ public final class Sac extends OffPolicyAgent {
     private final Adam critic1Adam;
     private final Adam critic2Adam;
     private final double targetEntropy;
-    // The temperature and its Adam state (a scalar: plain Java, no ND4J op).
-    private double logAlpha;
-    private double alphaM;
-    private double alphaV;
-    private long alphaSteps;
+    // The entropy temperature, log alpha (a float32 scalar, as CleanRL's log_alpha tensor), and its optimizer.
+    private final float[] logAlpha = new float[1];
+    private final Adam alphaAdam;
     private double lastActorLoss = Double.NaN;
     private double lastEntropy = Double.NaN;
 
@@ -70,7 +68,8 @@ public final class Sac extends OffPolicyAgent {
         this.critic1Adam = new Adam(critic1.params().length(), 0.9, 0.999, 1e-8);
         this.critic2Adam = new Adam(critic2.params().length(), 0.9, 0.999, 1e-8);
         this.targetEntropy = -d;
-        this.logAlpha = Math.log(config.alpha());
+        this.logAlpha[0] = (float) Math.log(config.alpha());
+        this.alphaAdam = new Adam(1, 0.9, 0.999, 1e-8);
     }
 
     /** A new agent sized for {@code env} (a Box action space; a Box or Discrete observation space). */
@@ -91,7 +90,7 @@ public final class Sac extends OffPolicyAgent {
 
     /** The current entropy temperature. */
     public double alpha() {
-        return Math.exp(logAlpha);
+        return Math.exp(logAlpha[0]);
     }
 
     // ---- The squashed Gaussian policy ---------------------------------------------------------------------
@@ -235,13 +234,8 @@ public final class Sac extends OffPolicyAgent {
 
         if (config.autotune()) {
             // L_alpha = -exp(logAlpha) mean(log pi + targetEntropy);  one Adam step (PyTorch defaults) on logAlpha.
-            double g = -Math.exp(logAlpha) * (meanLogProb + targetEntropy);
-            alphaSteps++;
-            alphaM = 0.9 * alphaM + 0.1 * g;
-            alphaV = 0.999 * alphaV + 0.001 * g * g;
-            double mHat = alphaM / (1 - Math.pow(0.9, alphaSteps));
-            double vHat = alphaV / (1 - Math.pow(0.999, alphaSteps));
-            logAlpha -= config.qLr() * mHat / (Math.sqrt(vHat) + 1e-8);
+            double g = -Math.exp(logAlpha[0]) * (meanLogProb + targetEntropy);
+            alphaAdam.step(logAlpha, new float[] {(float) g}, config.qLr());
         }
     }
 
@@ -289,22 +283,19 @@ public final class Sac extends OffPolicyAgent {
 
     @Override
     protected Map<String, Adam> optimizers() {
-        return Map.of("actor", actorAdam, "critic1", critic1Adam, "critic2", critic2Adam);
+        return Map.of("actor", actorAdam, "critic1", critic1Adam, "critic2", critic2Adam, "alpha", alphaAdam);
     }
 
     @Override
     protected Map<String, Serializable> extraState() {
-        return Map.of("alpha", new double[] {logAlpha, alphaM, alphaV, alphaSteps, lastActorLoss, lastEntropy});
+        return Map.of("alpha", new double[] {logAlpha[0], lastActorLoss, lastEntropy});
     }
 
     @Override
     protected void restoreExtraState(Map<String, Object> state) {
         double[] a = (double[]) state.get("alpha");
-        logAlpha = a[0];
-        alphaM = a[1];
-        alphaV = a[2];
-        alphaSteps = (long) a[3];
-        lastActorLoss = a[4];
-        lastEntropy = a[5];
+        logAlpha[0] = (float) a[0];
+        lastActorLoss = a[1];
+        lastEntropy = a[2];
     }
 }

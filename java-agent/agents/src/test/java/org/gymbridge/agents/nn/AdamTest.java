@@ -54,4 +54,54 @@ class AdamTest {
         copy.step(p2, Nd4j.createFromArray(-1f, 0.5f), 0.1);
         assertEquals(p1, p2);
     }
+
+    @Test
+    void hostArrayStepMatchesAHandComputedTwoStepUpdate() {
+        // theta = 0.5, g1 = 2, g2 = -1, lr 0.1, eps 1e-8 (PyTorch defaults).
+        Adam adam = Adam.withEps(1, 1e-8);
+        float[] theta = {0.5f};
+        adam.step(theta, new float[] {2f}, 0.1);
+        // Step 1: m_hat = 2, v_hat = 4 -> theta = 0.5 - 0.1 * 2 / 2 = 0.4.
+        assertEquals(0.4, theta[0], 1e-6);
+        adam.step(theta, new float[] {-1f}, 0.1);
+        // Step 2: m = 0.9*0.2 + 0.1*(-1) = 0.08, v = 0.999*0.004 + 0.001*1 = 0.004996.
+        double mHat = 0.08 / (1 - 0.81);
+        double vHat = 0.004996 / (1 - 0.999 * 0.999);
+        assertEquals(0.4 - 0.1 * mHat / (Math.sqrt(vHat) + 1e-8), theta[0], 1e-6);
+    }
+
+    @Test
+    void hostArrayAndNetworkEntryPointsShareOneUpdateRule() {
+        Adam onHost = Adam.withEps(2, 1e-5);
+        Adam onDevice = Adam.withEps(2, 1e-5);
+        float[] host = {1f, -2f};
+        INDArray device = Nd4j.createFromArray(1f, -2f);
+        for (float[] g : new float[][] {{0.3f, -0.7f}, {1.5f, 0.2f}, {-0.4f, 0.9f}}) {
+            onHost.step(host, g, 0.05);
+            onDevice.step(device, Nd4j.createFromArray(g), 0.05);
+        }
+        assertArrayEquals(device.toFloatVector(), host);
+        assertEquals(onDevice.state().step(), onHost.state().step());
+        assertArrayEquals(onDevice.state().v(), onHost.state().v());
+    }
+
+    @Test
+    void javaSerializationKeepsSettingsAndMoments() throws Exception {
+        Adam adam = new Adam(2, 0.8, 0.99, 1e-3);
+        float[] p1 = {1f, 1f};
+        adam.step(p1, new float[] {1f, 2f}, 0.1);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(adam);
+        }
+        Adam copy;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = (Adam) in.readObject();
+        }
+        float[] p2 = p1.clone();
+        adam.step(p1, new float[] {-1f, 0.5f}, 0.1);
+        copy.step(p2, new float[] {-1f, 0.5f}, 0.1);
+        assertArrayEquals(p1, p2);
+    }
 }
