@@ -40,7 +40,12 @@ public final class PolicyGradient {
         return norm;
     }
 
-    /** In place: (x - mean) / (std + 1e-8), std with Bessel's correction like torch.std. */
+    /**
+     * Standardizes advantages in place, as CleanRL's {@code (adv - adv.mean()) / (adv.std() + 1e-8)}: the mean
+     * is a plain left-to-right sum over {@code x.length}, the std uses Bessel's correction (torch.std).
+     * Edge cases: fewer than two values are left unchanged (one value has no spread; torch would give NaN);
+     * values that are all equal have std 0 and become all 0 (the 1e-8 keeps the division finite).
+     */
     public static void standardize(double[] x) {
         if (x.length < 2) {
             return;

@@ -410,7 +410,7 @@ public final class Ppo implements Agent {
             returns[j] = gae.returns()[k];
         }
         if (config.normAdvantages()) {
-            normalize(advantages);
+            PolicyGradient.standardize(advantages);
         }
 
         // Forward the minibatch, then the loss and its gradient with respect to the network outputs.
@@ -497,19 +497,6 @@ public final class Ppo implements Agent {
     }
 
     // ---- Small helpers --------------------------------------------------------------------------------
-
-    /** In place: (x - mean) / (std + 1e-8), std with Bessel's correction like torch.std. */
-    static void normalize(double[] x) {
-        double mean = Arrays.stream(x).average().orElse(0);
-        double var = 0;
-        for (double v : x) {
-            var += (v - mean) * (v - mean);
-        }
-        double std = Math.sqrt(var / Math.max(1, x.length - 1));
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (x[i] - mean) / (std + 1e-8);
-        }
-    }
 
     private void shuffle(int[] a) {
         for (int i = a.length - 1; i > 0; i--) {
