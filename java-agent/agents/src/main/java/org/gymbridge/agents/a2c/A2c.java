@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import org.gymbridge.agents.buffers.RolloutBuffer;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Checkpoint;
@@ -42,15 +43,7 @@ public final class A2c implements Agent {
     private final Adam adam;
     private Random rng;
 
-    // Rollout storage, time-major: index t * numEnvs + i.
-    private final float[] observations;
-    private final float[] actions;
-    private final double[] values;
-    private final double[] rewards;
-    private final boolean[] terminated;
-    private final boolean[] dones;
-    private final boolean[] valid;
-    private int step;
+    private final RolloutBuffer rollout;
     private long updates;
 
     /** A new agent for {@code numEnvs} envs; the head fixes the action distribution. */
@@ -63,14 +56,7 @@ public final class A2c implements Agent {
         this.rng = Seeding.seed(seed);
         this.net = ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
         this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
-        int batch = config.numSteps() * numEnvs;
-        this.observations = new float[batch * obsSize];
-        this.actions = new float[batch * width];
-        this.values = new double[batch];
-        this.rewards = new double[batch];
-        this.terminated = new boolean[batch];
-        this.dones = new boolean[batch];
-        this.valid = new boolean[batch];
+        this.rollout = RolloutBuffer.of(config.numSteps(), numEnvs, obsSize, width);
     }
 
     /** The registry's factory ({@code gymbridge train --algo a2c}). */
@@ -95,32 +81,20 @@ public final class A2c implements Agent {
             throw new IllegalArgumentException("this agent was built for " + numEnvs + " envs but got " + rows
                     + " observations; training needs one row per env");
         }
-        int k = step * numEnvs;
         float[] action = new float[numEnvs * width];
         head.distribution().sample(params, rng, action);
-        System.arraycopy(HostArrays.toFloats(obs), 0, observations, k * obsSize, numEnvs * obsSize);
-        System.arraycopy(action, 0, actions, k * width, numEnvs * width);
-        for (int i = 0; i < numEnvs; i++) {
-            values[k + i] = out.value()[i];
-        }
+        rollout.addAction(HostArrays.toFloats(obs), action, null, out.value());
         return HostArrays.toArray(action, numEnvs, width);
     }
 
     @Override
     public void observe(Transition t) {
-        int k = step * numEnvs;
-        for (int i = 0; i < numEnvs; i++) {
-            rewards[k + i] = t.rewards()[i];
-            terminated[k + i] = t.terminated()[i];
-            dones[k + i] = t.done(i);
-            valid[k + i] = t.valid()[i];
-        }
-        step++;
+        rollout.addOutcome(t);
     }
 
     @Override
     public boolean readyToLearn() {
-        return step == config.numSteps();
+        return rollout.full();
     }
 
     @Override
@@ -131,35 +105,23 @@ public final class A2c implements Agent {
         updates++;
 
         // n-step returns / GAE, bootstrapped from V(s_{t+n}).
-        float[] next = net.predict(nextObs).value();
-        double[] bootstrap = new double[numEnvs];
-        for (int i = 0; i < numEnvs; i++) {
-            bootstrap[i] = next[i];
-        }
-        Gae.Result gae = Gae.compute(rewards, values, terminated, dones, bootstrap, config.gamma(), config.gaeLambda());
+        Gae.Result gae = Gae.compute(rollout, net.predict(nextObs).value(), config.gamma(), config.gaeLambda());
 
         // The batch: real transitions only (NEXT_STEP reset steps are left out).
-        int n = 0;
-        for (boolean v : valid) {
-            n += v ? 1 : 0;
-        }
-        float[] obs = new float[n * obsSize];
-        float[] act = new float[n * width];
+        int[] batch = rollout.validIndices();
+        int n = batch.length;
+        float[] obs = rollout.observations(batch);
+        float[] act = rollout.actions(batch);
         double[] advantages = new double[n];
         double[] returns = new double[n];
-        for (int k = 0, j = 0; k < valid.length; k++) {
-            if (valid[k]) {
-                System.arraycopy(observations, k * obsSize, obs, j * obsSize, obsSize);
-                System.arraycopy(actions, k * width, act, j * width, width);
-                advantages[j] = gae.advantages()[k];
-                returns[j] = gae.returns()[k];
-                j++;
-            }
+        for (int j = 0; j < n; j++) {
+            advantages[j] = gae.advantages()[batch[j]];
+            returns[j] = gae.returns()[batch[j]];
         }
         if (config.normAdvantages()) {
             PolicyGradient.standardize(advantages);
         }
-        step = 0;
+        rollout.clear();
         Map<String, Double> stats = new LinkedHashMap<>();
         if (n == 0) {
             stats.put("lr", lr);
@@ -199,8 +161,8 @@ public final class A2c implements Agent {
 
     @Override
     public void save(Path file) throws IOException {
-        if (step != 0) {
-            throw new IllegalStateException("A2C saves between rollouts only (after learn()), but " + step
+        if (rollout.steps() != 0) {
+            throw new IllegalStateException("A2C saves between rollouts only (after learn()), but " + rollout.steps()
                     + " steps of a rollout are collected");
         }
         Checkpoint.write(file, net.graph(), Map.of("a2c", new State(config, adam.state(), head, rng, updates)));
@@ -215,6 +177,6 @@ public final class A2c implements Agent {
         head.restore(state.head());
         rng = state.rng();
         updates = state.updates();
-        step = 0;
+        rollout.clear();
     }
 }

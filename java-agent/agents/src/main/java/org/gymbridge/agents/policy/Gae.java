@@ -1,5 +1,7 @@
 package org.gymbridge.agents.policy;
 
+import org.gymbridge.agents.buffers.RolloutBuffer;
+
 /**
  * Generalized advantage estimation (Schulman et al. 2016) over a rollout of T vector steps of N envs,
  * stored time-major: index {@code t * N + i}.
@@ -55,5 +57,15 @@ public final class Gae {
             }
         }
         return new Result(advantages, returns);
+    }
+
+    /** GAE over a full rollout, bootstrapped from V(s_T) of the observations after its last step, [numEnvs]. */
+    public static Result compute(RolloutBuffer rollout, float[] nextValues, double gamma, double lambda) {
+        double[] bootstrap = new double[rollout.numEnvs()];
+        for (int i = 0; i < bootstrap.length; i++) {
+            bootstrap[i] = nextValues[i];
+        }
+        return compute(rollout.rewards(), rollout.values(), rollout.terminated(), rollout.dones(), bootstrap,
+                gamma, lambda);
     }
 }

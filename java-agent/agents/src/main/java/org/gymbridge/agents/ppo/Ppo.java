@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.IntStream;
+import org.gymbridge.agents.buffers.RolloutBuffer;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Checkpoint;
@@ -60,16 +60,8 @@ public final class Ppo implements Agent {
     private final Adam adam;
     private Random rng;
 
-    // Rollout storage, time-major: index t * numEnvs + i.
-    private final float[] observations;
-    private final float[] actions;
-    private final double[] logProbs;
-    private final double[] values;
-    private final double[] rewards;
-    private final boolean[] terminated;
-    private final boolean[] dones;
-    private final boolean[] valid;
-    private int step;
+    // The rollout: network inputs (normalized when normObs is on), actions, log-probabilities, values, outcomes.
+    private final RolloutBuffer rollout;
     private int update;
 
     /**
@@ -128,15 +120,7 @@ public final class Ppo implements Agent {
         this.returnStats = config.normReward() ? new RunningMeanStd(1) : null;
         this.discountedReturn = new double[numEnvs];
         this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
-        int batch = config.batchSize(numEnvs);
-        this.observations = new float[batch * obsSize];
-        this.actions = new float[batch * actionWidth];
-        this.logProbs = new double[batch];
-        this.values = new double[batch];
-        this.rewards = new double[batch];
-        this.terminated = new boolean[batch];
-        this.dones = new boolean[batch];
-        this.valid = new boolean[batch];
+        this.rollout = RolloutBuffer.of(config.numSteps(), numEnvs, obsSize, actionWidth);
     }
 
     /**
@@ -219,7 +203,7 @@ public final class Ppo implements Agent {
         restoreNormalizers(file);
         rng = Checkpoint.readExtra(file, "rng", Random.class);
         update = Checkpoint.readExtra(file, "update", Integer.class);
-        step = 0;
+        rollout.clear();
     }
 
     public PpoConfig config() {
@@ -273,34 +257,27 @@ public final class Ppo implements Agent {
 
     @Override
     public INDArray act(INDArray obs, boolean explore) {
-        INDArray x = input(obs, explore && step < config.numSteps());
+        INDArray x = input(obs, explore && !rollout.full());
         ActorCritic.Output out = net.predict(x);          // one forward pass for all envs
         float[] params = head.params(out.policy());
         if (!explore) {
             return HostArrays.toArray(distribution.mode(params), out.value().length, actionWidth);
         }
-        if (step >= config.numSteps()) {
+        if (rollout.full()) {
             throw new IllegalStateException("the rollout is full: call learn() before acting again");
         }
         if (out.value().length != numEnvs) {
             throw new IllegalArgumentException("this agent was built for " + numEnvs + " envs but got "
                     + out.value().length + " observations; training needs one row per env");
         }
-        int k = step * numEnvs;
         float[] action = new float[numEnvs * actionWidth];
         double[] logProb = distribution.sample(params, rng, action);
-        System.arraycopy(HostArrays.toFloats(x), 0, observations, k * obsSize, numEnvs * obsSize);
-        System.arraycopy(action, 0, actions, k * actionWidth, numEnvs * actionWidth);
-        System.arraycopy(logProb, 0, logProbs, k, numEnvs);
-        for (int i = 0; i < numEnvs; i++) {
-            values[k + i] = out.value()[i];
-        }
+        rollout.addAction(HostArrays.toFloats(x), action, logProb, out.value());
         return HostArrays.toArray(action, numEnvs, actionWidth);
     }
 
     @Override
     public void observe(Transition transition) {
-        int k = step * numEnvs;
         double[] r = transition.rewards();
         if (returnStats != null) {
             // Gymnasium's NormalizeReward: scale by the running std of the discounted return (not centred).
@@ -319,18 +296,12 @@ public final class Ppo implements Agent {
                 }
             }
         }
-        for (int i = 0; i < numEnvs; i++) {
-            rewards[k + i] = r[i];
-            terminated[k + i] = transition.terminated()[i];
-            dones[k + i] = transition.done(i);
-            valid[k + i] = transition.valid()[i];
-        }
-        step++;
+        rollout.addOutcome(transition, r);
     }
 
     @Override
     public boolean readyToLearn() {
-        return step == config.numSteps();
+        return rollout.full();
     }
 
     // ---- Update -------------------------------------------------------------------------------------
@@ -338,7 +309,7 @@ public final class Ppo implements Agent {
     @Override
     public Map<String, Double> learn(INDArray nextObs) {
         if (!readyToLearn()) {
-            throw new IllegalStateException("learn() needs a full rollout: " + step + " of " + config.numSteps()
+            throw new IllegalStateException("learn() needs a full rollout: " + rollout.steps() + " of " + config.numSteps()
                     + " steps observed");
         }
         // 1. Learning-rate annealing: lr = (1 - update / numUpdates) * lr0.
@@ -348,15 +319,11 @@ public final class Ppo implements Agent {
         update++;
 
         // 2. Advantages: GAE(lambda), bootstrapped from V(s_T) of the next observations.
-        float[] nextValues = net.predict(input(nextObs, false)).value();
-        double[] bootstrap = new double[numEnvs];
-        for (int i = 0; i < numEnvs; i++) {
-            bootstrap[i] = nextValues[i];
-        }
-        Gae.Result gae = Gae.compute(rewards, values, terminated, dones, bootstrap, config.gamma(), config.gaeLambda());
+        Gae.Result gae = Gae.compute(rollout, net.predict(input(nextObs, false)).value(), config.gamma(),
+                config.gaeLambda());
 
         // 3. The batch: every real transition; the reset steps of NEXT_STEP autoreset are left out.
-        int[] batch = IntStream.range(0, valid.length).filter(k -> valid[k]).toArray();
+        int[] batch = rollout.validIndices();
 
         // 4. Epochs of minibatch updates, each over a fresh permutation split into numMinibatches parts.
         Map<String, Double> stats = new LinkedHashMap<>();
@@ -387,26 +354,24 @@ public final class Ppo implements Agent {
         // Explained variance of the value function on this rollout: 1 - Var(R - V) / Var(R).
         stats.put("explained_var", explainedVariance(batch, gae.returns()));
         stats.put("lr", lr);
-        step = 0;
+        rollout.clear();
         return stats;
     }
 
     /** One gradient step on a minibatch of rollout indices; returns its statistics. */
     private Map<String, Double> updateMinibatch(int[] mb, Gae.Result gae, double lr) {
         int b = mb.length;
-        float[] mbObs = new float[b * obsSize];
-        float[] mbActions = new float[b * actionWidth];
+        float[] mbObs = rollout.observations(mb);
+        float[] mbActions = rollout.actions(mb);
         double[] advantages = new double[b];
         double[] oldLogProb = new double[b];
         double[] oldValue = new double[b];
         double[] returns = new double[b];
         for (int j = 0; j < b; j++) {
             int k = mb[j];
-            System.arraycopy(observations, k * obsSize, mbObs, j * obsSize, obsSize);
-            System.arraycopy(actions, k * actionWidth, mbActions, j * actionWidth, actionWidth);
             advantages[j] = gae.advantages()[k];
-            oldLogProb[j] = logProbs[k];
-            oldValue[j] = values[k];
+            oldLogProb[j] = rollout.logProbs()[k];
+            oldValue[j] = rollout.values()[k];
             returns[j] = gae.returns()[k];
         }
         if (config.normAdvantages()) {
@@ -512,7 +477,7 @@ public final class Ppo implements Agent {
         double[] residual = new double[batch.length];
         for (int j = 0; j < batch.length; j++) {
             y[j] = returns[batch[j]];
-            residual[j] = returns[batch[j]] - values[batch[j]];
+            residual[j] = returns[batch[j]] - rollout.values()[batch[j]];
         }
         double varY = variance(y);
         return varY == 0 ? Double.NaN : 1 - variance(residual) / varY;

@@ -5,9 +5,9 @@ import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.gymbridge.agents.buffers.RolloutBuffer;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Checkpoint;
@@ -37,16 +37,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Reinforce implements Agent {
 
-    /** A finished episode (or the running part of one), row-major arrays. */
-    private record Episode(float[] observations, float[] actions, double[] rewards, boolean truncated,
-                           float[] finalObservation) implements Serializable {
-    }
-
-    /** The episode being played by one env. */
-    private static final class Open implements Serializable {
-        final List<float[]> observations = new ArrayList<>();
-        final List<float[]> actions = new ArrayList<>();
-        final List<Double> rewards = new ArrayList<>();
+    /**
+     * A finished episode: env {@code env}'s valid steps in rollout steps [first, last], and how it ended (a
+     * truncated episode bootstraps from V(final observation)).
+     */
+    private record Episode(int env, int first, int last, boolean truncated, float[] finalObservation)
+            implements Serializable {
     }
 
     private final ReinforceConfig config;
@@ -56,10 +52,10 @@ public final class Reinforce implements Agent {
     private final ActorCritic net;
     private final Adam adam;
     private Random rng;
-    private Open[] open;
+    // Every step since the oldest episode still being played, time-major over the envs.
+    private RolloutBuffer rollout;
+    private int[] episodeStart;
     private ArrayList<Episode> finished = new ArrayList<>();
-    private float[] lastObs;
-    private float[] lastActions;
     private long updates;
 
     /** A new agent for {@code numEnvs} envs; the head fixes the action distribution. */
@@ -71,10 +67,8 @@ public final class Reinforce implements Agent {
         this.rng = Seeding.seed(seed);
         this.net = ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
         this.adam = new Adam(net.params().length(), 0.9, 0.999, 1e-8);
-        this.open = new Open[numEnvs];
-        for (int i = 0; i < numEnvs; i++) {
-            open[i] = new Open();
-        }
+        this.rollout = RolloutBuffer.growing(numEnvs, obsSize, head.distribution().actionSize());
+        this.episodeStart = new int[numEnvs];
     }
 
     /** The registry's factory ({@code gymbridge train --algo reinforce}). */
@@ -107,46 +101,31 @@ public final class Reinforce implements Agent {
         }
         float[] actions = new float[rows * width];
         head.distribution().sample(params, rng, actions);
-        lastObs = HostArrays.toFloats(observations);
-        lastActions = actions;
+        rollout.addAction(HostArrays.toFloats(observations), actions, null, null);
         return HostArrays.toArray(actions, rows, width);
     }
 
     @Override
     public void observe(Transition t) {
-        int width = head.distribution().actionSize();
+        int step = rollout.steps();
+        rollout.addOutcome(t);
         float[] next = null;
         for (int i = 0; i < numEnvs; i++) {
-            if (!t.valid()[i]) {
-                continue;
-            }
-            open[i].observations.add(java.util.Arrays.copyOfRange(lastObs, i * obsSize, (i + 1) * obsSize));
-            open[i].actions.add(java.util.Arrays.copyOfRange(lastActions, i * width, (i + 1) * width));
-            open[i].rewards.add(t.rewards()[i]);
-            if (t.done(i)) {
-                boolean truncated = !t.terminated()[i];
+            if (t.valid()[i] && t.done(i)) {
                 if (next == null) {
                     next = HostArrays.toFloats(t.nextObservations());
                 }
-                finished.add(close(open[i], truncated,
+                finished.add(new Episode(i, episodeStart[i], step, !t.terminated()[i],
                         java.util.Arrays.copyOfRange(next, i * obsSize, (i + 1) * obsSize)));
-                open[i] = new Open();
+                episodeStart[i] = step + 1;
             }
         }
     }
 
-    private Episode close(Open episode, boolean truncated, float[] finalObs) {
-        int n = episode.rewards.size();
-        int width = head.distribution().actionSize();
-        float[] obs = new float[n * obsSize];
-        float[] act = new float[n * width];
-        double[] rew = new double[n];
-        for (int t = 0; t < n; t++) {
-            System.arraycopy(episode.observations.get(t), 0, obs, t * obsSize, obsSize);
-            System.arraycopy(episode.actions.get(t), 0, act, t * width, width);
-            rew[t] = episode.rewards.get(t);
-        }
-        return new Episode(obs, act, rew, truncated, finalObs);
+    /** The rollout indices of an episode's steps (its env's valid steps in its range of rollout steps). */
+    private int[] indices(Episode episode) {
+        return java.util.stream.IntStream.rangeClosed(episode.first(), episode.last())
+                .map(step -> step * numEnvs + episode.env()).filter(k -> rollout.valid()[k]).toArray();
     }
 
     @Override
@@ -156,10 +135,12 @@ public final class Reinforce implements Agent {
 
     @Override
     public Map<String, Double> learn(INDArray nextObservations) {
-        int width = head.distribution().actionSize();
-        int n = finished.stream().mapToInt(e -> e.rewards().length).sum();
-        float[] obs = new float[n * obsSize];
-        float[] actions = new float[n * width];
+        // The batch: the finished episodes one after the other, in the order they ended.
+        int[][] episodes = finished.stream().map(this::indices).toArray(int[][]::new);
+        int[] batch = java.util.Arrays.stream(episodes).flatMapToInt(java.util.Arrays::stream).toArray();
+        int n = batch.length;
+        float[] obs = rollout.observations(batch);
+        float[] actions = rollout.actions(batch);
         double[] returns = new double[n];
 
         // Bootstrap values of truncated episodes (one batched forward), only with a baseline to learn them.
@@ -178,16 +159,14 @@ public final class Reinforce implements Agent {
         int k = 0;
         double meanReturn = 0;
         for (int e = 0; e < finished.size(); e++) {
-            Episode episode = finished.get(e);
-            int len = episode.rewards().length;
-            System.arraycopy(episode.observations(), 0, obs, k * obsSize, len * obsSize);
-            System.arraycopy(episode.actions(), 0, actions, k * width, len * width);
+            double[] rewards = java.util.Arrays.stream(episodes[e]).mapToDouble(j -> rollout.rewards()[j]).toArray();
+            int len = rewards.length;
             double g = bootstrap[e];
             for (int t = len - 1; t >= 0; t--) {
-                g = episode.rewards()[t] + config.gamma() * g;
+                g = rewards[t] + config.gamma() * g;
                 returns[k + t] = g;
             }
-            meanReturn += java.util.Arrays.stream(episode.rewards()).sum() / finished.size();
+            meanReturn += java.util.Arrays.stream(rewards).sum() / finished.size();
             k += len;
         }
 
@@ -218,15 +197,21 @@ public final class Reinforce implements Agent {
         double gradNorm = PolicyGradient.step(net, head, adam, out.policy(), actions, dLogProb, dValue,
                 -config.entCoef() / n, config.learningRate(), config.maxGradNorm());
         updates++;
-        int episodes = finished.size();
+        int episodeCount = finished.size();
         finished = new ArrayList<>();
+        // Keep only the steps of the episodes still being played.
+        int keepFrom = java.util.Arrays.stream(episodeStart).min().orElse(0);
+        rollout.dropBefore(keepFrom);
+        for (int i = 0; i < numEnvs; i++) {
+            episodeStart[i] -= keepFrom;
+        }
 
         Map<String, Double> stats = new LinkedHashMap<>();
         stats.put("pi_loss", piLoss);
         stats.put("v_loss", vLoss);
         stats.put("entropy", entropy);
         stats.put("grad_norm", gradNorm);
-        stats.put("batch_episodes", (double) episodes);
+        stats.put("batch_episodes", (double) episodeCount);
         stats.put("batch_return", meanReturn);
         return stats;
     }
@@ -234,14 +219,14 @@ public final class Reinforce implements Agent {
     // ---- Checkpoints --------------------------------------------------------------------------------------
 
     /** Everything but the network: optimizer, head, random generator, episodes in progress. */
-    private record State(ReinforceConfig config, Adam.State adam, PolicyHead head, Random rng, Open[] open,
-                         ArrayList<Episode> finished, long updates) implements Serializable {
+    private record State(ReinforceConfig config, Adam.State adam, PolicyHead head, Random rng, RolloutBuffer rollout,
+                         int[] episodeStart, ArrayList<Episode> finished, long updates) implements Serializable {
     }
 
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.write(file, net.graph(), Map.of("reinforce", new State(config, adam.state(), head, rng, open,
-                finished, updates)));
+        Checkpoint.write(file, net.graph(), Map.of("reinforce", new State(config, adam.state(), head, rng,
+                rollout, episodeStart, finished, updates)));
     }
 
     @Override
@@ -252,7 +237,8 @@ public final class Reinforce implements Agent {
         adam.restore(state.adam());
         head.restore(state.head());
         rng = state.rng();
-        open = state.open();
+        rollout = state.rollout();
+        episodeStart = state.episodeStart();
         finished = state.finished();
         updates = state.updates();
     }
