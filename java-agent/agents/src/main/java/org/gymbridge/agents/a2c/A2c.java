@@ -155,28 +155,25 @@ public final class A2c implements Agent {
 
     // ---- Checkpoints (between rollouts, as the trainer saves right after learn()) ---------------------------
 
-    private record State(A2cConfig config, Adam.State adam, PolicyHead head, Random rng, long updates)
-            implements Serializable {
-    }
-
     @Override
     public void save(Path file) throws IOException {
         if (rollout.steps() != 0) {
             throw new IllegalStateException("A2C saves between rollouts only (after learn()), but " + rollout.steps()
                     + " steps of a rollout are collected");
         }
-        Checkpoint.write(file, net.graph(), Map.of("a2c", new State(config, adam.state(), head, rng, updates)));
+        Checkpoint.of("a2c").putNetwork("net", net.graph()).putOptimizer("net", adam)
+                .put("config", config).put("head", head).put("rng", rng).put("updates", updates)
+                .write(file);
     }
 
     @Override
     public void load(Path file) throws IOException {
-        INDArray restored = Checkpoint.readParams(file, net.params().length());
-        State state = Checkpoint.readExtra(file, "a2c", State.class);
-        net.params().assign(restored);
-        adam.restore(state.adam());
-        head.restore(state.head());
-        rng = state.rng();
-        updates = state.updates();
+        Checkpoint checkpoint = Checkpoint.read(file, "a2c");
+        checkpoint.restoreNetwork("net", net.params());
+        checkpoint.restoreOptimizer("net", adam);
+        head.restore(checkpoint.get("head", PolicyHead.class));
+        rng = checkpoint.get("rng", Random.class);
+        updates = checkpoint.get("updates", Long.class);
         rollout.clear();
     }
 }

@@ -142,12 +142,14 @@ public abstract class BanditAgent implements Agent {
 
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.writeObject(file, new State(getClass().getSimpleName(), rng, time.clone(), estimates()));
+        Checkpoint.of(getClass().getSimpleName())
+                .put("state", new State(getClass().getSimpleName(), rng, time.clone(), estimates()))
+                .write(file);
     }
 
     @Override
     public void load(Path file) throws IOException {
-        State s = Checkpoint.readObject(file, State.class);
+        State s = Checkpoint.read(file, getClass().getSimpleName()).get("state", State.class);
         if (!s.algorithm().equals(getClass().getSimpleName()) || s.time().length != runs) {
             throw new IOException("checkpoint " + file + " holds a " + s.algorithm() + " with " + s.time().length
                     + " runs, not a " + getClass().getSimpleName() + " with " + runs);

@@ -36,6 +36,8 @@ public abstract class OffPolicyAgent implements Agent {
     protected long envSteps;
     protected long gradientSteps;
     private double pendingSteps;
+    /** The last actor loss, reported until the next (delayed) actor update; saved so resumed stats match. */
+    protected double lastActorLoss = Double.NaN;
 
     protected OffPolicyAgent(int numEnvs, int obsSize, ActionScaler scaler, int bufferSize, long learningStarts,
                              int batchSize, double gradientStepsPerEnvStep, Random rng) {
@@ -75,13 +77,13 @@ public abstract class OffPolicyAgent implements Agent {
     /** Every optimizer by name (moments go into checkpoints). */
     protected abstract Map<String, Adam> optimizers();
 
-    /** Extra state of the algorithm (SAC: the entropy temperature); empty by default. */
+    /** Extra entries of the algorithm's state (SAC: the entropy temperature); empty by default. */
     protected Map<String, Serializable> extraState() {
         return Map.of();
     }
 
-    /** Restores {@link #extraState()}. */
-    protected void restoreExtraState(Map<String, Object> state) {
+    /** Restores {@link #extraState()} from the checkpoint's entries. */
+    protected void restoreExtraState(Checkpoint checkpoint) throws IOException {
     }
 
     /**
@@ -90,39 +92,41 @@ public abstract class OffPolicyAgent implements Agent {
      */
     @Override
     public void save(Path file) throws IOException {
-        Map<String, Serializable> state = new LinkedHashMap<>();
-        state.put("algorithm", algorithmName());
-        state.put("config", configRecord());
-        state.put("sizes", new int[] {numEnvs, obsSize, actionSize});
-        StateFile.putNetworks(state, networks());
-        optimizers().forEach((name, adam) -> state.put("adam/" + name, adam.state()));
-        state.put("counters", new double[] {envSteps, gradientSteps, pendingSteps});
-        state.put("rng", rng);
-        state.put("replay", buffer.state());
-        state.putAll(extraState());
-        StateFile.write(file, state);
+        Checkpoint checkpoint = Checkpoint.of(algorithmName())
+                .put("config", configRecord())
+                .put("sizes", new int[] {numEnvs, obsSize, actionSize});
+        networks().forEach((name, net) -> checkpoint.putNetwork(name, net.network()));
+        optimizers().forEach(checkpoint::putOptimizer);
+        checkpoint.put("counters", new double[] {envSteps, gradientSteps, pendingSteps, lastActorLoss})
+                .put("rng", rng)
+                .put("replay", buffer.state());
+        extraState().forEach(checkpoint::put);
+        checkpoint.write(file);
     }
 
     /** Restores what {@link #save} wrote into this agent (same algorithm, config and env shape). */
     public void load(Path file) throws IOException {
-        Map<String, Object> state = StateFile.read(file, algorithmName());
-        int[] sizes = (int[]) state.get("sizes");
+        Checkpoint checkpoint = Checkpoint.read(file, algorithmName());
+        int[] sizes = checkpoint.get("sizes", int[].class);
         if (sizes[1] != obsSize || sizes[2] != actionSize) {
             throw new IOException("checkpoint " + file + " is for " + sizes[1] + " observation features and "
                     + sizes[2] + " action dimensions, this agent has " + obsSize + " and " + actionSize
                     + ": load it on the env it was trained on");
         }
-        StateFile.getNetworks(state, networks());
-        for (Map.Entry<String, Adam> entry : optimizers().entrySet()) {
-            entry.getValue().restore((Adam.State) state.get("adam/" + entry.getKey()));
+        for (Map.Entry<String, Mlp> entry : networks().entrySet()) {
+            checkpoint.restoreNetwork(entry.getKey(), entry.getValue().params());
         }
-        double[] counters = (double[]) state.get("counters");
+        for (Map.Entry<String, Adam> entry : optimizers().entrySet()) {
+            checkpoint.restoreOptimizer(entry.getKey(), entry.getValue());
+        }
+        double[] counters = checkpoint.get("counters", double[].class);
         envSteps = (long) counters[0];
         gradientSteps = (long) counters[1];
         pendingSteps = counters[2];
-        rng = (Random) state.get("rng");
-        buffer.restore((ReplayBuffer.State) state.get("replay"));
-        restoreExtraState(state);
+        lastActorLoss = counters[3];
+        rng = checkpoint.get("rng", Random.class);
+        buffer.restore(checkpoint.get("replay", ReplayBuffer.State.class));
+        restoreExtraState(checkpoint);
     }
 
     @Override

@@ -35,7 +35,6 @@ public final class Ddpg extends OffPolicyAgent {
     private final Mlp criticTarget;
     private final Adam actorAdam;
     private final Adam criticAdam;
-    private double lastActorLoss = Double.NaN;
 
     /** A new agent for {@code numEnvs} envs with {@code obsSize} observation features and the given action bounds. */
     public Ddpg(DdpgConfig config, int numEnvs, int obsSize, ActionScaler scaler, long seed) {
@@ -148,16 +147,5 @@ public final class Ddpg extends OffPolicyAgent {
     @Override
     protected Map<String, Adam> optimizers() {
         return Map.of("actor", actorAdam, "critic", criticAdam);
-    }
-
-    @Override
-    protected Map<String, java.io.Serializable> extraState() {
-        // the last actor loss is reported until the next delayed actor update: keep it so resumed stats match
-        return Map.of("actor_loss", lastActorLoss);
-    }
-
-    @Override
-    protected void restoreExtraState(Map<String, Object> state) {
-        lastActorLoss = state.get("actor_loss") instanceof Double loss ? loss : Double.NaN;
     }
 }

@@ -2,18 +2,16 @@ package org.gymbridge.agents.dqn;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.gymbridge.agents.buffers.PrioritizedReplay;
 import org.gymbridge.agents.buffers.ReplayBuffer;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.Checkpoint;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.Seeding;
 import org.gymbridge.agents.core.Transition;
@@ -367,43 +365,31 @@ public final class Dqn implements Agent {
 
     // ---- Checkpoints -------------------------------------------------------------------------------------
 
-    private record State(float[] target, Adam.State adam, ReplayBuffer.State buffer, PrioritizedReplay.State priorities,
+    private record State(float[] target, ReplayBuffer.State buffer, PrioritizedReplay.State priorities,
                          double[] discount, long added, long steps, long lastTargetUpdate, long nextTrain,
                          int pendingUpdates, long updates, float[][] windowObs, int[][] windowActions,
                          double[][] windowRewards, int[] windowLength, Random rng) implements Serializable {
     }
 
-    /** The online net with ModelSerializer, the rest (target, Adam, replay, priorities, n-step windows, RNG) as an entry. */
+    /** The online net as a network entry, the rest (target, Adam, replay, priorities, n-step windows, RNG) as one entry. */
     @Override
     public void save(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        ModelSerializer.writeModel(online.network(), file.toFile(), false);
-        ModelSerializer.addObjectToFile(file.toFile(), "dqn-state", new State(target.params().toFloatVector(),
-                adam.state(), buffer.state(), priorities == null ? null : priorities.state(), discount, added, steps,
-                lastTargetUpdate, nextTrain, pendingUpdates, updates, windowObs, windowActions, windowRewards,
-                windowLength, rng));
+        Checkpoint.of("dqn")
+                .putNetwork("online", online.network())
+                .putOptimizer("online", adam)
+                .put("state", new State(target.params().toFloatVector(), buffer.state(),
+                        priorities == null ? null : priorities.state(), discount, added, steps, lastTargetUpdate,
+                        nextTrain, pendingUpdates, updates, windowObs, windowActions, windowRewards, windowLength, rng))
+                .write(file);
     }
 
     @Override
     public void load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("no DQN checkpoint at " + file.toAbsolutePath());
-        }
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false);
-        if (restored.params().length() != online.params().length()) {
-            throw new IOException("checkpoint " + file + " holds a network of " + restored.params().length()
-                    + " parameters, this agent has " + online.params().length() + ": different env or config");
-        }
-        Object entry = ModelSerializer.getObjectFromFile(file.toFile(), "dqn-state");
-        if (!(entry instanceof State s)) {
-            throw new IOException("checkpoint " + file + " has no DQN state: was it written by another algorithm?");
-        }
-        online.params().assign(restored.params());
+        Checkpoint checkpoint = Checkpoint.read(file, "dqn");
+        State s = checkpoint.get("state", State.class);
+        checkpoint.restoreNetwork("online", online.params());
         target.params().assign(HostArrays.toArray(s.target(), target.params().shape()));
-        adam.restore(s.adam());
+        checkpoint.restoreOptimizer("online", adam);
         buffer.restore(s.buffer());
         if (priorities != null) {
             priorities.restore(s.priorities());

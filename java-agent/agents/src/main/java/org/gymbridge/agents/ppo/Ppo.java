@@ -142,14 +142,15 @@ public final class Ppo implements Agent {
 
     /** Restores an agent written by {@link #save} (network, config, policy head, normalizers, optimizer state). */
     public static Ppo load(Path file, int numEnvs, long seed) throws IOException {
-        PpoConfig config = Checkpoint.readExtra(file, "ppo-config", PpoConfig.class);
-        PolicyHead head = Checkpoint.readExtra(file, "policy-head", PolicyHead.class);
-        ActorCritic net = new ActorCritic(Checkpoint.readGraph(file));
-        ConvEncoder encoder = readEncoder(file);
+        Checkpoint checkpoint = Checkpoint.read(file, "ppo");
+        PpoConfig config = checkpoint.get("config", PpoConfig.class);
+        PolicyHead head = checkpoint.get("head", PolicyHead.class);
+        ActorCritic net = new ActorCritic(checkpoint.graph("net"));
+        ConvEncoder encoder = checkpoint.get("encoder", ConvEncoder.class);
         int obsSize = encoder != null ? encoder.size() : (int) net.graph().layerInputSize(0);
         Ppo ppo = new Ppo(config, numEnvs, obsSize, head, seed, net, encoder);
-        ppo.adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
-        ppo.restoreNormalizers(file);
+        checkpoint.restoreOptimizer("net", ppo.adam);
+        ppo.restoreNormalizers(checkpoint);
         return ppo;
     }
 
@@ -158,20 +159,8 @@ public final class Ppo implements Agent {
             implements java.io.Serializable {
     }
 
-    /** The checkpoint's CNN encoder; null for an MLP agent (and checkpoints from before the CNN existed). */
-    private static ConvEncoder readEncoder(Path file) throws IOException {
-        try {
-            return Checkpoint.readExtra(file, "encoder", ConvEncoder.class);
-        } catch (IOException e) {
-            if (!java.nio.file.Files.isRegularFile(file)) {
-                throw e;
-            }
-            return null;                     // an MLP agent stores "mlp" (or nothing, before the CNN existed)
-        }
-    }
-
-    private void restoreNormalizers(Path file) throws IOException {
-        Normalizers n = Checkpoint.readExtra(file, "normalizers", Normalizers.class);
+    private void restoreNormalizers(Checkpoint checkpoint) throws IOException {
+        Normalizers n = checkpoint.get("normalizers", Normalizers.class);
         obsStats = n.observations();
         returnStats = n.returns();
         if (n.discountedReturn().length == numEnvs) {
@@ -187,22 +176,23 @@ public final class Ppo implements Agent {
      */
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.write(file, net.graph(), Map.of("ppo-config", config, "adam", adam.state(),
-                "policy-head", head, "rng", rng, "update", update,
-                "normalizers", new Normalizers(obsStats, returnStats, discountedReturn),
-                "encoder", encoder != null ? encoder : "mlp"));
+        Checkpoint.of("ppo").putNetwork("net", net.graph()).putOptimizer("net", adam)
+                .put("config", config).put("head", head).put("rng", rng).put("update", update)
+                .put("normalizers", new Normalizers(obsStats, returnStats, discountedReturn))
+                .put("encoder", encoder)            // null for the MLP
+                .write(file);
     }
 
     /** Restores network, optimizer, random generator and schedule position saved by {@link #save}. */
     @Override
     public void load(Path file) throws IOException {
-        INDArray restored = Checkpoint.readParams(file, net.params().length());
-        net.params().assign(restored);
-        adam.restore(Checkpoint.readExtra(file, "adam", Adam.State.class));
-        head.restore(Checkpoint.readExtra(file, "policy-head", PolicyHead.class));
-        restoreNormalizers(file);
-        rng = Checkpoint.readExtra(file, "rng", Random.class);
-        update = Checkpoint.readExtra(file, "update", Integer.class);
+        Checkpoint checkpoint = Checkpoint.read(file, "ppo");
+        checkpoint.restoreNetwork("net", net.params());
+        checkpoint.restoreOptimizer("net", adam);
+        head.restore(checkpoint.get("head", PolicyHead.class));
+        restoreNormalizers(checkpoint);
+        rng = checkpoint.get("rng", Random.class);
+        update = checkpoint.get("update", Integer.class);
         rollout.clear();
     }
 

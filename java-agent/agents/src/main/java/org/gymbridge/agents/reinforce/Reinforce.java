@@ -218,28 +218,30 @@ public final class Reinforce implements Agent {
 
     // ---- Checkpoints --------------------------------------------------------------------------------------
 
-    /** Everything but the network: optimizer, head, random generator, episodes in progress. */
-    private record State(ReinforceConfig config, Adam.State adam, PolicyHead head, Random rng, RolloutBuffer rollout,
-                         int[] episodeStart, ArrayList<Episode> finished, long updates) implements Serializable {
+    /** The episodes: steps since the oldest one in progress, where each env's current one began, finished ones. */
+    private record Episodes(RolloutBuffer rollout, int[] episodeStart, ArrayList<Episode> finished)
+            implements Serializable {
     }
 
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.write(file, net.graph(), Map.of("reinforce", new State(config, adam.state(), head, rng,
-                rollout, episodeStart, finished, updates)));
+        Checkpoint.of("reinforce").putNetwork("net", net.graph()).putOptimizer("net", adam)
+                .put("config", config).put("head", head).put("rng", rng).put("updates", updates)
+                .put("episodes", new Episodes(rollout, episodeStart, finished))
+                .write(file);
     }
 
     @Override
     public void load(Path file) throws IOException {
-        INDArray restored = Checkpoint.readParams(file, net.params().length());
-        State state = Checkpoint.readExtra(file, "reinforce", State.class);
-        net.params().assign(restored);
-        adam.restore(state.adam());
-        head.restore(state.head());
-        rng = state.rng();
-        rollout = state.rollout();
-        episodeStart = state.episodeStart();
-        finished = state.finished();
-        updates = state.updates();
+        Checkpoint checkpoint = Checkpoint.read(file, "reinforce");
+        checkpoint.restoreNetwork("net", net.params());
+        checkpoint.restoreOptimizer("net", adam);
+        head.restore(checkpoint.get("head", PolicyHead.class));
+        rng = checkpoint.get("rng", Random.class);
+        updates = checkpoint.get("updates", Long.class);
+        Episodes episodes = checkpoint.get("episodes", Episodes.class);
+        rollout = episodes.rollout();
+        episodeStart = episodes.episodeStart();
+        finished = episodes.finished();
     }
 }

@@ -1,10 +1,12 @@
 package org.gymbridge.agents.sac;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.gymbridge.agents.buffers.ReplayBuffer;
 import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.Checkpoint;
 import org.gymbridge.agents.core.ObservationAdapter;
 import org.gymbridge.agents.core.OffPolicyAgent;
 import org.gymbridge.agents.core.Seeding;
@@ -50,7 +52,6 @@ public final class Sac extends OffPolicyAgent {
     // The entropy temperature, log alpha (a float32 scalar, as CleanRL's log_alpha tensor), and its optimizer.
     private final float[] logAlpha = new float[1];
     private final Adam alphaAdam;
-    private double lastActorLoss = Double.NaN;
     private double lastEntropy = Double.NaN;
 
     /** A new agent for {@code numEnvs} envs with {@code obsSize} observation features and the given action bounds. */
@@ -288,14 +289,13 @@ public final class Sac extends OffPolicyAgent {
 
     @Override
     protected Map<String, Serializable> extraState() {
-        return Map.of("alpha", new double[] {logAlpha[0], lastActorLoss, lastEntropy});
+        return Map.of("alpha", new double[] {logAlpha[0], lastEntropy});
     }
 
     @Override
-    protected void restoreExtraState(Map<String, Object> state) {
-        double[] a = (double[]) state.get("alpha");
+    protected void restoreExtraState(Checkpoint checkpoint) throws IOException {
+        double[] a = checkpoint.get("alpha", double[].class);
         logAlpha[0] = (float) a[0];
-        lastActorLoss = a[1];
-        lastEntropy = a[2];
+        lastEntropy = a[1];
     }
 }

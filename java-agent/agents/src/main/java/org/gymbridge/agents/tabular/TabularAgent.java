@@ -272,13 +272,15 @@ public abstract class TabularAgent implements Agent {
 
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.writeObject(file, new State(getClass().getSimpleName(), q, rng, steps, plannedAction, errorSum,
-                errorCount, extraState()));
+        Checkpoint.of(getClass().getSimpleName())
+                .put("state", new State(getClass().getSimpleName(), q, rng, steps, plannedAction, errorSum, errorCount,
+                        extraState()))
+                .write(file);
     }
 
     @Override
     public void load(Path file) throws IOException {
-        State state = Checkpoint.readObject(file, State.class);
+        State state = Checkpoint.read(file, getClass().getSimpleName()).get("state", State.class);
         if (!state.algorithm().equals(getClass().getSimpleName()) || state.q().length != q.length) {
             throw new IOException("checkpoint " + file + " holds a " + state.algorithm() + " table of " + state.q().length
                     + " entries, not a " + getClass().getSimpleName() + " table of " + q.length);

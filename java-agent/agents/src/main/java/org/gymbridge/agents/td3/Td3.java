@@ -39,7 +39,6 @@ public final class Td3 extends OffPolicyAgent {
     private final Adam actorAdam;
     private final Adam critic1Adam;
     private final Adam critic2Adam;
-    private double lastActorLoss = Double.NaN;
 
     /** A new agent for {@code numEnvs} envs with {@code obsSize} observation features and the given action bounds. */
     public Td3(Td3Config config, int numEnvs, int obsSize, ActionScaler scaler, long seed) {
@@ -197,16 +196,5 @@ public final class Td3 extends OffPolicyAgent {
     @Override
     protected Map<String, Adam> optimizers() {
         return Map.of("actor", actorAdam, "critic1", critic1Adam, "critic2", critic2Adam);
-    }
-
-    @Override
-    protected Map<String, java.io.Serializable> extraState() {
-        // the last actor loss is reported until the next delayed actor update: keep it so resumed stats match
-        return Map.of("actor_loss", lastActorLoss);
-    }
-
-    @Override
-    protected void restoreExtraState(Map<String, Object> state) {
-        lastActorLoss = state.get("actor_loss") instanceof Double loss ? loss : Double.NaN;
     }
 }

@@ -15,10 +15,14 @@ import org.gymbridge.agents.a2c.A2c;
 import org.gymbridge.agents.a2c.A2cConfig;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.Checkpoint;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.Transition;
 import org.gymbridge.agents.ddpg.Ddpg;
 import org.gymbridge.agents.ddpg.DdpgConfig;
+import org.gymbridge.agents.dqn.Dqn;
+import org.gymbridge.agents.dqn.DqnConfig;
+import org.gymbridge.agents.nn.Adam;
 import org.gymbridge.agents.policy.ActionScaler;
 import org.gymbridge.agents.policy.PolicyHead;
 import org.gymbridge.agents.ppo.Ppo;
@@ -27,6 +31,13 @@ import org.gymbridge.agents.reinforce.Reinforce;
 import org.gymbridge.agents.reinforce.ReinforceConfig;
 import org.gymbridge.agents.sac.Sac;
 import org.gymbridge.agents.sac.SacConfig;
+import org.gymbridge.agents.tabular.DoubleQLearning;
+import org.gymbridge.agents.tabular.DynaQ;
+import org.gymbridge.agents.tabular.ExpectedSarsa;
+import org.gymbridge.agents.tabular.MonteCarloControl;
+import org.gymbridge.agents.tabular.QLearning;
+import org.gymbridge.agents.tabular.Sarsa;
+import org.gymbridge.agents.tabular.TabularConfig;
 import org.gymbridge.agents.td3.Td3;
 import org.gymbridge.agents.td3.Td3Config;
 import org.gymbridge.spaces.Box;
@@ -38,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * save + load continue a run bit for bit, for every issue-8 agent: an agent trained on a synthetic stream of
+ * save + load continue a run bit for bit, for every agent that learns: an agent trained on a synthetic stream of
  * transitions is saved; a fresh agent from the same factory loads it; both then see the same stream and must
  * choose identical actions and end with identical weights (replay buffers, optimizers, normalizers, random
  * generators and counters all restored). No server needed: the stream is made up here.
@@ -55,18 +66,12 @@ class AgentResumeTest {
     private static List<float[]> play(Agent agent, int steps, long streamSeed, boolean discrete) {
         Random env = new Random(streamSeed);
         List<float[]> chosen = new ArrayList<>();
-        float[] obs = new float[ENVS * OBS];
-        for (int i = 0; i < obs.length; i++) {
-            obs[i] = (float) env.nextGaussian();
-        }
+        float[] obs = observations(env);
         for (int t = 0; t < steps; t++) {
             INDArray o = HostArrays.toArray(obs, ENVS, OBS);
             INDArray actions = agent.act(o, true);
             chosen.add(HostArrays.toFloats(actions));
-            float[] next = new float[obs.length];
-            for (int i = 0; i < next.length; i++) {
-                next[i] = (float) env.nextGaussian();
-            }
+            float[] next = observations(env);
             double[] rewards = new double[ENVS];
             boolean[] terminated = new boolean[ENVS];
             boolean[] truncated = new boolean[ENVS];
@@ -87,6 +92,23 @@ class AgentResumeTest {
         return chosen;
     }
 
+    /** One observation row per env: Gaussian features, or one-hot states for the tabular agents. */
+    private static float[] observations(Random env) {
+        float[] obs = new float[ENVS * OBS];
+        for (int i = 0; i < ENVS; i++) {
+            if (oneHot) {
+                obs[i * OBS + env.nextInt(OBS)] = 1;
+            } else {
+                for (int k = 0; k < OBS; k++) {
+                    obs[i * OBS + k] = (float) env.nextGaussian();
+                }
+            }
+        }
+        return obs;
+    }
+
+    private static boolean oneHot;
+
     private void resumesExactly(Supplier<Agent> factory, int before, int after, boolean discrete) throws IOException {
         Agent original = factory.get();
         play(original, before, 11, discrete);
@@ -104,8 +126,28 @@ class AgentResumeTest {
         Path fb = dir.resolve("b.bin");
         original.save(fa);
         restored.save(fb);
+        assertSameLearnedState(fa, fb);
         INDArray probe = HostArrays.toArray(new float[] {0.3f, -1.2f, 0.5f, 1f, 0f, -0.4f}, ENVS, OBS);
         assertArrayEquals(HostArrays.toFloats(original.act(probe, false)), HostArrays.toFloats(restored.act(probe, false)));
+    }
+
+    /** Both checkpoints hold the same networks and optimizer states (the continued training was identical). */
+    private static void assertSameLearnedState(Path a, Path b) throws IOException {
+        Checkpoint ca = Checkpoint.read(a);
+        Checkpoint cb = Checkpoint.read(b);
+        assertEquals(ca.names(), cb.names());
+        for (String name : ca.names()) {
+            if (name.startsWith("net/")) {
+                String net = name.substring("net/".length());
+                assertEquals(ca.networkParams(net), cb.networkParams(net), name);
+            } else if (name.startsWith("adam/")) {
+                Adam.State sa = ca.get(name, Adam.State.class);
+                Adam.State sb = cb.get(name, Adam.State.class);
+                assertArrayEquals(sa.m(), sb.m(), name);
+                assertArrayEquals(sa.v(), sb.v(), name);
+                assertEquals(sa.step(), sb.step(), name);
+            }
+        }
     }
 
     private static Box box(double low, double high) {
@@ -161,6 +203,35 @@ class AgentResumeTest {
         resumesExactly(() -> Ppo.create(new AgentContext(new Box(DType.FLOAT32, new long[] {OBS},
                         Tensor.ofFloats(new float[] {-5, -5, -5}, OBS), Tensor.ofFloats(new float[] {5, 5, 5}, OBS)),
                         box(-2, 2), ENVS, "test", 10_000), config, 5), 32, 16, false);
+    }
+
+    @Test
+    void dqnResumesExactly() throws IOException {
+        DqnConfig config = Configs.bind(DqnConfig.defaults(), java.util.Map.of("double_q", true, "dueling", true,
+                "prioritized", true, "n_step", 3, "hidden", List.of(16), "buffer_size", 500, "batch_size", 16,
+                "learning_starts", 32, "train_frequency", 4, "target_update_interval", 20), "test");
+        AgentContext context = new AgentContext(new Box(DType.FLOAT32, new long[] {OBS},
+                Tensor.ofFloats(new float[] {-5, -5, -5}, OBS), Tensor.ofFloats(new float[] {5, 5, 5}, OBS)),
+                new Discrete(2), ENVS, "test", 10_000);
+        resumesExactly(() -> new Dqn(context, config, 5), 60, 40, true);
+    }
+
+    @Test
+    void tabularAgentsResumeExactly() throws IOException {
+        AgentContext context = new AgentContext(new Discrete(OBS), new Discrete(2), ENVS, "test", 10_000);
+        TabularConfig config = TabularConfig.defaults();
+        oneHot = true;
+        try {
+            List<Supplier<Agent>> agents = List.of(() -> new QLearning(context, config, 5),
+                    () -> new Sarsa(context, config, 5), () -> new ExpectedSarsa(context, config, 5),
+                    () -> new DoubleQLearning(context, config, 5), () -> new DynaQ(context, config, 5),
+                    () -> new MonteCarloControl(context, config, 5));
+            for (Supplier<Agent> agent : agents) {
+                resumesExactly(agent, 50, 30, true);
+            }
+        } finally {
+            oneHot = false;
+        }
     }
 
     @Test
