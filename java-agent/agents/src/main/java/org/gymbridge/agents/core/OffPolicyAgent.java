@@ -10,6 +10,7 @@ import org.gymbridge.agents.buffers.ReplayBuffer;
 import org.gymbridge.agents.nn.Adam;
 import org.gymbridge.agents.nn.Mlp;
 import org.gymbridge.agents.policy.ActionScaler;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -218,6 +219,36 @@ public abstract class OffPolicyAgent implements Agent {
         float[] out = new float[rows * actionSize];
         for (int i = 0; i < rows; i++) {
             System.arraycopy(inputGradient, i * width + obsSize, out, i * actionSize, actionSize);
+        }
+        return out;
+    }
+
+    /** A critic Q(s, a): an MLP over [obs | action] rows with one output, initialized from the agent's rng. */
+    protected final Mlp newCritic(int[] hidden) {
+        return Mlp.create(obsSize + actionSize, hidden, 1, Activation.RELU, rng);
+    }
+
+    /** Adam with PyTorch's defaults (0.9, 0.999, 1e-8) for a network's parameters. */
+    protected static Adam adamFor(Mlp network) {
+        return Adam.withEps(network.params().length(), 1e-8);
+    }
+
+    /**
+     * One regression step of a critic on targets y: Q(s, a) forward, dMSE/dQ, backward, one Adam step.
+     * Returns Q(s, a) before the step and the loss in {@code loss[0]}.
+     */
+    protected static float[] regress(Mlp critic, Adam adam, float[] input, int rows, double[] y, double learningRate,
+                                     double[] loss) {
+        float[] q = critic.forward(input, rows);
+        adam.step(critic.params(), critic.backward(mseGradient(q, y, loss)).params(), learningRate);
+        return q;
+    }
+
+    /** tanh of each element (the deterministic actors' squashing into the policy range). */
+    protected static float[] tanh(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) Math.tanh(x[i]);
         }
         return out;
     }

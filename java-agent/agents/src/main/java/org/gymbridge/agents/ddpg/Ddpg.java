@@ -43,11 +43,11 @@ public final class Ddpg extends OffPolicyAgent {
         this.config = config;
         int d = scaler.size();
         this.actor = Mlp.create(obsSize, config.hidden(), d, Activation.RELU, rng);
-        this.critic = Mlp.create(obsSize + d, config.hidden(), 1, Activation.RELU, rng);
+        this.critic = newCritic(config.hidden());
         this.actorTarget = actor.copy();
         this.criticTarget = critic.copy();
-        this.actorAdam = new Adam(actor.params().length(), 0.9, 0.999, 1e-8);
-        this.criticAdam = new Adam(critic.params().length(), 0.9, 0.999, 1e-8);
+        this.actorAdam = adamFor(actor);
+        this.criticAdam = adamFor(critic);
     }
 
     /** A new agent sized for {@code env} (a Box action space; a Box or Discrete observation space). */
@@ -91,8 +91,8 @@ public final class Ddpg extends OffPolicyAgent {
             y[j] = batch.rewards()[j] + (batch.terminated()[j] ? 0 : config.gamma() * qNext[j]);
         }
         double[] loss = new double[1];
-        float[] q = critic.forward(concat(batch.observations(), batch.actions(), b), b);
-        criticAdam.step(critic.params(), critic.backward(mseGradient(q, y, loss)).params(), config.criticLr());
+        float[] q = regress(critic, criticAdam, concat(batch.observations(), batch.actions(), b), b, y,
+                config.criticLr(), loss);
 
         if (gradientSteps % config.policyFrequency() == 0) {
             // L_mu = -mean Q(s, tanh(u(s))):  dL/du = dL/dQ dQ/da (1 - a^2)
@@ -114,14 +114,6 @@ public final class Ddpg extends OffPolicyAgent {
         stats.put("q", mean(q));
         stats.put("actor_loss", lastActorLoss);
         return stats;
-    }
-
-    private static float[] tanh(float[] x) {
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = (float) Math.tanh(x[i]);
-        }
-        return out;
     }
 
     @Override

@@ -61,13 +61,13 @@ public final class Sac extends OffPolicyAgent {
         this.config = config;
         int d = scaler.size();
         this.actor = Mlp.create(obsSize, config.hidden(), 2 * d, Activation.RELU, rng);
-        this.critic1 = Mlp.create(obsSize + d, config.hidden(), 1, Activation.RELU, rng);
-        this.critic2 = Mlp.create(obsSize + d, config.hidden(), 1, Activation.RELU, rng);
+        this.critic1 = newCritic(config.hidden());
+        this.critic2 = newCritic(config.hidden());
         this.critic1Target = critic1.copy();
         this.critic2Target = critic2.copy();
-        this.actorAdam = new Adam(actor.params().length(), 0.9, 0.999, 1e-8);
-        this.critic1Adam = new Adam(critic1.params().length(), 0.9, 0.999, 1e-8);
-        this.critic2Adam = new Adam(critic2.params().length(), 0.9, 0.999, 1e-8);
+        this.actorAdam = adamFor(actor);
+        this.critic1Adam = adamFor(critic1);
+        this.critic2Adam = adamFor(critic2);
         this.targetEntropy = -d;
         this.logAlpha[0] = (float) Math.log(config.alpha());
         this.alphaAdam = new Adam(1, 0.9, 0.999, 1e-8);
@@ -170,10 +170,8 @@ public final class Sac extends OffPolicyAgent {
         float[] input = concat(batch.observations(), batch.actions(), b);
         double[] loss1 = new double[1];
         double[] loss2 = new double[1];
-        float[] q1 = critic1.forward(input, b);
-        critic1Adam.step(critic1.params(), critic1.backward(mseGradient(q1, y, loss1)).params(), config.qLr());
-        float[] q2 = critic2.forward(input, b);
-        critic2Adam.step(critic2.params(), critic2.backward(mseGradient(q2, y, loss2)).params(), config.qLr());
+        float[] q1 = regress(critic1, critic1Adam, input, b, y, config.qLr(), loss1);
+        regress(critic2, critic2Adam, input, b, y, config.qLr(), loss2);
 
         // Delayed actor (and temperature) updates: policyFrequency of them every policyFrequency critic updates.
         if (gradientSteps % config.policyFrequency() == 0) {

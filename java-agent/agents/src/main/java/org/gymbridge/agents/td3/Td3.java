@@ -52,14 +52,14 @@ public final class Td3 extends OffPolicyAgent {
         int d = scaler.size();
         // Step 2 and 3: the actor, two critics, and a target copy of each.
         this.actor = Mlp.create(obsSize, config.hidden(), d, Activation.RELU, rng);
-        this.critic1 = Mlp.create(obsSize + d, config.hidden(), 1, Activation.RELU, rng);
-        this.critic2 = Mlp.create(obsSize + d, config.hidden(), 1, Activation.RELU, rng);
+        this.critic1 = newCritic(config.hidden());
+        this.critic2 = newCritic(config.hidden());
         this.actorTarget = actor.copy();
         this.critic1Target = critic1.copy();
         this.critic2Target = critic2.copy();
-        this.actorAdam = new Adam(actor.params().length(), 0.9, 0.999, 1e-8);
-        this.critic1Adam = new Adam(critic1.params().length(), 0.9, 0.999, 1e-8);
-        this.critic2Adam = new Adam(critic2.params().length(), 0.9, 0.999, 1e-8);
+        this.actorAdam = adamFor(actor);
+        this.critic1Adam = adamFor(critic1);
+        this.critic2Adam = adamFor(critic2);
     }
 
     /** A new agent sized for {@code env} (a Box action space; a Box or Discrete observation space). */
@@ -126,11 +126,9 @@ public final class Td3 extends OffPolicyAgent {
         float[] input = concat(batch.observations(), batch.actions(), b);
         double[] loss1 = new double[1];
         double[] loss2 = new double[1];
-        float[] q1 = critic1.forward(input, b);
         // Steps 11-12: MSE losses, back-propagated; one Adam step per critic.
-        critic1Adam.step(critic1.params(), critic1.backward(mseGradient(q1, y, loss1)).params(), config.criticLr());
-        float[] q2 = critic2.forward(input, b);
-        critic2Adam.step(critic2.params(), critic2.backward(mseGradient(q2, y, loss2)).params(), config.criticLr());
+        float[] q1 = regress(critic1, critic1Adam, input, b, y, config.criticLr(), loss1);
+        regress(critic2, critic2Adam, input, b, y, config.criticLr(), loss2);
 
         if (gradientSteps % config.policyFrequency() == 0) {
             // Step 13: actor loss -mean Q1(s, tanh(u(s))): dL/du = dL/dQ1 * dQ1/da * (1 - a^2).
@@ -155,14 +153,6 @@ public final class Td3 extends OffPolicyAgent {
         stats.put("q1", mean(q1));
         stats.put("actor_loss", lastActorLoss);
         return stats;
-    }
-
-    private static float[] tanh(float[] x) {
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = (float) Math.tanh(x[i]);
-        }
-        return out;
     }
 
     private static double clip(double x, double limit) {
