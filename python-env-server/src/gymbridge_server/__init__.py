@@ -22,6 +22,10 @@ from gymbridge_server.adapters import crafter as _crafter  # noqa: E402  (Crafte
 
 _crafter.register()
 
+from gymbridge_server.adapters import craftax as _craftax  # noqa: E402  (Craftax ids; making one needs craftax)
+
+_craftax.register()
+
 from gymbridge_server.adapters import minerl as _minerl  # noqa: E402  (MineRL ids + spaces fakes)
 
 _minerl.register()

@@ -1,9 +1,10 @@
 """Gymnasium adapter: make sessions' vector envs, describe their spec, list registered ids.
 
 Every session is ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" | "async",
-vector_kwargs={"autoreset_mode": ...}, **kwargs)``; the ``vector_entry_point`` mode is never used,
-so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make`` (a sync
-session's env is that very ``SyncVectorEnv``, switched to ``leanvec.LeanSyncVectorEnv``'s tighter step).
+vector_kwargs={"autoreset_mode": ...}, **kwargs)``, so results are bit-identical to in-process
+``SyncVectorEnv`` / per-env ``gymnasium.make`` (a sync session's env is that very ``SyncVectorEnv``,
+switched to ``leanvec.LeanSyncVectorEnv``'s tighter step). The ``vector_entry_point`` mode is used
+only for the server's own natively batched envs (Craftax: one JAX call per batched step).
 Env ids resolve only from Gymnasium's registry (which includes the server's own ``gymbridge/``
 envs); the ``module:Env-v0`` import form of ``gymnasium.make`` is refused, because it would let a
 client import arbitrary modules on the server.
@@ -23,7 +24,7 @@ import gymnasium as gym
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gymbridge_server.leanvec import LeanSyncVectorEnv
-from gymbridge_server.wrappers import build_wrappers
+from gymbridge_server.wrappers import WrapperError, build_wrappers
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,18 @@ def make_vector_env(
         # Worker processes must not be forked from a multi-threaded gRPC server.
         vector_kwargs["context"] = "spawn"
     try:
+        if vectorization == "sync" and _native_vector(spec):
+            if wrapper_fns:
+                raise WrapperError(
+                    f"{env_id} steps all its envs in one batched call, so per-env wrappers cannot "
+                    "apply; make it without wrappers"
+                )
+            # The server's own vector env (one batched call per step), bit-identical to its
+            # per-env entry point by that adapter's tests; it takes the autoreset mode as a kwarg.
+            return gym.make_vec(
+                env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                autoreset_mode=autoreset_mode, **make_kwargs,
+            )
         env = gym.make_vec(
             env_id,
             num_envs=num_envs,
@@ -128,6 +141,13 @@ def make_vector_env(
         return LeanSyncVectorEnv.adopt(env)
     except gym.error.DependencyNotInstalled as e:
         raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
+
+
+def _native_vector(spec: gym.envs.registration.EnvSpec) -> bool:
+    """Whether sync sessions of ``spec`` use its vector entry point: only the server's own ones
+    (adapters.craftax); Gymnasium's (e.g. CartPole's) give results unlike per-env ``make``."""
+    entry = spec.vector_entry_point
+    return isinstance(entry, str) and entry.startswith("gymbridge_server.")
 
 
 def spec_info(
