@@ -29,8 +29,8 @@ boss) -- **termination** -- or when ``state.timestep`` reaches ``max_timesteps``
 Infos (Gymnasium's vector layout, ``_key`` masks): Craftax's own info of the step, unchanged --
 ``Achievements/<name>`` (100.0 for an achievement unlocked in an episode that ended on this step,
 else 0.0), ``discount`` and, for Classic, ``score`` -- plus ``achievements``: a dict of the
-episode's achievements so far (``state.achievements`` as int64 0/1, under Crafter's names), which
-is what the Crafter reports read.
+episode's achievements so far (``state.achievements`` as int64 0/1, under Crafter's names, in
+Crafter's alphabetical order), which is what the Crafter reports read.
 
 Without craftax/jax installed the ids stay registered and making one raises
 ``DependencyNotInstalled`` naming the pip command (FAILED_PRECONDITION, DEPENDENCY_MISSING).
@@ -93,7 +93,9 @@ class _Kernels:
             from craftax.craftax_classic.constants import Achievement
         else:
             from craftax.craftax.constants import Achievement
-        self.achievement_names = [a.name.lower() for a in sorted(Achievement, key=lambda a: a.value)]
+        # (index in state.achievements, name), by name: the order of Crafter's dict and of Craftax's
+        # info keys once jit has flattened them
+        self.achievements = sorted(((a.value, a.name.lower()) for a in Achievement), key=lambda x: x[1])
         self.advance = jax.jit(functools.partial(self._advance, same_step=False))
         self.advance_same_step = jax.jit(functools.partial(self._advance, same_step=True))
 
@@ -204,7 +206,6 @@ class CraftaxVectorEnv(VectorEnv):
         self.params = self._k.params
         if max_episode_steps:
             self.params = self.params.replace(max_timesteps=int(max_episode_steps))
-        self.achievement_names = list(self._k.achievement_names)
         self._keys: Any = None
         self._states: Any = None
         self._obs: Any = None
@@ -264,7 +265,7 @@ class CraftaxVectorEnv(VectorEnv):
         ended = terminated | truncated
         step_info = {k: np.asarray(v) for k, v in out["info"].items()}
         achievements = np.asarray(out["achievements"]).astype(np.int64)
-        step_info["achievements"] = {name: achievements[:, i] for i, name in enumerate(self.achievement_names)}
+        step_info["achievements"] = {name: achievements[:, i] for i, name in self._k.achievements}
         if self.autoreset_mode == AutoresetMode.SAME_STEP and ended.any():
             infos = _masked(step_info, step_now & ~ended)
             final_obs = np.full(self.num_envs, None, dtype=object)
