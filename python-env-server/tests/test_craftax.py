@@ -15,11 +15,11 @@ import grpc
 import jax
 import numpy as np
 import pytest
-from craftax.craftax_env import make_craftax_env_from_name
+from craftax.craftax_env import make_craftax_env_from_name, make_craftax_env_from_params
 from gymnasium.vector import AutoresetMode
 
 from gymbridge.v1 import env_pb2 as epb
-from gymbridge_server.adapters.craftax import INSTALL, seed_keys
+from gymbridge_server.adapters.craftax import INSTALL, SPACES, seed_keys
 from gymbridge_server.client import RemoteError, RemoteVectorEnv
 
 N = 2
@@ -77,6 +77,13 @@ class Direct:
 @pytest.fixture(scope="module")
 def direct() -> dict[str, Direct]:
     return {env_id: Direct(env_id) for env_id in IDS}
+
+
+def test_the_listed_spaces_are_the_ones_craftax_declares():
+    for (classic, symbolic), (shape, num_actions) in SPACES.items():
+        env = make_craftax_env_from_params(classic=classic, symbolic=symbolic, auto_reset=False)
+        assert tuple(env.observation_space(env.default_params).shape) == shape
+        assert env.num_actions == num_actions
 
 
 def test_seed_keys_are_jax_prng_keys():
@@ -203,11 +210,11 @@ def test_per_env_wrappers_are_refused(stub):
 
 
 def test_without_craftax_making_it_names_the_pip_command(new_server, tmp_path: Path, monkeypatch):
-    # A craftax package that fails to import, ahead of the real one: the server as if it lacked craftax.
-    fake = tmp_path / "site" / "craftax"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ImportError(\"No module named 'craftax'\")\n")
-    monkeypatch.setenv("PYTHONPATH", f"{fake.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    # A sitecustomize that blocks ``import craftax``: the server as if craftax were not installed.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import sys\nsys.modules['craftax'] = None\n")
+    monkeypatch.setenv("PYTHONPATH", f"{site}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     srv = new_server("--port", "0", "--log-level", "warning")
     stub = srv.stub()
     for env_id in IDS:

@@ -38,6 +38,7 @@ Without craftax/jax installed the ids stay registered and making one raises
 from __future__ import annotations
 
 import functools
+import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +57,33 @@ IDS: dict[str, tuple[bool, bool, int]] = {
     "Craftax-Classic-Pixels-v1": (True, False, 10000),
     "Craftax-Symbolic-v1": (False, True, 100000),
 }
+# (classic, symbolic) -> (observation shape, number of actions), as Craftax 1.6 declares them
+# (asserted by the tests): ListEnvs describes the ids without importing jax (seconds).
+SPACES: dict[tuple[bool, bool], tuple[tuple[int, ...], int]] = {
+    (True, True): ((1345,), 17),
+    (True, False): ((63, 63, 3), 17),
+    (False, True): ((8268,), 43),
+    (False, False): ((130, 110, 3), 43),
+}
 _NEVER = np.iinfo(np.int32).max  # max_timesteps that no episode reaches: death-only termination
+
+
+def _missing(error: object) -> gym.error.DependencyNotInstalled:
+    return gym.error.DependencyNotInstalled(
+        f"Craftax needs craftax and jax, which are not installed on the server ({error}); "
+        f"install them with: {INSTALL}"
+    )
+
+
+def _check_installed() -> None:
+    """DependencyNotInstalled unless craftax and jax can be found (without importing them)."""
+    for name in ("craftax", "jax"):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a broken or blocked package
+            found = False
+        if not found:
+            raise _missing(f"No module named {name!r}")
 
 
 def _import_craftax() -> Any:
@@ -64,10 +91,7 @@ def _import_craftax() -> Any:
         import jax  # noqa: F401
         from craftax import craftax_env
     except ImportError as e:
-        raise gym.error.DependencyNotInstalled(
-            f"Craftax needs craftax and jax, which are not installed on the server ({e}); "
-            f"install them with: {INSTALL}"
-        ) from e
+        raise _missing(e) from e
     return craftax_env
 
 
@@ -292,17 +316,26 @@ class CraftaxEnv(gym.Env[np.ndarray, np.int64]):
     metadata = {"render_modes": []}
 
     def __init__(self, classic: bool = True, symbolic: bool = True, render_mode: str | None = None) -> None:
-        self._vec = CraftaxVectorEnv(1, classic=classic, symbolic=symbolic,
-                                     autoreset_mode=AutoresetMode.DISABLED, render_mode=render_mode)
-        self.observation_space = self._vec.single_observation_space
-        self.action_space = self._vec.single_action_space
+        _check_installed()
+        if render_mode is not None:
+            raise ValueError(f"Craftax envs do not render (render_mode={render_mode!r})")
+        self._variant = (bool(classic), bool(symbolic))
+        shape, num_actions = SPACES[self._variant]
+        self.observation_space = spaces.Box(0.0, 1.0, shape, np.float32)
+        self.action_space = spaces.Discrete(num_actions)
+        self._vec: CraftaxVectorEnv | None = None  # made (jax imported) on the first reset
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
+        if self._vec is None:
+            classic, symbolic = self._variant
+            self._vec = CraftaxVectorEnv(1, classic=classic, symbolic=symbolic, autoreset_mode=AutoresetMode.DISABLED)
         obs, _ = self._vec.reset(seed=seed)
         return obs[0], {}
 
     def step(self, action: Any):
+        if self._vec is None:
+            raise RuntimeError("call reset() before step()")
         obs, reward, terminated, truncated, infos = self._vec.step(np.asarray([action]))
 
         def first(d: dict[str, Any]) -> dict[str, Any]:
