@@ -154,6 +154,7 @@ class Dispatcher:
                 nondeterministic=sp.nondeterministic,
                 entry_point=sp.entry_point,
                 kwargs=codec.dict_to_args(sp.kwargs),
+                reward_threshold=sp.reward_threshold,
             ),
             autoreset_mode=_AUTORESET_TO_PROTO[s.autoreset_mode],
         )

@@ -49,6 +49,7 @@ class EnvSpecInfo:
     nondeterministic: bool
     entry_point: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    reward_threshold: float | None = None
 
 
 class EntryPointPolicy:
@@ -146,6 +147,7 @@ def spec_info(
         nondeterministic=bool(spec.nondeterministic) if spec is not None else False,
         entry_point=entry if isinstance(entry, str) else f"{entry.__module__}:{entry.__qualname__}",
         kwargs=dict(kwargs),
+        reward_threshold=float(spec.reward_threshold) if spec is not None and spec.reward_threshold is not None else None,
     )
 
 

@@ -13,8 +13,8 @@ from gymnasium import spaces
 from gymnasium.vector.utils import concatenate, create_empty_array, iterate
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
-from gymbridge_server.codec.tensors import decode_tensor, encode_tensor
+from gymbridge.codec.errors import CodecError
+from gymbridge.codec.tensors import decode_tensor, encode_tensor
 
 LEAF_TYPES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
+from gymbridge.codec.errors import CodecError
 
 _DTYPES: dict[int, np.dtype] = {
     pb.DTYPE_BOOL: np.dtype(np.bool_),
