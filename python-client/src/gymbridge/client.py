@@ -312,9 +312,13 @@ class RemoteVectorEnv(VectorEnv):
 
     def _call(self, kind: str, req: Any) -> Any:
         if os.getpid() != self._pid:
+            if kind == "close":
+                return None  # the child never used it: the session is the parent's to close
             self._reconnect_after_fork()
             if kind != "make":
                 req.session_id = self.session_id
+        if self._closed_remote and kind != "close":
+            raise GymBridgeError(f"gymbridge: {kind} on a closed env ({self._make_request.env_id}); make a new one")
         timeout = self._timeouts.get(kind, self._timeout)
         if self._transport == "stream":
             if self._stream is None or self._stream.broken:
@@ -350,6 +354,7 @@ class RemoteVectorEnv(VectorEnv):
                 "`lambda: gymbridge.make(url)` to AsyncVectorEnv) or let the env open its own channel"
             )
         self._stream = None
+        self._closed_remote = self.closed = False  # the parent may have closed its copy before forking
         self._connect()
         self.session_id = self._call("make", self._make_request).session_id
 
