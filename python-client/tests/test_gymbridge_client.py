@@ -18,6 +18,7 @@ import pytest
 
 import gymbridge
 from gymbridge import local
+from client_fixtures import cartpole_server, start_server  # noqa: F401  (fixtures)
 
 TOKEN = "client-test-token"
 SLEEP = 5  # gymbridge/Fault-v0: sleep sleep_s seconds, then step

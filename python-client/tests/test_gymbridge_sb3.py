@@ -8,6 +8,7 @@ import pytest
 
 import gymbridge
 import gymbridge.sb3
+from client_fixtures import cartpole_server, start_server  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Fixtures: real gymbridge-server processes, started the way ``local:`` URLs start them."""
+"""Fixtures for the client tests: real gymbridge-server processes, started the way ``local:`` URLs start them.
+
+Not a conftest.py: the server suite runs in the same pytest session and imports its own
+``conftest`` module by name. Test modules import these fixtures.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
