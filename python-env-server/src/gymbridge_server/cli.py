@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--session-idle-timeout", type=float, default=600.0, metavar="S",
         help="close a session unused for S seconds: its client vanished (default 600; 0: never)",
     )
+    p.add_argument(
+        "--max-snapshots-per-session", type=int, default=1024, metavar="N",
+        help="env snapshots one session may hold on the server (default 1024; 0: unlimited)",
+    )
     p.add_argument("--max-message-mb", type=int, default=64, metavar="M", help="largest gRPC message, both ways, in MiB (default 64)")
     sec = p.add_argument_group("security (see README: Security)")
     sec.add_argument(
@@ -66,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.port < 0 or args.port > 65535:
         build_parser().error(f"--port {args.port} is not in 0..65535")
-    for flag in ("max_sessions", "max_envs_per_session", "max_total_envs", "session_idle_timeout", "shutdown_grace"):
+    for flag in ("max_sessions", "max_envs_per_session", "max_total_envs", "max_snapshots_per_session",
+                 "session_idle_timeout", "shutdown_grace"):
         if getattr(args, flag) < 0:
             build_parser().error(f"--{flag.replace('_', '-')} must be >= 0")
     if not 1 <= args.max_message_mb <= 2047:
@@ -120,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             spin_us=args.spin_us,
             max_total_envs=args.max_total_envs,
             session_idle_timeout_s=args.session_idle_timeout,
+            max_snapshots_per_session=args.max_snapshots_per_session,
             token=token,
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,

@@ -1,4 +1,4 @@
-"""The Dispatcher: Make/Reset/Step/Render/Close/GetModel of one request each -- decode the request,
+"""The Dispatcher: Make/Reset/Step/Render/Close/GetModel/Snapshot/Restore/ReleaseSnapshot of one request each -- decode the request,
 delegate to the session (``sessions.py``), map errors, encode the response.
 
 Transports (``handler.py``: the gRPC stream, unary calls and the fast lane) call it; a failure
@@ -15,7 +15,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server import codec
+from gymbridge_server import codec, snapshots
 from gymbridge_server.adapters import catalog
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.argcheck import ArgumentError, check_env_kwargs
@@ -265,13 +265,32 @@ class Dispatcher:
             done=model.done,
         )
 
+    # ----------------------------------------------------------------------------- snapshots
+
+    def snapshot(self, req: epb.SnapshotRequest) -> epb.SnapshotResponse:
+        sid, held = self.registry.get(req.session_id).snapshot(req.env_index)
+        return epb.SnapshotResponse(snapshot_id=sid, snapshots_held=held)
+
+    def restore(self, req: epb.RestoreRequest) -> epb.RestoreResponse:
+        s = self.registry.get(req.session_id)
+        if not req.snapshot_id:
+            raise invalid("RestoreRequest.snapshot_id is 0; send the id a Snapshot call returned")
+        s.restore(req.env_index, req.snapshot_id, req.reseed if req.HasField("reseed") else None)
+        return epb.RestoreResponse()
+
+    def release_snapshot(self, req: epb.ReleaseSnapshotRequest) -> epb.ReleaseSnapshotResponse:
+        released, held = self.registry.get(req.session_id).release_snapshots(list(req.snapshot_ids))
+        return epb.ReleaseSnapshotResponse(released=released, snapshots_held=held)
+
     def list_envs(self, req: epb.ListEnvsRequest) -> epb.ListEnvsResponse:
         """Registered ids; with spaces: every id with its spaces and render modes, or why it
         cannot be made here (catalog.py)."""
         if not req.with_spaces:
             return epb.ListEnvsResponse(
                 envs=[
-                    epb.EnvInfo(env_id=e.env_id, entry_point=e.entry_point, max_episode_steps=e.max_episode_steps)
+                    _with_snapshot_support(
+                        epb.EnvInfo(env_id=e.env_id, entry_point=e.entry_point, max_episode_steps=e.max_episode_steps)
+                    )
                     for e in gym_adapter.list_envs(req.prefix)
                 ]
             )
@@ -284,6 +303,7 @@ class Dispatcher:
                 render_modes=d.render_modes,
                 unavailable=d.unavailable,
             )
+            _with_snapshot_support(info)
             if not d.unavailable:
                 try:
                     info.observation_space.CopyFrom(codec.encode_space(d.observation_space))
@@ -316,6 +336,14 @@ class Dispatcher:
             "max_message_bytes",
             "--max-message-mb",
         )
+
+
+def _with_snapshot_support(info: epb.EnvInfo) -> epb.EnvInfo:
+    """Fill EnvInfo.snapshots / snapshot_unsupported from the env's entry point (snapshots.py)."""
+    why = snapshots.unsupported_reason(info.env_id, info.entry_point)
+    info.snapshots = not why
+    info.snapshot_unsupported = why
+    return info
 
 
 def _encode_frames(frames: Any) -> tpb.Value:

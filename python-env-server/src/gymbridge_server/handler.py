@@ -87,7 +87,17 @@ class RequestHandler:
             if req.close.session_id in owned:
                 owned.remove(req.close.session_id)
             return epb.SessionResponse(seq=req.seq, close=resp)
-        raise invalid("SessionRequest has no request set; set one of make, reset, step, render, close", "EMPTY_REQUEST")
+        if kind == "snapshot":
+            return epb.SessionResponse(seq=req.seq, snapshot=d.snapshot(req.snapshot))
+        if kind == "restore":
+            return epb.SessionResponse(seq=req.seq, restore=d.restore(req.restore))
+        if kind == "release_snapshot":
+            return epb.SessionResponse(seq=req.seq, release_snapshot=d.release_snapshot(req.release_snapshot))
+        raise invalid(
+            "SessionRequest has no request set; set one of make, reset, step, render, close, snapshot, "
+            "restore, release_snapshot",
+            "EMPTY_REQUEST",
+        )
 
     def _step_serialized(self, req: epb.SessionRequest) -> tuple[list, int, int]:
         return self.dispatcher.step_serialized(req.seq, req.step)

@@ -45,6 +45,7 @@ class ServerConfig:
     spin_us: float = spinwait.DEFAULT_SPIN_US  # poll this long before sleeping while data is due; 0: never
     max_total_envs: int = 0
     session_idle_timeout_s: float = 0.0
+    max_snapshots_per_session: int = 0
     token: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -83,6 +84,7 @@ class GymBridgeServer:
             config.max_envs_per_session,
             config.max_total_envs,
             config.session_idle_timeout_s,
+            max_snapshots_per_session=config.max_snapshots_per_session,
         )
         self.metrics = None
         if config.metrics_port is not None:

@@ -15,7 +15,7 @@ import grpc
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
-from gymbridge_server import __version__
+from gymbridge_server import __version__, snapshots
 from gymbridge_server.errors import BridgeError, precondition
 from gymbridge_server.handler import RequestHandler
 from gymbridge_server.sessions import current_peer
@@ -82,6 +82,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 vectorizations=list(factory.VECTORIZATIONS),
                 session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
                 max_total_envs=self.registry.max_total_envs,
+                snapshot_families=list(snapshots.FAMILIES),
+                max_snapshots_per_session=self.registry.max_snapshots_per_session,
             ),
         )
 
@@ -105,6 +107,15 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
 
     def GetModel(self, request, context):
         return self._unary(self.d.get_model, request, context)
+
+    def Snapshot(self, request, context):
+        return self._unary(self.d.snapshot, request, context)
+
+    def Restore(self, request, context):
+        return self._unary(self.d.restore, request, context)
+
+    def ReleaseSnapshot(self, request, context):
+        return self._unary(self.d.release_snapshot, request, context)
 
     def _unary(self, fn: Any, request: Any, context: grpc.ServicerContext) -> Any:
         current_peer.set(context.peer())

@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from gymbridge_server import rendering
+from gymbridge_server import rendering, snapshots
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.adapters import tabular
 from gymbridge_server.adapters.gymnasium import EnvSpecInfo
@@ -117,6 +117,12 @@ class Session:
     stream_owned: bool = False  # made on a Session stream: closed when that stream ends
     # Told when the env raised or a worker died (the registry logs and counts it).
     on_crash: Callable[["Session", str], None] | None = field(default=None, repr=False)
+    # Env snapshots (snapshots.py): id -> (env index, its done flag with autoreset DISABLED). The states
+    # live in ``snapshot_store`` (this process) or in the env's worker process; all die with the session.
+    snapshots: dict[int, tuple[int, bool]] = field(default_factory=dict, repr=False)
+    max_snapshots: int = 0  # --max-snapshots-per-session (0: unlimited)
+    snapshot_store: Any = field(default=None, repr=False)
+    next_snapshot_id: int = 1
 
     def __post_init__(self) -> None:
         self.lock._on_release = self.touch
@@ -299,10 +305,99 @@ class Session:
             except tabular.NoModelError as e:
                 raise precondition(str(e), "NO_MODEL") from e
 
+    # ------------------------------------------------------------------------------ snapshots
+
+    def snapshot(self, index: int) -> tuple[int, int]:
+        """Snapshot env ``index`` on the server: (its id, snapshots held). Needs a reset session;
+        RESOURCE_EXHAUSTED over --max-snapshots-per-session; FAILED_PRECONDITION (SNAPSHOT_UNSUPPORTED)
+        for envs whose state cannot be copied, saying why."""
+        with self.lock:
+            self.check_open()
+            self._check_env_index(index)
+            if self.needs_reset:
+                raise precondition("call reset() before snapshot(): the session is new or an env raised", "RESET_REQUIRED")
+            if self.max_snapshots and len(self.snapshots) >= self.max_snapshots:
+                raise exhausted(
+                    f"session {self.id} already holds {len(self.snapshots)} snapshots, this server's limit per "
+                    "session; release snapshots you no longer need (ReleaseSnapshot), or restart the server "
+                    "with a larger --max-snapshots-per-session",
+                    "max_snapshots_per_session",
+                    "--max-snapshots-per-session",
+                )
+            sid = self.next_snapshot_id
+            try:
+                self._snapshot_backend().take_snapshot(index, sid)
+            except snapshots.SnapshotUnsupported as e:
+                raise precondition(f"{e}; Snapshot is not supported for this env", "SNAPSHOT_UNSUPPORTED") from e
+            except Exception as e:  # noqa: BLE001 -- copying failed; the env itself is untouched
+                log.warning("session %s (%s): snapshot raised\n%s", self.id, self.env_id, traceback.format_exc())
+                raise aborted(f"{self.env_id} snapshot of env {index} failed: {last_line(e)}") from e
+            self.next_snapshot_id += 1
+            done = bool(self.done[index]) if self.done is not None else False
+            self.snapshots[sid] = (index, done)
+            return sid, len(self.snapshots)
+
+    def restore(self, index: int, snapshot_id: int, reseed: int | None = None) -> None:
+        """Put env ``index`` back into snapshot ``snapshot_id`` (taken of the same env); with ``reseed``,
+        reseed its random number generators afterwards."""
+        with self.lock:
+            self.check_open()
+            self._check_env_index(index)
+            if self.needs_reset:
+                raise precondition("call reset() before restore(): the session is new or an env raised", "RESET_REQUIRED")
+            held = self.snapshots.get(snapshot_id)
+            if held is None:
+                raise not_found(
+                    f"session {self.id} holds no snapshot {snapshot_id}; it was released, or never taken "
+                    "(snapshots are lost when the session's workers restart after a crash)",
+                    "SNAPSHOT_NOT_FOUND",
+                )
+            taken_of, done = held
+            if taken_of != index:
+                raise invalid(
+                    f"snapshot {snapshot_id} was taken of env {taken_of}, not env {index}; restore it into "
+                    f"env {taken_of} (a snapshot lives with its env)",
+                    "SNAPSHOT_ENV_MISMATCH",
+                )
+            try:
+                self._snapshot_backend().restore_snapshot(index, snapshot_id, reseed)
+            except Exception as e:  # noqa: BLE001 -- the env may be half restored: it needs a reset
+                self.needs_reset = True
+                self.broken = True
+                raise self._env_failed("restore", e) from e
+            if self.done is not None:
+                self.done[index] = done
+
+    def release_snapshots(self, snapshot_ids: list[int]) -> tuple[int, int]:
+        """Free these snapshots (all when empty; unknown ids are ignored): (freed, still held)."""
+        with self.lock:
+            self.check_open()
+            ids = [sid for sid in (snapshot_ids or list(self.snapshots)) if sid in self.snapshots]
+            if ids:
+                self._snapshot_backend().release_snapshots(ids)
+                for sid in ids:
+                    del self.snapshots[sid]
+            return len(ids), len(self.snapshots)
+
+    def _check_env_index(self, index: int) -> None:
+        if not 0 <= index < self.num_envs:
+            raise invalid(f"env_index {index} is not in 0..{self.num_envs - 1} (the session has {self.num_envs} envs)", "BAD_ENV_INDEX")
+
+    def _snapshot_backend(self) -> Any:
+        """Where this session's snapshots live: its worker processes, or a store in this process."""
+        if hasattr(self.env, "take_snapshot"):
+            return self.env
+        if self.snapshot_store is None:
+            self.snapshot_store = snapshots.SnapshotStore(self.env, self.env_id)
+        return self.snapshot_store
+
     def replace_env(self, env: VectorEnv) -> None:
-        """Swap in a freshly made env (caller holds ``lock``); the old one is closed."""
+        """Swap in a freshly made env (caller holds ``lock``); the old one is closed, with the snapshots
+        it held."""
         old, self.env = self.env, env
         self.broken = False
+        self.snapshots.clear()
+        self.snapshot_store = None
         try:
             crash.close_env(old)
         except Exception:  # noqa: BLE001 -- the old env is already broken
@@ -314,6 +409,8 @@ class Session:
             if self.closed:
                 return
             self.closed = True
+            self.snapshots.clear()
+            self.snapshot_store = None
             try:
                 # MuJoCo's GL objects, freed here with their context current (rendering.py: why).
                 rendering.free_gl_resources(self.env)
@@ -344,8 +441,8 @@ class Session:
 
 
 class SessionRegistry:
-    """Live sessions by id, with the --max-sessions, --max-envs-per-session and --max-total-envs
-    limits, and the idle reaper (--session-idle-timeout)."""
+    """Live sessions by id, with the --max-sessions, --max-envs-per-session, --max-total-envs and
+    --max-snapshots-per-session limits, and the idle reaper (--session-idle-timeout)."""
 
     def __init__(
         self,
@@ -353,8 +450,10 @@ class SessionRegistry:
         max_envs_per_session: int = 0,
         max_total_envs: int = 0,
         idle_timeout_s: float = 0.0,
+        max_snapshots_per_session: int = 0,
     ) -> None:
         self.max_sessions = max_sessions
+        self.max_snapshots_per_session = max_snapshots_per_session
         self.max_envs_per_session = max_envs_per_session
         self.max_total_envs = max_total_envs
         self.idle_timeout_s = idle_timeout_s
@@ -416,6 +515,7 @@ class SessionRegistry:
                 self._reserved_envs -= num_envs
         session.peer = current_peer.get()
         session.on_crash = self.crashed
+        session.max_snapshots = self.max_snapshots_per_session
         session.touch()
         with self._lock:
             self._sessions[session.id] = session

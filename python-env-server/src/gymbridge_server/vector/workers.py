@@ -342,6 +342,27 @@ class WorkerVectorEnv(VectorEnv):
             items.extend(self._worker_obs[i])
         return concatenate(self.single_observation_space, items, create_empty_array(self.single_observation_space, n=self.num_envs))
 
+    # ------------------------------------------------------------------------------ snapshots
+
+    def _one(self, index: int, cmd: str, arg: tuple) -> Any:
+        """Send one command to the worker that owns env ``index`` (its index within the worker first)."""
+        for w, (lo, hi) in enumerate(self._slices):
+            if lo <= index < hi:
+                messages: list[Any] = [None] * len(self._slices)
+                messages[w] = (cmd, (index - lo, *arg))
+                return self._call_all(messages)[w]
+        raise IndexError(f"env index {index} is not in 0..{self.num_envs - 1}")
+
+    def take_snapshot(self, index: int, snapshot_id: int) -> None:
+        """Snapshot env ``index``; the snapshot stays in its worker (snapshots.py)."""
+        self._one(index, "snapshot", (snapshot_id,))
+
+    def restore_snapshot(self, index: int, snapshot_id: int, reseed: int | None) -> None:
+        self._one(index, "restore", (snapshot_id, reseed))
+
+    def release_snapshots(self, snapshot_ids: list[int]) -> None:
+        self._call_all([("release", list(snapshot_ids))] * len(self._slices))
+
     def render(self) -> tuple[Any, ...] | None:
         frames = self._call_all([("render", None)] * len(self._conns))
         out: list[Any] = []
@@ -431,15 +452,18 @@ def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
 
 
 def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> None:
-    """A worker: make the slice's SyncVectorEnv, then serve reset/step/render/close until told to stop."""
+    """A worker: make the slice's SyncVectorEnv, then serve reset/step/render/snapshots/close until told to stop."""
     # Imported here: this runs in a fresh (spawned) interpreter.
     from gymbridge_server import register_envs
     from gymbridge_server.adapters import gymnasium as gym_adapter
     from gymbridge_server.vector.factory import make_vector_env
 
+    from gymbridge_server.snapshots import SnapshotStore
+
     register_envs()
     gym_adapter.route_mujoco_warnings()
     env = None
+    store: SnapshotStore | None = None
     arrays: dict[str, np.ndarray] = {}
     lo = hi = 0
     try:
@@ -508,6 +532,17 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                     conn.send(("ok", None))
                 elif cmd == "render":
                     conn.send(("ok", env.render()))
+                elif cmd in ("snapshot", "restore"):
+                    store = store or SnapshotStore(env, make_args["env_id"])
+                    if cmd == "snapshot":
+                        store.take_snapshot(*arg)
+                    else:
+                        store.restore_snapshot(*arg)
+                    conn.send(("ok", None))
+                elif cmd == "release":
+                    if store is not None:
+                        store.release_snapshots(arg)
+                    conn.send(("ok", None))
                 elif cmd == "close":
                     return
                 else:
