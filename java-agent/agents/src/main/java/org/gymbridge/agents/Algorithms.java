@@ -31,7 +31,7 @@ public final class Algorithms {
     private static final List<Algorithm<?>> ALL = new ArrayList<>();
 
     static {
-        // ---- issue 7: PPO (existing), tabular, bandits, DQN family ----
+        // ---- PPO, tabular, bandits, DQN family ----
         ALL.add(Algorithm.of("ppo", "Proximal Policy Optimization (clipped surrogate, GAE); Discrete or Box actions",
                 PpoConfig.defaults(), Ppo::create));
         ALL.add(Algorithm.of("q-learning", "tabular Q-learning (off-policy TD control)", TabularConfig.defaults(),
@@ -64,7 +64,7 @@ public final class Algorithms {
         ALL.add(Algorithm.of("gradient-bandit", "k-armed bandit: gradient bandit (softmax preferences, baseline)",
                 BanditConfig.gradient(), (c, config, seed) -> new GradientBandit(config, c.discreteActions("a bandit"),
                         c.numEnvs(), seed)));
-        // ---- issue 8: REINFORCE, A2C, DDPG, TD3, SAC — one ALL.add(Algorithm.of(...)) line each ----
+        // ---- REINFORCE, A2C, DDPG, TD3, SAC — one ALL.add(Algorithm.of(...)) line each ----
         ALL.add(Algorithm.of("reinforce", "REINFORCE, Monte Carlo policy gradient (value baseline on by default);"
                 + " Discrete, MultiDiscrete or Box actions", org.gymbridge.agents.reinforce.ReinforceConfig.defaults(),
                 org.gymbridge.agents.reinforce.Reinforce::create));

@@ -5,7 +5,7 @@ import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.gymbridge.agents.core.Trainer;
+import org.gymbridge.agents.train.Trainer;
 import org.gymbridge.agents.ppo.Ppo;
 import org.gymbridge.agents.ppo.PpoConfig;
 import org.gymbridge.client.ClientOptions;
