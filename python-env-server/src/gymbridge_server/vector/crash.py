@@ -75,6 +75,9 @@ def kill_workers(env: Any) -> None:
             if p.is_alive():
                 p.kill()
             p.join(2.0)
+            close = getattr(p, "close", None)
+            if callable(close) and not p.is_alive():
+                close()  # frees the process's sentinel descriptor now, not at garbage collection
         except Exception:  # noqa: BLE001 -- freeing what we can
             log.debug("stopping a worker process failed", exc_info=True)
 
