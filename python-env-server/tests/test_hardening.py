@@ -406,8 +406,6 @@ def test_fast_lane_connections_count_against_max_streams(new_server):
     srv = new_server("--port", "0", "--max-streams", "2")
     with Bystander(srv), srv.channel() as ch:
         path = env_pb2_grpc.EnvServiceStub(ch).Handshake(epb.HandshakeRequest(), timeout=30).capabilities.fast_lane
-        with _fast_lane(path) as a, _fast_lane(path) as b, _fast_lane(path) as c:
-            hellos = [x for x in (a, b, c)]
         lanes = [_fast_lane(path) for _ in range(3)]
         for lane in lanes:
             lane.__enter__()
@@ -418,7 +416,6 @@ def test_fast_lane_connections_count_against_max_streams(new_server):
         finally:
             for lane in lanes:
                 lane.__exit__()
-        assert len(hellos) == 3
 
 
 def test_reaped_sessions_log_their_real_idle_time(new_server):

@@ -46,6 +46,7 @@ from gymnasium.vector.utils import batch_space
 
 from gymbridge_server import envmodules, registered_fault_envs
 from gymbridge_server.transport import spinwait
+from gymbridge_server.vector import crash
 from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
@@ -376,10 +377,7 @@ class WorkerVectorEnv(VectorEnv):
             if p.is_alive():
                 p.kill()
                 p.join(2.0)
-            try:
-                p.close()  # frees its sentinel descriptor now, not at garbage collection
-            except ValueError:
-                pass
+            crash.release(p)  # its sentinel descriptor, now rather than at garbage collection
         for c in self._conns:
             c.close()
         if self._shm is not None:
