@@ -197,6 +197,16 @@ def test_idle_streams_cannot_lock_out_health_or_other_clients(new_server):
             q.put(None)
 
 
+def test_a_stream_whose_make_outlasts_the_idle_timeout_is_not_ended(new_server):
+    srv = new_server("--port", "0", "--fault-envs", "--session-idle-timeout", "0.5")
+    with srv.channel() as ch:
+        q: queue.Queue = queue.Queue()
+        responses = env_pb2_grpc.EnvServiceStub(ch).Session(iter(q.get, None))
+        q.put(epb.SessionRequest(seq=1, make=epb.MakeRequest(env_id=FAULT_ID, kwargs=codec.dict_to_args({"make_sleep_s": 2.0}))))
+        assert next(responses).make.session_id
+        q.put(None)
+
+
 # ----------------------------------------------------------------------------------- shutdown
 
 

@@ -122,15 +122,21 @@ class Stream:
     """One open session stream (a gRPC ``Session`` call or a fast-lane connection): the sessions it
     made, when it last carried a request, and how to end it from outside."""
 
-    __slots__ = ("owned", "last_used", "cancel")
+    __slots__ = ("owned", "last_used", "cancel", "busy")
 
     def __init__(self, cancel: Callable[[], None]) -> None:
         self.owned: list[str] = []
         self.last_used = time.monotonic()
         self.cancel = cancel
+        self.busy = False  # a request is being served (a Make may take long before it owns a session)
 
-    def touch(self) -> None:
+    def begin(self) -> None:
+        self.busy = True
         self.last_used = time.monotonic()
+
+    def end(self) -> None:
+        self.last_used = time.monotonic()
+        self.busy = False
 
 
 class Streams:
@@ -173,7 +179,8 @@ class Streams:
         """End the streams without a live session that carried no request for ``idle_s`` seconds."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            idle = [s for s in self._open if now - s.last_used > idle_s and not any(self._alive(i) for i in s.owned)]
+            idle = [s for s in self._open
+                    if not s.busy and now - s.last_used > idle_s and not any(self._alive(i) for i in s.owned)]
         for s in idle:
             log.info("ending a session stream idle for %.0f s without a live session", now - s.last_used)
             try:

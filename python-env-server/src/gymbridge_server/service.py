@@ -141,13 +141,17 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         active = context.is_active
         try:
             for req in request_iterator:
-                stream.touch()
                 current_peer.set(peer)
                 call_active.set(active)
                 if isinstance(req, Unparsable):
                     yield epb.SessionResponse(seq=0, error=status(req.error()))
                     continue
-                yield handle(req, owned)
+                stream.begin()
+                try:
+                    resp = handle(req, owned)
+                finally:
+                    stream.end()
+                yield resp
         except grpc.RpcError:
             log.info("session stream from %s ended by the client (cancelled or disconnected)", log_safe(peer))
         finally:

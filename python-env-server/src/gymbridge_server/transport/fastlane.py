@@ -187,14 +187,18 @@ class FastLane:
                 data = reader.read()
                 if data is None:
                     return
-                stream.touch()
+                stream.begin()
                 try:
                     req = parse(data)
                 except Exception as e:  # noqa: BLE001 -- a garbled frame; the framing itself still holds
                     error = Unparsable(epb.SessionRequest.DESCRIPTOR.full_name, len(data), e).error()
                     _send(conn, epb.SessionResponse(seq=0, error=status(error)).SerializeToString())
+                    stream.end()
                     continue
-                parts, size = handle(req, owned)
+                try:
+                    parts, size = handle(req, owned)
+                finally:
+                    stream.end()
                 _send_parts(conn, frame(parts, size), size)
                 spin.begin()
         except _TooLarge as e:
