@@ -319,6 +319,18 @@ def fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def fd_kinds(pid: int) -> dict[str, int]:
+    """Open descriptors by kind (socket, pipe, anon_inode:[eventpoll], a file path ...)."""
+    kinds: Counter = Counter()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        kinds[target.split(":[")[0] if ":[" in target and not target.startswith("anon_inode") else target] += 1
+    return dict(kinds)
+
+
 def control(address: str, stats: Stats, stop: threading.Event) -> None:
     """A CartPole session stepping the whole time: one client's faults must never reach it."""
     with grpc.insecure_channel(address) as ch:
@@ -380,6 +392,7 @@ def main() -> int:
         time.sleep(IDLE_S * 2)
     rss_start = rss_kib(server.pid)
     fds_start = fds(server.pid)
+    fd_kinds_start = fd_kinds(server.pid)
     samples = []
     att = None
     if not args.no_attacks:
@@ -407,6 +420,7 @@ def main() -> int:
     workers_left = children(server.pid)
     rss_end = rss_kib(server.pid)
     fds_end = fds(server.pid)
+    fd_kinds_end = fd_kinds(server.pid)
     served = metric(mport, "gymbridge_steps_total")
     alive = server.poll() is None
     server.send_signal(signal.SIGTERM)
@@ -434,6 +448,8 @@ def main() -> int:
         "rss_max_mib": max([round(rss_start / 1024)] + [x["rss_mib"] for x in samples]),
         "fds_start": fds_start,
         "fds_end": fds_end,
+        "fd_kinds_start": fd_kinds_start,
+        "fd_kinds_end": fd_kinds_end,
         "samples": samples,
     }
     print(json.dumps(report, indent=2))
