@@ -30,6 +30,7 @@ from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.adapters import tabular
 from gymbridge_server.adapters.gymnasium import EnvSpecInfo
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, last_line, not_found, precondition
+from gymbridge_server.limits import LimitError, Limits, check_processes
 from gymbridge_server.vector import crash
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ event_log = logging.getLogger("gymbridge_server.events")
 # The address of the client whose call is running (grpc's context.peer()); the servicer sets it
 # so that session events can name who made or lost a session without threading it through calls.
 current_peer: contextvars.ContextVar[str] = contextvars.ContextVar("gymbridge_peer", default="")
+# Whether the client still waits for the call that runs (grpc's context.is_active); a session made
+# for a call whose client gave up (deadline, cancel) is closed at once instead of living on unnamed.
+call_active: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("gymbridge_call_active", default=None)
 
 
 def session_event(event: str, session: "Session", **extra: object) -> None:
@@ -115,6 +119,7 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     peer: str = ""  # the address of the client that made it
     stream_owned: bool = False  # made on a Session stream: closed when that stream ends
+    processes: int = 0  # worker processes its env runs in (the --max-total-processes count)
     # Told when the env raised or a worker died (the registry logs and counts it).
     on_crash: Callable[["Session", str], None] | None = field(default=None, repr=False)
     # Env snapshots (snapshots.py): id -> (env index, its done flag with autoreset DISABLED). The states
@@ -450,8 +455,10 @@ class SessionRegistry:
         max_envs_per_session: int = 0,
         max_total_envs: int = 0,
         idle_timeout_s: float = 0.0,
+        limits: Limits | None = None,
         max_snapshots_per_session: int = 0,
     ) -> None:
+        self.limits = limits or Limits()
         self.max_sessions = max_sessions
         self.max_snapshots_per_session = max_snapshots_per_session
         self.max_envs_per_session = max_envs_per_session
@@ -460,18 +467,24 @@ class SessionRegistry:
         self._sessions: dict[str, Session] = {}
         self._reserved = 0
         self._reserved_envs = 0
+        self._reserved_processes = 0
         self._lock = threading.Lock()
         self.accepting = True  # False once the server is stopping: Make is refused
         self.on_event: Callable[[str, Session], None] | None = None  # metrics hook
         self._reaper: threading.Thread | None = None
+        self.idle_hooks: list[Callable[[float], object]] = []  # also run by the reaper, with the idle timeout
         self._stop_reaper = threading.Event()
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._sessions)
 
-    def create(self, num_envs: int, build: Callable[[str], Session]) -> Session:
-        """Check the limits, then build (outside the registry lock) and register a session."""
+    def create(self, num_envs: int, build: Callable[[str], Session], processes: int = 0) -> Session:
+        """Check the limits, then build (outside the registry lock) and register a session
+        (``processes``: the worker processes its env will run in).
+
+        A session whose call's client stopped waiting while it was built (deadline, cancel) is
+        closed again: nobody could name it. That call fails with CANCELLED."""
         if self.max_envs_per_session and num_envs > self.max_envs_per_session:
             raise exhausted(
                 f"num_envs={num_envs} exceeds this server's limit of {self.max_envs_per_session} envs "
@@ -505,18 +518,36 @@ class SessionRegistry:
                     "max_total_envs",
                     "--max-total-envs",
                 )
+            in_use = sum(s.processes for s in self._sessions.values()) + self._reserved_processes
+            try:
+                check_processes(self.limits, processes, in_use)
+            except LimitError as e:
+                raise exhausted(e.message, e.limit, e.flag) from e
             self._reserved += 1
             self._reserved_envs += num_envs
+            self._reserved_processes += processes
         try:
             session = build(uuid.uuid4().hex)
         finally:
             with self._lock:
                 self._reserved -= 1
                 self._reserved_envs -= num_envs
+                self._reserved_processes -= processes
         session.peer = current_peer.get()
         session.on_crash = self.crashed
         session.max_snapshots = self.max_snapshots_per_session
+        session.processes = processes
         session.touch()
+        active = call_active.get()
+        if active is not None and not active():
+            session.close()
+            session_event("abandoned", session, why="the client stopped waiting for Make (deadline or cancel)")
+            raise BridgeError(
+                grpc.StatusCode.CANCELLED,
+                "the client stopped waiting for this Make (deadline exceeded or cancelled); the session "
+                "was closed again -- retry with a longer deadline",
+                "CALL_ABANDONED",
+            )
         with self._lock:
             self._sessions[session.id] = session
         self._event("created", session)
@@ -549,9 +580,10 @@ class SessionRegistry:
             ]
             for s in idle:
                 self._sessions.pop(s.id, None)
+            idle_s = {s.id: round(now - s.last_used, 1) for s in idle}  # before close() renews the lease
         for s in idle:
             s.close()
-            self._event("reaped", s, idle_s=round(now - s.last_used, 1))
+            self._event("reaped", s, idle_s=idle_s[s.id])
         return [s.id for s in idle]
 
     def start_reaper(self) -> None:
@@ -564,6 +596,8 @@ class SessionRegistry:
             while not self._stop_reaper.wait(period):
                 try:
                     self.reap_idle()
+                    for hook in self.idle_hooks:
+                        hook(self.idle_timeout_s)
                 except Exception:  # noqa: BLE001 -- the reaper must outlive one bad close
                     log.exception("reaping idle sessions failed")
 
@@ -581,6 +615,11 @@ class SessionRegistry:
             raise _session_not_found(session_id)
         session.touch()
         return session
+
+    def alive(self, session_id: str) -> bool:
+        """Whether a session with this id is live."""
+        with self._lock:
+            return session_id in self._sessions
 
     def close(self, session_id: str) -> None:
         """Close and forget a session; NOT_FOUND if it is unknown or already closed."""

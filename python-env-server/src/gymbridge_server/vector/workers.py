@@ -44,7 +44,9 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gymbridge_server import envmodules, registered_fault_envs
 from gymbridge_server.transport import spinwait
+from gymbridge_server.vector import crash
 from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class WorkerVectorEnv(VectorEnv):
         wrappers: list[tuple[str, dict[str, Any]]] | None = None,
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        limits: Any = None,
     ) -> None:
         if num_workers < 0:
             raise ValueError(f"num_workers={num_workers} is negative; use 0 (one per core) or more")
@@ -121,6 +124,12 @@ class WorkerVectorEnv(VectorEnv):
             "render_mode": render_mode,
             "max_episode_steps": max_episode_steps,
             "spin_s": spinwait.configured_s(),  # workers are spawned: they do not see the server's setting
+            "limits": limits,
+            "session_envs": num_envs,
+            # The operator's env registrations (--env-module, --env-path, --fault-envs): a spawned
+            # worker starts with Gymnasium's registry only.
+            "env_modules": envmodules.loaded(),
+            "fault_envs": registered_fault_envs(),
         }
         # spawn: forking a multi-threaded gRPC server is unsafe.
         ctx = mp.get_context("spawn")
@@ -386,6 +395,10 @@ class WorkerVectorEnv(VectorEnv):
             if p.is_alive():
                 p.terminate()
                 p.join(2.0)
+            if p.is_alive():
+                p.kill()
+                p.join(2.0)
+            crash.release(p)  # its sentinel descriptor, now rather than at garbage collection
         for c in self._conns:
             c.close()
         if self._shm is not None:
@@ -460,7 +473,6 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
 
     from gymbridge_server.snapshots import SnapshotStore
 
-    register_envs()
     gym_adapter.route_mujoco_warnings()
     env = None
     store: SnapshotStore | None = None
@@ -468,6 +480,9 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
     lo = hi = 0
     try:
         try:
+            register_envs(fault_envs=make_args["fault_envs"])
+            modules, paths = make_args["env_modules"]
+            envmodules.load(modules, paths)
             env = make_vector_env(
                 make_args["env_id"],
                 num_envs,
@@ -477,6 +492,8 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                 render_mode=make_args["render_mode"],
                 max_episode_steps=make_args["max_episode_steps"],
                 vectorization="sync",
+                limits=make_args["limits"],
+                session_envs=make_args["session_envs"],
             )
             conn.send(("ok", (env.single_observation_space, env.single_action_space, dict(env.metadata), env.spec)))
         except BaseException as e:  # noqa: BLE001 -- report to the parent, which re-raises it
