@@ -326,7 +326,7 @@ class RemoteVectorEnv(VectorEnv):
                 if kind != "make":
                     req.session_id = self.session_id
             return getattr(self._stream.call(kind, timeout, **{kind: req}), kind)
-        method = getattr(self._stub, kind.capitalize())
+        method = getattr(self._stub, "".join(part.capitalize() for part in kind.split("_")))
         try:
             return method(req, timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as e:
@@ -430,6 +430,23 @@ class RemoteVectorEnv(VectorEnv):
         resp = self._call("render", epb.RenderRequest(session_id=self.session_id))
         return codec.decode_info(resp.frames)
 
+    def snapshot(self, index: int = 0) -> int:
+        """Snapshot env ``index`` on the server (nothing is copied to the client); the id for :meth:`restore`."""
+        return self._call("snapshot", epb.SnapshotRequest(session_id=self.session_id, env_index=index)).snapshot_id
+
+    def restore(self, snapshot_id: int, index: int = 0, *, reseed: int | None = None) -> None:
+        """Put env ``index`` back into a snapshot of it; its next steps continue exactly as after the snapshot
+        (``reseed``: reseed its random number generators instead, to sample another outcome)."""
+        req = epb.RestoreRequest(session_id=self.session_id, env_index=index, snapshot_id=snapshot_id)
+        if reseed is not None:
+            req.reseed = reseed
+        self._call("restore", req)
+
+    def release_snapshots(self, *snapshot_ids: int) -> int:
+        """Free these snapshots on the server (all of them when none is named); how many were freed."""
+        req = epb.ReleaseSnapshotRequest(session_id=self.session_id, snapshot_ids=list(snapshot_ids))
+        return self._call("release_snapshot", req).released
+
     def close_extras(self, **kwargs: Any) -> None:
         if not self._closed_remote:
             self._closed_remote = True
@@ -510,6 +527,18 @@ class RemoteEnv(gym.Env):
     def render(self) -> Any:
         frames = self._vec.render()
         return frames[0] if frames is not None else None
+
+    def snapshot(self) -> int:
+        """Snapshot this env on the server; the id for :meth:`restore`."""
+        return self._vec.snapshot(0)
+
+    def restore(self, snapshot_id: int, *, reseed: int | None = None) -> None:
+        """Put this env back into a snapshot; the next steps continue exactly as after it was taken."""
+        self._vec.restore(snapshot_id, 0, reseed=reseed)
+
+    def release_snapshots(self, *snapshot_ids: int) -> int:
+        """Free snapshots on the server (all when none is named)."""
+        return self._vec.release_snapshots(*snapshot_ids)
 
     def close(self) -> None:
         self._vec.close()
