@@ -43,9 +43,10 @@ _BRIDGE_GUESS_S = 300e-6
 
 
 def _setup() -> None:
-    import gymbridge_server  # noqa: F401  (registers the gymbridge/ envs, e.g. NoOp-v0)
+    from gymbridge_server import register_envs
     from gymbridge_server.adapters.gymnasium import route_mujoco_warnings
 
+    register_envs()  # the gymbridge/ envs, e.g. NoOp-v0
     route_mujoco_warnings()
 
 

@@ -37,6 +37,7 @@ def check(minerl_id: str) -> list[str]:
     import minerl  # noqa: F401 -- registers the MineRL ids
 
     from gymbridge_server.adapters import minerl as adapter
+    from gymbridge_server.envs import minerl_fakes
 
     failures: list[str] = []
 
@@ -53,8 +54,8 @@ def check(minerl_id: str) -> list[str]:
     print(f"  MineRL action space:      {real_act}")
     print(f"  adapter observation space: {env.observation_space}")
     print(f"  adapter action space:      {env.action_space}")
-    if minerl_id in adapter.FAKE_IDS.values():
-        fake = adapter.make_spaces_fake(minerl_id)
+    if minerl_id in minerl_fakes.FAKE_IDS.values():
+        fake = minerl_fakes.make_spaces_fake(minerl_id)
         expect(env.observation_space == fake.observation_space, "observation space == the spaces fake's")
         expect(env.action_space == fake.action_space, "action space == the spaces fake's")
         expect(env.enum_values() == fake.enum_values(), f"Enum values {env.enum_values()} == the fake's")

@@ -17,11 +17,14 @@ import grpc
 import pytest
 
 from gymbridge.v1 import env_pb2_grpc
+from gymbridge_server import register_envs
 from gymbridge_server.adapters.gymnasium import route_mujoco_warnings
 from gymbridge_server.client import open_channel
 
 # The in-process reference envs would otherwise write MUJOCO_LOG.TXT into the working directory.
 route_mujoco_warnings()
+# The in-process references make the server's own ids (gymbridge/*, Crafter-v1) too.
+register_envs()
 
 SERVER_EXE = Path(sys.executable).with_name("gymbridge-server")
 READY_TIMEOUT_S = 60.0

@@ -4,8 +4,9 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-import gymbridge_server  # noqa: F401  (registers the gymbridge/ ids)
-from gymbridge_server.bandits import BANDIT_ID, NON_STATIONARY_ID
+from gymbridge_server.envs.bandits import BANDIT_ID, NON_STATIONARY_ID, register
+
+register()
 
 
 def test_bandit_is_a_valid_gymnasium_env():

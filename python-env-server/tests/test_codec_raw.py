@@ -9,6 +9,7 @@ from gymnasium import spaces
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge_server import codec
+from gymbridge_server.transport import fastlane
 
 
 def _message_bytes(seq, space, obs, rewards, term, trunc, infos) -> bytes:
@@ -24,7 +25,7 @@ def _message_bytes(seq, space, obs, rewards, term, trunc, infos) -> bytes:
 
 def _check(seq, space, obs, rewards, term, trunc, infos):
     parts, size = codec.raw_step_response(seq, space, obs, rewards, term, trunc, infos)
-    raw = b"".join(parts)
+    raw = b"".join(fastlane.frame(parts, size))  # framed as the fast lane sends it
     want = _message_bytes(seq, space, obs, rewards, term, trunc, infos)
     assert int.from_bytes(raw[:4], "little") == size == len(want)
     assert raw[4:] == want
@@ -99,7 +100,9 @@ def test_text_observations_are_left_to_the_message_path():
 
 
 def test_crafter_steps_match_the_message_bytes():
-    import gymbridge_server  # noqa: F401  (registers Crafter-v1)
+    from gymbridge_server.adapters import crafter
+
+    crafter.register()
 
     env = gym.make_vec("Crafter-v1", num_envs=2, vectorization_mode="sync")
     env.reset(seed=2)

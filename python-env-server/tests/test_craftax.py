@@ -119,7 +119,14 @@ def _assert_step_equal(t: int, want: tuple, got: tuple, classic: bool) -> None:
         assert by_index == w_achs[i].astype(np.int64).tolist(), f"step {t}: env {i}"
 
 
-@pytest.mark.parametrize("env_id", IDS)
+# Each id costs two XLA compiles (server and reference, ~1 min each on 2 cores): the default suite checks
+# the classic symbolic id; `pytest -m craftax_full tests/test_craftax.py` checks the pixel and full-game ids too.
+_FULL_ONLY = pytest.mark.craftax_full
+
+
+@pytest.mark.parametrize(
+    "env_id", [i if i == "Craftax-Classic-Symbolic-v1" else pytest.param(i, marks=_FULL_ONLY) for i in IDS]
+)
 def test_trajectory_is_bit_identical_to_stepping_craftax_directly(server, direct, env_id):
     """30 random steps with an episode limit of 12: two truncations, each followed by an autoreset."""
     ref = direct[env_id]

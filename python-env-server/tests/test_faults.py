@@ -1,4 +1,4 @@
-"""Crash isolation, leases, limits, deadlines, cancellation and metrics (issue 6).
+"""Crash isolation, leases, limits, deadlines, cancellation and metrics.
 
 One server with the fault env (gymbridge/Fault-v0), a short idle timeout, small limits and a
 metrics port. Every test asserts the exact status of the faulty call and that a healthy session

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
-from gymbridge_server.adapters.gymnasium import make_vector_env
-from gymbridge_server.leanvec import LeanSyncVectorEnv
-from gymbridge_server.testenvs import ALL_SPACES_ID, INFO_TYPES_ID
+from gymbridge_server.vector.factory import make_vector_env
+from gymbridge_server.vector.leanvec import LeanSyncVectorEnv
+from gymbridge_server.envs.testenvs import ALL_SPACES_ID, INFO_TYPES_ID
 from helpers import step_like_sync
 
 

@@ -19,6 +19,7 @@ from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import codec
 from gymbridge_server.adapters import minerl as minerl_adapter
+from gymbridge_server.envs import minerl_fakes
 from gymbridge_server.client import RemoteVectorEnv
 from helpers import assert_same
 
@@ -86,7 +87,7 @@ def test_trajectory_through_the_bridge_is_bit_identical(server, env_id):
 
 
 def test_enum_actions_map_to_minerl_strings_and_back():
-    inner = minerl_adapter.FakeMineRLEnv("MineRLNavigateDense-v0")
+    inner = minerl_fakes.FakeMineRLEnv("MineRLNavigateDense-v0")
     place = inner.action_space.spaces["place"]
     assert type(place).__name__ == "Enum" and place.values == ("dirt", "none")
     assert minerl_adapter.action_to_minerl(place, 0) == "dirt"
@@ -143,7 +144,7 @@ DOCUMENTED_TABLE = [
 ]
 
 
-class RecordingFake(minerl_adapter.FakeMineRLEnv):
+class RecordingFake(minerl_fakes.FakeMineRLEnv):
     """The spaces fake, keeping the MineRL-side action of each step (what MineRL itself would get)."""
 
     def __init__(self, minerl_id):
@@ -196,7 +197,7 @@ def test_camera_step_sets_the_degrees_of_one_turn():
 @pytest.mark.parametrize("minerl_id", ["MineRLTreechop-v0", "MineRLNavigateDense-v0"])
 def test_pov_frames_pass_through_bit_identical(minerl_id):
     # The same seeds and actions with and without the wrappers: the frame is MineRL's pov array.
-    dict_env = minerl_adapter.MineRLEnv(minerl_adapter.FakeMineRLEnv(minerl_id), minerl_id)
+    dict_env = minerl_adapter.MineRLEnv(minerl_fakes.FakeMineRLEnv(minerl_id), minerl_id)
     pixel_env, _ = _pixel_env(minerl_id)
     assert pixel_env.observation_space == POV
     obs, _ = dict_env.reset(seed=11)
@@ -220,7 +221,7 @@ def test_bad_indices_fail_naming_the_table(bad):
 
 
 def test_the_noop_keeps_enum_defaults_not_index_zero():
-    base = minerl_adapter.MineRLEnv(minerl_adapter.FakeMineRLEnv("MineRLNavigateDense-v0"), "MineRLNavigateDense-v0")
+    base = minerl_adapter.MineRLEnv(minerl_fakes.FakeMineRLEnv("MineRLNavigateDense-v0"), "MineRLNavigateDense-v0")
     assert base.enum_values() == {"place": ("dirt", "none")}
     noop = base.noop_action()
     assert int(noop["place"]) == 1  # "none": index 0 would place dirt every step

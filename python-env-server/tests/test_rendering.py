@@ -96,7 +96,7 @@ from gymbridge_server import rendering
 
 thread_a, thread_b = ThreadPoolExecutor(1), ThreadPoolExecutor(1)  # two gRPC pool threads
 
-def make():  # what Dispatcher.make does for a render session
+def make():  # what Session.make does for a render session
     env = gym.wrappers.AddRenderObservation(gym.make("InvertedPendulum-v5", render_mode="rgb_array"))
     env.reset(seed=0)
     rendering.release_current_gl_context()

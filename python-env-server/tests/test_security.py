@@ -1,4 +1,4 @@
-"""Security defaults, bearer-token auth and TLS (issue 6): each refusal has its exact status, and a
+"""Security defaults, bearer-token auth and TLS: each refusal has its exact status, and a
 healthy session on the same server keeps stepping throughout."""
 from __future__ import annotations
 

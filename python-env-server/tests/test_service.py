@@ -24,7 +24,7 @@ def test_handshake_reports_protocol_versions_and_capabilities(stub):
         epb.AUTORESET_MODE_NEXT_STEP, epb.AUTORESET_MODE_SAME_STEP, epb.AUTORESET_MODE_DISABLED,
     }
     assert caps.max_message_bytes == 64 * 1024 * 1024
-    # Defaults: no session count limit; absurd num_envs refused (issue 6); idle sessions reaped.
+    # Defaults: no session count limit; absurd num_envs refused; idle sessions reaped.
     assert caps.max_sessions == 0 and caps.max_envs_per_session == 1024 and caps.max_total_envs == 4096
     assert caps.session_idle_timeout_ms == 600_000
 

@@ -1,4 +1,4 @@
-"""Graceful shutdown (issue 6): SIGTERM stops accepting sessions, lets the step in flight finish,
+"""Graceful shutdown: SIGTERM stops accepting sessions, lets the step in flight finish,
 closes every env and worker process, and exits 0."""
 from __future__ import annotations
 

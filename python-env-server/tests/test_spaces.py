@@ -16,7 +16,7 @@ from gymnasium.vector.utils import batch_space
 from gymbridge.v1 import tensor_pb2 as tpb
 from gymbridge_server import codec
 from gymbridge_server.client import RemoteVectorEnv
-from gymbridge_server.testenvs import ALL_SPACES_ID, all_spaces_space
+from gymbridge_server.envs.testenvs import ALL_SPACES_ID, all_spaces_space
 from helpers import assert_same
 
 ALL = all_spaces_space()
@@ -139,7 +139,7 @@ def test_all_spaces_single_remote_env_passes_gymnasium_check_env(server):
 
 
 def test_sequence_graph_and_one_of_cross_a_session_both_ways(server):
-    from gymbridge_server.testenvs import EXTRA_SPACES_ID, extra_spaces_space
+    from gymbridge_server.envs.testenvs import EXTRA_SPACES_ID, extra_spaces_space
 
     space = extra_spaces_space()
     envs = RemoteVectorEnv(server.address, EXTRA_SPACES_ID, 2, seed=3)

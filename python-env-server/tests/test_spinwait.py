@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from gymbridge_server import spinwait
-from gymbridge_server.spinwait import SpinWait
+from gymbridge_server.transport import spinwait
+from gymbridge_server.transport.spinwait import SpinWait
 
 
 def _later(sock: socket.socket, data: bytes, delay_s: float) -> threading.Thread:

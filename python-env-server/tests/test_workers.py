@@ -17,7 +17,7 @@ from gymnasium.vector import AutoresetMode
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge_server import codec
-from gymbridge_server.workers import WorkerVectorEnv
+from gymbridge_server.vector.workers import WorkerVectorEnv
 from helpers import assert_same, step_like_sync
 
 

@@ -1,31 +1,28 @@
 """gymbridge-server: hosts Gymnasium environments as gRPC sessions for Java and Python clients.
 
-Importing the package registers the server's own test environments (``gymbridge/AllSpaces-v0``).
+Importing the package has no side effects. The server registers the env ids it serves (the
+adapters' and its own ``gymbridge/`` envs) with :func:`register_envs`; code that makes those envs
+in-process calls it too.
 """
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from gymbridge_server import testenvs as _testenvs  # noqa: E402  (registers gymbridge/* ids)
 
-_testenvs.register()
+_fault_envs = False
 
-from gymbridge_server import bandits as _bandits  # noqa: E402  (registers gymbridge/Bandit-v0, BanditNonStationary-v0)
 
-_bandits.register()
+def register_envs(fault_envs: bool = False) -> None:
+    """Register every env id this server serves with Gymnasium (idempotent): the adapters' ids
+    (Crafter, MineRL when installed) and the ``gymbridge/`` envs (``fault_envs``: also Fault-v0)."""
+    global _fault_envs
+    from gymbridge_server import adapters, envs
 
-from gymbridge_server import benchenvs as _benchenvs  # noqa: E402  (registers gymbridge/NoOp-v0)
+    adapters.register()
+    envs.register(fault_envs=fault_envs)
+    _fault_envs = _fault_envs or fault_envs
 
-_benchenvs.register()
 
-from gymbridge_server.adapters import crafter as _crafter  # noqa: E402  (Crafter-v1 when installed)
-
-_crafter.register()
-
-from gymbridge_server.adapters import craftax as _craftax  # noqa: E402  (Craftax ids; making one needs craftax)
-
-_craftax.register()
-
-from gymbridge_server.adapters import minerl as _minerl  # noqa: E402  (MineRL ids + spaces fakes)
-
-_minerl.register()
+def registered_fault_envs() -> bool:
+    """Whether this process registered gymbridge/Fault-v0 (worker processes register the same)."""
+    return _fault_envs

@@ -5,6 +5,7 @@ stream turns it into an in-band ``Status``. Messages name the problem and the fi
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 
 import grpc
@@ -43,3 +44,30 @@ def exhausted(message: str, limit: str, flag: str) -> BridgeError:
     return BridgeError(
         grpc.StatusCode.RESOURCE_EXHAUSTED, message, "LIMIT_EXCEEDED", {"limit": limit, "flag": flag}
     )
+
+
+def last_line(e: BaseException) -> str:
+    """The Python error's last line, e.g. "ValueError: bad value" (what ABORTED carries)."""
+    return traceback.format_exception_only(type(e), e)[-1].strip()
+
+
+def internal(e: BaseException) -> BridgeError:
+    """INTERNAL for an unexpected exception: a bug in the bridge, said so instead of UNKNOWN."""
+    return BridgeError(grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {last_line(e)}", "INTERNAL")
+
+
+class Unparsable:
+    """A request whose bytes do not parse as its message type: answered INVALID_ARGUMENT
+    (UNPARSABLE_REQUEST) by the service instead of gRPC's bare INTERNAL."""
+
+    def __init__(self, message_type: str, size: int, error: BaseException) -> None:
+        self.message_type = message_type
+        self.size = size
+        self.cause = last_line(error)
+
+    def error(self) -> BridgeError:
+        return invalid(
+            f"the request ({self.size} bytes) is not a valid {self.message_type} ({self.cause}); "
+            "send a message serialized from gymbridge/v1's proto files",
+            "UNPARSABLE_REQUEST",
+        )

@@ -1,10 +1,10 @@
 """Gymnasium adapter: make sessions' vector envs, describe their spec, list registered ids.
 
-Every session is ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" | "async",
-vector_kwargs={"autoreset_mode": ...}, **kwargs)``, so results are bit-identical to in-process
-``SyncVectorEnv`` / per-env ``gymnasium.make`` (a sync session's env is that very ``SyncVectorEnv``,
-switched to ``leanvec.LeanSyncVectorEnv``'s tighter step). The ``vector_entry_point`` mode is used
-only for the server's own natively batched envs (Craftax: one JAX call per batched step).
+Every session's envs come from ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" |
+"async", vector_kwargs={"autoreset_mode": ...}, **kwargs)`` (``vector/factory.py`` chooses the mode);
+so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make``. The
+``vector_entry_point`` mode is used only for the server's own natively batched envs (Craftax: one JAX
+call per batched step), which their adapter's tests check against per-env stepping.
 Env ids resolve only from Gymnasium's registry (which includes the server's own ``gymbridge/``
 envs); the ``module:Env-v0`` import form of ``gymnasium.make`` is refused, because it would let a
 client import arbitrary modules on the server.
@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector import VectorEnv
 
-from gymbridge_server.leanvec import LeanSyncVectorEnv
 from gymbridge_server.wrappers import WrapperError, build_wrappers
 
 log = logging.getLogger(__name__)
@@ -51,6 +50,7 @@ class EnvSpecInfo:
     nondeterministic: bool
     entry_point: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    reward_threshold: float | None = None
 
 
 class EntryPointPolicy:
@@ -86,18 +86,21 @@ def check_env_id(env_id: str) -> gym.envs.registration.EnvSpec:
     return spec
 
 
-def make_vector_env(
+def make_vec(
     env_id: str,
     num_envs: int,
     *,
-    autoreset_mode: AutoresetMode,
+    vectorization_mode: str,
+    vector_kwargs: dict[str, Any],
     kwargs: dict[str, Any],
     wrappers: Sequence[tuple[str, dict[str, Any]]] = (),
     render_mode: str | None = None,
     max_episode_steps: int | None = None,
-    vectorization: str = "sync",
+    limits: Any = None,
+    budget_per_env: int = 0,
 ) -> VectorEnv:
-    """Make the vector env of a session (see the module docstring for the exact call)."""
+    """``gymnasium.make_vec`` of a session's env id (see the module docstring for the exact call);
+    which mode and vector kwargs is the vector factory's choice (``vector/factory.py``)."""
     spec = check_env_id(env_id)
     if spec.entry_point is None:
         raise UnknownEnvError(
@@ -109,15 +112,9 @@ def make_vector_env(
         make_kwargs["render_mode"] = render_mode
     if max_episode_steps:
         make_kwargs["max_episode_steps"] = max_episode_steps
-    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers)
-    # copy=False: the service serializes each result before the next call on the session, so
-    # Gymnasium's defensive deepcopy of every observation batch would be wasted work.
-    vector_kwargs: dict[str, Any] = {"autoreset_mode": autoreset_mode, "copy": False}
-    if vectorization == "async":
-        # Worker processes must not be forked from a multi-threaded gRPC server.
-        vector_kwargs["context"] = "spawn"
+    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers, limits, budget_per_env)
     try:
-        if vectorization == "sync" and _native_vector(spec):
+        if vectorization_mode == "sync" and _native_vector(spec):
             if wrapper_fns:
                 raise WrapperError(
                     f"{env_id} steps all its envs in one batched call, so per-env wrappers cannot "
@@ -127,18 +124,16 @@ def make_vector_env(
             # per-env entry point by that adapter's tests; it takes the autoreset mode as a kwarg.
             return gym.make_vec(
                 env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-                autoreset_mode=autoreset_mode, **make_kwargs,
+                autoreset_mode=vector_kwargs["autoreset_mode"], **make_kwargs,
             )
-        env = gym.make_vec(
+        return gym.make_vec(
             env_id,
             num_envs=num_envs,
-            vectorization_mode=vectorization,
+            vectorization_mode=vectorization_mode,
             vector_kwargs=vector_kwargs,
             wrappers=wrapper_fns,
             **make_kwargs,
         )
-        # The same SyncVectorEnv with a leaner step loop, bit-identical results (leanvec.py).
-        return LeanSyncVectorEnv.adopt(env)
     except gym.error.DependencyNotInstalled as e:
         raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
 
@@ -174,6 +169,7 @@ def spec_info(
         nondeterministic=bool(spec.nondeterministic) if spec is not None else False,
         entry_point=entry if isinstance(entry, str) else f"{entry.__module__}:{entry.__qualname__}",
         kwargs=dict(kwargs),
+        reward_threshold=float(spec.reward_threshold) if spec is not None and spec.reward_threshold is not None else None,
     )
 
 

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.gymbridge.agents.Algorithms;
 import org.gymbridge.agents.core.Algorithm;
-import org.gymbridge.agents.core.TrainerConfig;
-import org.gymbridge.agents.core.TrainingRun;
 import org.gymbridge.agents.dqn.DqnConfig;
+import org.gymbridge.agents.train.TrainerConfig;
+import org.gymbridge.agents.train.TrainingRun;
 
 /**
  * DQN (or double-dqn, dueling-dqn, per-dqn) learns CartPole-v1 through the bridge into a run folder, with a
@@ -30,7 +30,7 @@ public final class CartPoleDqn {
             throw new IllegalArgumentException(algo + " is not a DQN variant: use dqn, double-dqn, dueling-dqn or per-dqn");
         }
         // RL Zoo's CartPole settings with 64 (not 128) updates per 256 env steps.
-        DqnConfig config = org.gymbridge.agents.core.Configs.bind(defaults, java.util.Map.of("gradient_steps", 64),
+        DqnConfig config = org.gymbridge.agents.train.Configs.bind(defaults, java.util.Map.of("gradient_steps", 64),
                 "CartPoleDqn");
         TrainerConfig trainer = new TrainerConfig(10_000, 10_000, 10, 20, 10_000, 50_000, 100);
         Path dir = Path.of("runs", "cartpole-" + algo + "-s" + seed);

@@ -1,11 +1,11 @@
 package org.gymbridge.examples;
 
 import java.nio.file.Path;
-import org.gymbridge.agents.core.EvalResult;
-import org.gymbridge.agents.core.Evaluation;
-import org.gymbridge.agents.core.Trainer;
 import org.gymbridge.agents.ppo.Ppo;
 import org.gymbridge.agents.ppo.PpoConfig;
+import org.gymbridge.agents.train.EvalResult;
+import org.gymbridge.agents.train.Evaluation;
+import org.gymbridge.agents.train.Trainer;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.VectorEnv;
 

@@ -1,8 +1,8 @@
 package org.gymbridge.examples;
 
 import java.nio.file.Path;
-import org.gymbridge.agents.crafter.CrafterEvaluation;
-import org.gymbridge.agents.crafter.CrafterExperiment;
+import org.gymbridge.examples.crafter.CrafterEvaluation;
+import org.gymbridge.examples.crafter.CrafterExperiment;
 
 /**
  * Trains a Java PPO agent with the Nature CNN on Crafter through gymbridge, then evaluates it and a uniformly

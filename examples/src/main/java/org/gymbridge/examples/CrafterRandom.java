@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.Env;
 import org.gymbridge.render.GifWriter;
-import org.gymbridge.spaces.DictValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
 

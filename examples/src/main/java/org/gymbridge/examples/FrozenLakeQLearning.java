@@ -1,14 +1,18 @@
 package org.gymbridge.examples;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import org.gymbridge.agents.core.AgentContext;
-import org.gymbridge.agents.core.EvalResult;
-import org.gymbridge.agents.core.Evaluation;
+import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.Schedule;
-import org.gymbridge.agents.core.Trainer;
 import org.gymbridge.agents.tabular.QLearning;
 import org.gymbridge.agents.tabular.TabularConfig;
+import org.gymbridge.agents.train.EvalResult;
+import org.gymbridge.agents.train.Evaluation;
+import org.gymbridge.agents.train.StepLoop;
+import org.gymbridge.agents.train.Trainer;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.client.GymBridgeClient;
 import org.gymbridge.client.MakeOptions;
@@ -152,27 +156,39 @@ public final class FrozenLakeQLearning {
 
     /** The fraction of {@code episodes} greedy episodes that reach the goal (reward 1), stepping all envs at once. */
     static double successRate(VectorEnv env, int[] policy, int episodes, long seed) {
-        int n = env.numEnvs();
-        long[] obs = env.reset(seed).observations().asTensor().toLongArray();
-        boolean[] resetting = new boolean[n];
-        int finished = 0;
-        int successes = 0;
-        while (finished < episodes) {
-            long[] actions = new long[n];
-            for (int i = 0; i < n; i++) {
-                actions[i] = policy[(int) obs[i]];
-            }
-            StepResult r = env.step(Tensor.ofLongs(actions));
-            for (int i = 0; i < n; i++) {
-                if (!resetting[i] && r.done(i) && finished < episodes) {
-                    finished++;
-                    successes += r.rewards()[i] > 0 ? 1 : 0;
+        int[] finished = {0};
+        int[] successes = {0};
+        // Observations reach the policy one-hot (ObservationAdapter): the state is the index of the 1.
+        StepLoop loop = StepLoop.acting(obs -> {
+            float[] oneHot = HostArrays.toFloats(obs);
+            float[] actions = new float[(int) obs.size(0)];
+            int states = oneHot.length / actions.length;
+            for (int i = 0; i < actions.length; i++) {
+                int state = 0;
+                while (oneHot[i * states + state] == 0) {
+                    state++;
                 }
-                resetting[i] = r.done(i); // NEXT_STEP autoreset: the next step of this env is its reset
+                actions[i] = policy[state];
             }
-            obs = r.observations().asTensor().toLongArray();
+            return HostArrays.toArray(actions, actions.length, 1);
+        }, env).listen(new StepLoop.Listener() {
+            @Override
+            public void episodeEnd(StepResult step, int i, double episodeReturn, long length) {
+                if (finished[0] < episodes) {
+                    finished[0]++;
+                    successes[0] += step.rewards()[i] > 0 ? 1 : 0;
+                }
+            }
+        });
+        loop.reset(seed);
+        while (finished[0] < episodes) {
+            try {
+                loop.step();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);          // the listener above does no I/O
+            }
         }
-        return successes / (double) episodes;
+        return successes[0] / (double) episodes;
     }
 
     /** One greedy episode as a GIF (the first seed from {@code EVAL_SEED} whose episode reaches the goal, within 20 tries). */

@@ -1,16 +1,16 @@
 package org.gymbridge.examples;
 
 import java.nio.file.Path;
-import org.gymbridge.agents.core.EvalResult;
-import org.gymbridge.agents.core.Evaluation;
 import org.gymbridge.agents.core.OffPolicyAgent;
-import org.gymbridge.agents.core.Trainer;
 import org.gymbridge.agents.ddpg.Ddpg;
 import org.gymbridge.agents.ddpg.DdpgConfig;
 import org.gymbridge.agents.sac.Sac;
 import org.gymbridge.agents.sac.SacConfig;
 import org.gymbridge.agents.td3.Td3;
 import org.gymbridge.agents.td3.Td3Config;
+import org.gymbridge.agents.train.EvalResult;
+import org.gymbridge.agents.train.Evaluation;
+import org.gymbridge.agents.train.Trainer;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.VectorEnv;
 

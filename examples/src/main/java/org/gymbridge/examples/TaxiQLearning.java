@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.gymbridge.agents.Algorithms;
 import org.gymbridge.agents.core.Algorithm;
-import org.gymbridge.agents.core.Configs;
-import org.gymbridge.agents.core.TrainerConfig;
-import org.gymbridge.agents.core.TrainingRun;
+import org.gymbridge.agents.train.Configs;
+import org.gymbridge.agents.train.TrainerConfig;
+import org.gymbridge.agents.train.TrainingRun;
 
 /**
  * Q-learning and SARSA learn Taxi-v4 through the bridge, each into a run folder (config, metrics.jsonl,

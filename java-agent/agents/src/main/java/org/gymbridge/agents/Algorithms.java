@@ -31,7 +31,7 @@ public final class Algorithms {
     private static final List<Algorithm<?>> ALL = new ArrayList<>();
 
     static {
-        // ---- issue 7: PPO (existing), tabular, bandits, DQN family ----
+        // ---- PPO, tabular, bandits, DQN family ----
         ALL.add(Algorithm.of("ppo", "Proximal Policy Optimization (clipped surrogate, GAE); Discrete or Box actions",
                 PpoConfig.defaults(), Ppo::create));
         ALL.add(Algorithm.of("q-learning", "tabular Q-learning (off-policy TD control)", TabularConfig.defaults(),
@@ -64,7 +64,7 @@ public final class Algorithms {
         ALL.add(Algorithm.of("gradient-bandit", "k-armed bandit: gradient bandit (softmax preferences, baseline)",
                 BanditConfig.gradient(), (c, config, seed) -> new GradientBandit(config, c.discreteActions("a bandit"),
                         c.numEnvs(), seed)));
-        // ---- issue 8: REINFORCE, A2C, DDPG, TD3, SAC — one ALL.add(Algorithm.of(...)) line each ----
+        // ---- REINFORCE, A2C, DDPG, TD3, SAC — one ALL.add(Algorithm.of(...)) line each ----
         ALL.add(Algorithm.of("reinforce", "REINFORCE, Monte Carlo policy gradient (value baseline on by default);"
                 + " Discrete, MultiDiscrete or Box actions", org.gymbridge.agents.reinforce.ReinforceConfig.defaults(),
                 org.gymbridge.agents.reinforce.Reinforce::create));
@@ -74,6 +74,9 @@ public final class Algorithms {
                 org.gymbridge.agents.ddpg.DdpgConfig.defaults(), org.gymbridge.agents.ddpg.Ddpg::create));
         ALL.add(Algorithm.of("td3", "Twin Delayed DDPG (twin critics, target smoothing, delayed actor); Box actions",
                 org.gymbridge.agents.td3.Td3Config.defaults(), org.gymbridge.agents.td3.Td3::create));
+        ALL.add(Algorithm.of("mcts", "Monte Carlo Tree Search (UCT, chance nodes) planning through env snapshots of a"
+                + " second session; Discrete actions, num_envs=1", org.gymbridge.agents.mcts.MctsConfig.defaults(),
+                org.gymbridge.agents.mcts.Mcts::create));
         ALL.add(Algorithm.of("sac", "Soft Actor-Critic (twin Q, tanh Gaussian, automatic entropy tuning); Box actions",
                 org.gymbridge.agents.sac.SacConfig.defaults(), org.gymbridge.agents.sac.Sac::create));
     }

@@ -13,9 +13,9 @@ import java.util.stream.Stream;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Algorithm;
-import org.gymbridge.agents.core.Configs;
 import org.gymbridge.agents.core.HostArrays;
-import org.gymbridge.agents.core.TrainerConfig;
+import org.gymbridge.agents.train.Configs;
+import org.gymbridge.agents.train.TrainerConfig;
 import org.gymbridge.spaces.Box;
 import org.gymbridge.spaces.Discrete;
 import org.gymbridge.spaces.Space;
@@ -66,7 +66,7 @@ class RunConfigsTest {
     }
 
     @Test
-    void everyIssue8AlgorithmActsThroughTheRegistry() {
+    void everyDeepRlAlgorithmActsThroughTheRegistry() {
         Space pendulumObs = box(3, 8);
         Space pendulumAct = box(1, 2);
         Space cartPoleObs = box(4, 5);

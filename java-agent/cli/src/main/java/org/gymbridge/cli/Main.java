@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gymbridge", mixinStandardHelpOptions = true, version = "gymbridge 0.1.0-SNAPSHOT",
         description = "Train reinforcement-learning agents from Java on Gymnasium envs served over gRPC.",
-        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, EnvsCommand.class, TrainCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, EnvsCommand.class, LabelCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

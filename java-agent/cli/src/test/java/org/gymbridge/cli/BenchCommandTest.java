@@ -1,13 +1,19 @@
 package org.gymbridge.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,28 +31,37 @@ class BenchCommandTest {
         Path out = tmp.resolve("bench.json");
         int code = Main.commandLine().execute("bench", "--quick", "--out", out.toString());
         assertEquals(0, code, "bench exit code");
-        String json = Files.readString(out);
+        String text = Files.readString(out);
+        JsonObject json = JsonParser.parseString(text).getAsJsonObject();
 
+        List<JsonObject> stepRows = new ArrayList<>(objects(json.getAsJsonArray("env_rows")));
+        stepRows.addAll(objects(json.getAsJsonArray("round_trip_rows")));
         for (BenchCommand.Case c : BenchCommand.cases(null)) {
-            String row = "\"env\": \"" + c.env() + "\",\n      \"num_envs\": " + c.numEnvs() + ",";
-            assertTrue(json.contains(row), "missing row " + c.env() + " x" + c.numEnvs() + " in\n" + json);
+            assertTrue(stepRows.stream().anyMatch(r -> r.get("env").getAsString().equals(c.env())
+                            && r.get("num_envs").getAsInt() == c.numEnvs()),
+                    "missing row " + c.env() + " x" + c.numEnvs() + " in\n" + text);
         }
         for (String figure : List.of("inprocess_env_steps_per_s", "tcp_env_steps_per_s", "unix_env_steps_per_s", "fast_env_steps_per_s",
                 "tcp_ratio", "unix_ratio", "fast_ratio", "tcp_p50_us", "fast_p50_us", "mean_us", "p50_us",
                 "inprocess_cpu_us_per_step", "fast_cpu_us_per_step", "workers_env_steps_per_s")) {
-            Matcher m = Pattern.compile("\"" + figure + "\": ([^,\\n]+)").matcher(json);
-            int count = 0;
-            while (m.find()) {
-                count++;
-                assertTrue(Double.parseDouble(m.group(1)) > 0, figure + " = " + m.group(1) + " is not positive");
+            List<JsonElement> values = new ArrayList<>();
+            collect(json, figure, values);
+            for (JsonElement v : values) {
+                assertTrue(v.isJsonPrimitive() && v.getAsDouble() > 0, figure + " = " + v + " is not positive");
             }
-            assertTrue(count >= 4, figure + " appears " + count + " times");
+            assertTrue(values.size() >= 4, figure + " appears " + values.size() + " times");
         }
-        assertTrue(json.contains("\"transport\": \"tcp\"") && json.contains("\"transport\": \"unix\""), "floor rows");
+        List<String> floorTransports = objects(json.getAsJsonArray("floor_rows")).stream()
+                .map(r -> r.get("transport").getAsString()).toList();
+        assertTrue(floorTransports.contains("tcp") && floorTransports.contains("unix"), "floor rows: " + floorTransports);
         // Same seeds and actions through the bridge: every reward checksum equals the in-process one.
-        assertTrue(json.contains("_checksum_match\": true"), json);
-        assertTrue(!json.contains("_checksum_match\": false"), "a bridge row differs from in-process Gymnasium:\n" + json);
-        assertTrue(json.contains("\"targets\": ["), "targets section");
+        List<Map.Entry<String, JsonElement>> checksums = stepRows.stream().flatMap(r -> r.entrySet().stream())
+                .filter(e -> e.getKey().endsWith("_checksum_match")).toList();
+        assertFalse(checksums.isEmpty(), text);
+        for (Map.Entry<String, JsonElement> e : checksums) {
+            assertTrue(e.getValue().getAsBoolean(), "a bridge row differs from in-process Gymnasium (" + e.getKey() + "):\n" + text);
+        }
+        assertTrue(json.has("targets") && json.get("targets").isJsonArray(), "targets section");
     }
 
     @Test
@@ -56,8 +71,26 @@ class BenchCommandTest {
         row.put("fast_ratio", 0.76);
         row.put("fast_cpu_ratio", 0.77);
         row.put("workers_cpu_ratio", 0.9);
-        assertEquals("fast", BenchCommand.bestKey(row));
+        assertEquals("fast", BenchResults.bestKey(row));
         row.put("workers_ratio", 1.06);
-        assertEquals("workers", BenchCommand.bestKey(row));
+        assertEquals("workers", BenchResults.bestKey(row));
+    }
+
+    private static List<JsonObject> objects(JsonArray rows) {
+        return StreamSupport.stream(rows.spliterator(), false).map(JsonElement::getAsJsonObject).toList();
+    }
+
+    /** Every value of {@code key} anywhere in {@code e}. */
+    private static void collect(JsonElement e, String key, List<JsonElement> out) {
+        if (e.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> m : e.getAsJsonObject().entrySet()) {
+                if (m.getKey().equals(key)) {
+                    out.add(m.getValue());
+                }
+                collect(m.getValue(), key, out);
+            }
+        } else if (e.isJsonArray()) {
+            e.getAsJsonArray().forEach(x -> collect(x, key, out));
+        }
     }
 }

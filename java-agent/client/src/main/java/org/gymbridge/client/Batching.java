@@ -6,16 +6,16 @@ import java.util.List;
 import java.util.Map;
 import org.gymbridge.spaces.Box;
 import org.gymbridge.spaces.DictSpace;
-import org.gymbridge.spaces.DictValue;
+import org.gymbridge.tensor.DictValue;
 import org.gymbridge.spaces.Discrete;
-import org.gymbridge.spaces.ListValue;
+import org.gymbridge.tensor.ListValue;
 import org.gymbridge.spaces.MultiBinary;
 import org.gymbridge.spaces.MultiDiscrete;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.TextValue;
+import org.gymbridge.tensor.TextValue;
 import org.gymbridge.spaces.TupleSpace;
-import org.gymbridge.spaces.TupleValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.TupleValue;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 
 /**

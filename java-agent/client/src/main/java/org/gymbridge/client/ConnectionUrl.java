@@ -23,11 +23,14 @@ import org.gymbridge.env.AutoresetMode;
  * decimals, null; anything else, or a "quoted" value, is a string). Env ids may contain '/'.
  * {@code wrappers=TimeLimit(max_episode_steps=200),NormalizeObservation,ResizeObservation(shape=(32,32))}
  * lists server-side Gymnasium wrappers, innermost first, their arguments typed the same way
- * ({@code (a,b)} or {@code [a,b]} is a list).
+ * ({@code (a,b)} or {@code [a,b]} is a list). The connection keys ({@link ConnectionSettings}: token, ca,
+ * timeouts, on_crash, and the {@code grpcs://} scheme) configure the client instead and never reach the
+ * server; they come out of the same single pass over the query, as {@link #clientOptions()}.
  */
-record ConnectionUrl(Transport transport, String host, int port, String socketPath, String envId, MakeOptions options) {
+record ConnectionUrl(Scheme scheme, String host, int port, String socketPath, String envId, MakeOptions options,
+                     ClientOptions clientOptions) {
 
-    enum Transport { GRPC, UNIX, LOCAL }
+    enum Scheme { GRPC, UNIX, LOCAL }
 
     static final int DEFAULT_PORT = 50051;
 
@@ -39,27 +42,52 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
 
     /** The gRPC target string for this URL's server (not for LOCAL, whose address is known only once it runs). */
     String grpcTarget() {
-        return switch (transport) {
+        return switch (scheme) {
             case GRPC -> host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
             case UNIX -> "unix:" + socketPath;
             case LOCAL -> "local";
         };
     }
 
-    /** Parses {@code url}; an IllegalArgumentException naming the expected form if it is malformed. */
+    /** Parses {@code url} with default client options; see {@link #parse(String, ClientOptions)}. */
     static ConnectionUrl parse(String url) {
+        return parse(url, ClientOptions.defaults());
+    }
+
+    /**
+     * Parses {@code url}; its connection keys change {@code base} into {@link #clientOptions()}. An
+     * IllegalArgumentException naming the expected form (never showing a token) if it is malformed.
+     */
+    static ConnectionUrl parse(String url, ClientOptions base) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("empty gymbridge URL; " + FORMS);
         }
         String s = url.trim();
+        ClientOptions client = base;
+        if (s.startsWith("grpcs://")) {
+            s = "grpc://" + s.substring("grpcs://".length());
+            client = client.withTls(true);
+        }
         String query = "";
         int q = s.indexOf('?');
         if (q >= 0) {
             query = s.substring(q + 1);
             s = s.substring(0, q);
         }
-        Map<String, String> params = parseQuery(query, url);
+        Map<String, String> params = new LinkedHashMap<>();
+        client = parseQuery(query, url, params, client);
         String envParam = params.remove("env");
+        ConnectionUrl u = parse(s, url, params, envParam, client);
+        if (u.scheme() == Scheme.LOCAL && client.tls()) {
+            throw ConnectionSettings.bad(url, "a local: server is plaintext on loopback; drop ca= / grpcs:// (TLS is for "
+                    + "remote servers)");
+        }
+        return u;
+    }
+
+    /** The URL without its query: the scheme, server and env id. */
+    private static ConnectionUrl parse(String s, String url, Map<String, String> params, String envParam,
+                                       ClientOptions client) {
 
         if (s.startsWith("grpc://")) {
             String rest = s.substring("grpc://".length());
@@ -90,7 +118,7 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
             if (host.isEmpty()) {
                 throw bad(url, "no host");
             }
-            return new ConnectionUrl(Transport.GRPC, host, port, null, pick(envId, envParam, url), options(params, url));
+            return new ConnectionUrl(Scheme.GRPC, host, port, null, pick(envId, envParam, url), options(params, url), client);
         }
         if (s.startsWith("unix:")) {
             String path = s.substring("unix:".length());
@@ -115,14 +143,14 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
                 socket = path.substring(0, split);
                 envId = split < path.length() ? path.substring(split + 1) : "";
             }
-            return new ConnectionUrl(Transport.UNIX, null, 0, socket, pick(envId, envParam, url), options(params, url));
+            return new ConnectionUrl(Scheme.UNIX, null, 0, socket, pick(envId, envParam, url), options(params, url), client);
         }
         if (s.startsWith("local:")) {
             String envId = decode(s.substring("local:".length()));
             if (envId.startsWith("//")) {
                 envId = envId.substring(2);
             }
-            return new ConnectionUrl(Transport.LOCAL, null, 0, null, pick(envId, envParam, url), options(params, url));
+            return new ConnectionUrl(Scheme.LOCAL, null, 0, null, pick(envId, envParam, url), options(params, url), client);
         }
         throw bad(url, "unknown scheme");
     }
@@ -173,10 +201,13 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
         }
     }
 
-    private static Map<String, String> parseQuery(String query, String url) {
-        Map<String, String> out = new LinkedHashMap<>();
+    /**
+     * The one pass over the query: connection keys change {@code client} (the returned options; a key given
+     * twice: the last wins), every other key goes to {@code params} (each at most once).
+     */
+    private static ClientOptions parseQuery(String query, String url, Map<String, String> params, ClientOptions client) {
         if (query.isEmpty()) {
-            return out;
+            return client;
         }
         for (String part : query.split("&")) {
             if (part.isEmpty()) {
@@ -188,11 +219,13 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
             }
             String key = decode(part.substring(0, eq));
             String value = decode(part.substring(eq + 1));
-            if (out.put(key, value) != null) {
+            if (ConnectionSettings.KEYS.contains(key)) {
+                client = ConnectionSettings.apply(key, value, client, url);
+            } else if (params.put(key, value) != null) {
                 throw bad(url, "query key '" + key + "' given twice");
             }
         }
-        return out;
+        return client;
     }
 
     private static MakeOptions options(Map<String, String> params, String url) {
@@ -337,6 +370,7 @@ record ConnectionUrl(Transport transport, String host, int port, String socketPa
     }
 
     private static IllegalArgumentException bad(String url, String problem) {
-        return new IllegalArgumentException("malformed gymbridge URL '" + url + "': " + problem + "; " + FORMS);
+        return new IllegalArgumentException("malformed gymbridge URL '" + ConnectionSettings.shown(url) + "': " + problem
+                + "; " + FORMS);
     }
 }

@@ -13,9 +13,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,15 +31,14 @@ import org.gymbridge.proto.v1.SessionResponse;
  * messages as the gRPC {@code Session} stream, each framed as a 4-byte little-endian length plus the
  * serialized message, over the unix socket the server names in its handshake
  * ({@code Capabilities.fast_lane}). The server dispatches them exactly like the gRPC stream, so only the
- * per-message cost changes (grpcio's ~260 us become a few tens of microseconds). Used transparently by
- * {@link SessionStream} when the server is on this host; disabled with the system property
+ * per-message cost changes (grpcio's ~260 us become a few tens of microseconds). The {@link Transport} of a
+ * {@link SessionStream} whose server is on this host; disabled with the system property
  * {@code gymbridge.fastLane=false} or the environment variable {@code GYMBRIDGE_FAST_LANE=0}.
  *
  * <p>Who reads the socket: a thread that waits for its own answer ({@code step}, {@code reset} ...) reads it
  * itself ({@link #await}), so a synchronous round trip wakes one client thread, not a reader thread that
  * then wakes the caller (on this VM each wake-up costs tens of microseconds, a large share of a batched
- * step). Answers that nobody waits for in {@link #await} ({@code stepAsync}, {@link AsyncEnvPool}) are read
- * by a reader thread that runs only while such requests are in flight. Either reader hands every response
+ * step). Answers that nobody waits for in {@link #await} ({@code stepAsync}) are read by a reader thread that runs only while such requests are in flight. Either reader hands every response
  * to {@code onResponse}; one lock makes sure only one of them reads at a time. Writes come from the
  * stream's (synchronized) sender.
  *
@@ -53,7 +52,7 @@ import org.gymbridge.proto.v1.SessionResponse;
  * property, else the environment variable {@code GYMBRIDGE_SPIN_US} (which sets the server's
  * {@code --spin-us} default too); 0 turns polling off.
  */
-final class FastLane implements AutoCloseable {
+final class FastLane implements Transport, AutoCloseable {
     static final String PROPERTY = "gymbridge.fastLane";
     static final String ENV_VAR = "GYMBRIDGE_FAST_LANE";
     static final String SPIN_PROPERTY = "gymbridge.spinMicros";
@@ -162,15 +161,24 @@ final class FastLane implements AutoCloseable {
     /**
      * A fast lane for a session stream of {@code client}, or null when it has none (not offered, not on this
      * host, disabled) or it cannot be opened -- the stream then uses gRPC, which reports problems such as a
-     * wrong token the usual way.
+     * wrong token the usual way. The end of the connection reaches {@code receiver} as onCompleted (the server
+     * closed it) or as an UNAVAILABLE onError (an I/O error).
      */
-    static FastLane open(GymBridgeClient client, Consumer<SessionResponse> onResponse, Consumer<IOException> onEnd) {
+    static FastLane open(GymBridgeClient client, Receiver receiver) {
         Path p = eligible(client.target(), client.fastLanePath());
         if (p == null) {
             return null;
         }
+        Consumer<IOException> onEnd = e -> {
+            if (e == null) {
+                receiver.onCompleted();
+            } else {
+                receiver.onError(unavailable(e));
+            }
+        };
         try {
-            FastLane lane = new FastLane(p, client.fastLaneToken(), client.options().maxMessageBytes(), onResponse, onEnd);
+            FastLane lane = new FastLane(p, client.fastLaneToken(), client.options().maxMessageBytes(),
+                    receiver::onResponse, onEnd);
             lane.owner = client;
             client.lanes.add(lane);
             if (lane.closed) {
@@ -205,11 +213,24 @@ final class FastLane implements AutoCloseable {
         return "false".equalsIgnoreCase(prop) || "0".equals(prop) || "false".equalsIgnoreCase(env) || "0".equals(env);
     }
 
+    private static RuntimeException unavailable(IOException e) {
+        return io.grpc.Status.UNAVAILABLE.withDescription("fast lane: " + e.getMessage()).withCause(e).asRuntimeException();
+    }
+
     /**
      * Sends one request (caller serializes sends). {@code awaited}: the caller will wait for the answer in
      * {@link #await} (and read it there); otherwise the reader thread reads it.
      */
-    synchronized void send(SessionRequest request, boolean awaited) throws IOException {
+    @Override
+    public void send(SessionRequest request, boolean awaited) {
+        try {
+            write(request, awaited);
+        } catch (IOException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private synchronized void write(SessionRequest request, boolean awaited) throws IOException {
         if (!awaited) {
             asyncSeqs.add(request.getSeq());
             if (asyncPending.incrementAndGet() == 1) {
@@ -230,7 +251,8 @@ final class FastLane implements AutoCloseable {
     }
 
     /** No more requests: the server answers those in flight, then ends the connection (and its sessions). */
-    void halfClose() {
+    @Override
+    public void halfClose() {
         try {
             channel.shutdownOutput();
         } catch (IOException ignored) {
@@ -246,6 +268,11 @@ final class FastLane implements AutoCloseable {
     /** Whether the connection has ended. */
     boolean isClosed() {
         return closed;
+    }
+
+    @Override
+    public void cancel(String why) {
+        close();
     }
 
     /** Ends the connection now; the server closes the sessions made on it. */
@@ -286,7 +313,8 @@ final class FastLane implements AutoCloseable {
      * the socket on this thread when no other thread is reading it. Returns when {@code f} is done (also
      * when the connection ended: the end fails f); TimeoutException when the time ran out.
      */
-    void await(CompletableFuture<SessionResponse> f, long timeoutMs) throws TimeoutException, InterruptedException {
+    @Override
+    public void await(PendingResponse f, long timeoutMs) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!f.isDone()) {
             long left = deadline - System.nanoTime();
@@ -295,7 +323,7 @@ final class FastLane implements AutoCloseable {
             }
             if (readLock.tryLock()) {
                 try {
-                    SessionStream.LaneFuture step = f instanceof SessionStream.LaneFuture lf && lf.step && spinNanos > 0 ? lf : null;
+                    PendingResponse step = f.step && spinNanos > 0 ? f : null;
                     if (step != null) {
                         awaitStep(step, deadline);
                     }
@@ -334,7 +362,7 @@ final class FastLane implements AutoCloseable {
      * yielding the CPU between polls, until the answer is in or spinNanos have passed since the request went
      * out -- unless this lane's recent steps all took longer than that, then the caller blocks at once.
      */
-    private void awaitStep(SessionStream.LaneFuture f, long deadline) {
+    private void awaitStep(PendingResponse f, long deadline) {
         long shortest = Long.MAX_VALUE;
         for (int i = 0, n = Math.min(roundTripCount, WINDOW); i < n; i++) {
             shortest = Math.min(shortest, roundTrips[i]);
@@ -432,10 +460,20 @@ final class FastLane implements AutoCloseable {
     }
 
     /**
-     * Dispatches the responses that have fully arrived, without waiting, unless another thread is reading
-     * (for {@link AsyncEnvPool#recv}, which looks at several lanes before it waits on one).
+     * Waits for the oldest of {@code inSendOrder} (reading on this thread, as {@link #await}): groups of equal
+     * size finish about in the order they were sent, and the others' answers are delivered as they come.
      */
-    void pollAvailable() {
+    @Override
+    public void awaitAny(List<PendingResponse> inSendOrder, long timeoutMs) throws TimeoutException, InterruptedException {
+        await(inSendOrder.get(0), timeoutMs);
+    }
+
+    /**
+     * Dispatches the responses that have fully arrived, without waiting, unless another thread is reading
+     * (for {@link PipelinedEnvPool#recv}, which takes an answer that is in before it waits for one).
+     */
+    @Override
+    public void poll() {
         if (!readLock.tryLock()) {
             return;
         }

@@ -32,10 +32,9 @@ public final class GymBridge {
 
     /** {@link #makeVec(String)} with explicit timeouts and limits. */
     public static VectorEnv makeVec(String url, ClientOptions options) {
-        ConnectionSettings.Split split = ConnectionSettings.apply(url, options);
-        ConnectionUrl u = ConnectionUrl.parse(split.url());
-        requireEnv(u, split.url());
-        GymBridgeClient client = GymBridgeClient.open(u, split.options());
+        ConnectionUrl u = ConnectionUrl.parse(url, options);
+        requireEnv(u, url);
+        GymBridgeClient client = GymBridgeClient.open(u);
         try {
             return client.makeSession(u.envId(), u.options(), client);
         } catch (RuntimeException e) {
@@ -54,14 +53,13 @@ public final class GymBridge {
 
     /** {@link #make(String)} with explicit timeouts and limits. */
     public static Env make(String url, ClientOptions options) {
-        ConnectionSettings.Split split = ConnectionSettings.apply(url, options);
-        ConnectionUrl u = ConnectionUrl.parse(split.url());
-        requireEnv(u, split.url());
+        ConnectionUrl u = ConnectionUrl.parse(url, options);
+        requireEnv(u, url);
         MakeOptions.Builder b = u.options().toBuilder().numEnvs(1);
         if (u.options().autoreset() == null) {
             b.autoreset(AutoresetMode.DISABLED);
         }
-        GymBridgeClient client = GymBridgeClient.open(u, split.options());
+        GymBridgeClient client = GymBridgeClient.open(u);
         try {
             return new SingleEnv(client.makeSession(u.envId(), b.build(), client));
         } catch (RuntimeException e) {
@@ -80,13 +78,13 @@ public final class GymBridge {
 
     /** {@link #connect(String)} with explicit timeouts and limits. */
     public static GymBridgeClient connect(String url, ClientOptions options) {
-        ConnectionSettings.Split split = ConnectionSettings.apply(url, options);
-        return GymBridgeClient.open(ConnectionUrl.parse(split.url()), split.options());
+        return GymBridgeClient.open(ConnectionUrl.parse(url, options));
     }
 
     private static void requireEnv(ConnectionUrl u, String url) {
         if (u.envId().isEmpty()) {
-            throw new IllegalArgumentException("malformed gymbridge URL '" + url + "': no env id; expected e.g. "
+            throw new IllegalArgumentException("malformed gymbridge URL '" + ConnectionSettings.shown(url.trim())
+                    + "': no env id; expected e.g. "
                     + "local:CartPole-v1?num_envs=8, grpc://host:50051/CartPole-v1 or unix:/tmp/gym.sock/CartPole-v1");
         }
     }

@@ -81,8 +81,9 @@ public final class GymBridgeClient implements AutoCloseable {
     }
 
     /** Connects as the URL says (its env id and options, if any, are ignored); starts a server for local:. */
-    static GymBridgeClient open(ConnectionUrl url, ClientOptions options) {
-        if (url.transport() == ConnectionUrl.Transport.LOCAL) {
+    static GymBridgeClient open(ConnectionUrl url) {
+        ClientOptions options = url.clientOptions();
+        if (url.scheme() == ConnectionUrl.Scheme.LOCAL) {
             LocalServer server = LocalServer.start(null, List.of(), options.serverStartTimeout(), options.token());
             try {
                 return new GymBridgeClient(server.address(), channel(server.address(), options), server, options);
@@ -190,7 +191,8 @@ public final class GymBridgeClient implements AutoCloseable {
         r.getCapabilities().getAutoresetModesList().forEach(m -> modes.add(Wire.fromProto(m)));
         return new ServerInfo(r.getProtocolVersion(), min, r.getServerVersion(), r.getLibraryVersionsMap(), modes,
                 r.getCapabilities().getMaxMessageBytes(), r.getCapabilities().getMaxSessions(),
-                r.getCapabilities().getMaxEnvsPerSession());
+                r.getCapabilities().getMaxEnvsPerSession(), r.getCapabilities().getSnapshotFamiliesList(),
+                r.getCapabilities().getMaxSnapshotsPerSession());
     }
 
     /** What the server said in the handshake made when connecting. */
@@ -228,7 +230,7 @@ public final class GymBridgeClient implements AutoCloseable {
             out.add(new EnvInfo(e.getEnvId(), e.getEntryPoint(), e.getMaxEpisodeSteps(),
                     e.hasObservationSpace() ? Wire.fromProto(e.getObservationSpace()) : null,
                     e.hasActionSpace() ? Wire.fromProto(e.getActionSpace()) : null,
-                    e.getRenderModesList(), e.getUnavailable()));
+                    e.getRenderModesList(), e.getUnavailable(), e.getSnapshots(), e.getSnapshotUnsupported()));
         }
         return out;
     }
@@ -332,6 +334,11 @@ public final class GymBridgeClient implements AutoCloseable {
 
     ClientOptions options() {
         return options;
+    }
+
+    /** The last stderr lines of the local server this client started ("" for a server it did not start). */
+    String serverStderrTail() {
+        return server == null ? "" : server.stderrTail();
     }
 
     EnvServiceGrpc.EnvServiceBlockingStub blockingStub(boolean make) {

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.gymbridge.env.AutoresetMode;
+import org.gymbridge.env.Snapshot;
 import org.gymbridge.env.EnvSpec;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
@@ -14,14 +15,17 @@ import org.gymbridge.proto.v1.GetModelRequest;
 import org.gymbridge.proto.v1.GetModelResponse;
 import org.gymbridge.proto.v1.MakeRequest;
 import org.gymbridge.proto.v1.MakeResponse;
+import org.gymbridge.proto.v1.ReleaseSnapshotRequest;
 import org.gymbridge.proto.v1.RenderRequest;
 import org.gymbridge.proto.v1.ResetRequest;
+import org.gymbridge.proto.v1.RestoreRequest;
 import org.gymbridge.proto.v1.SessionRequest;
 import org.gymbridge.proto.v1.SessionResponse;
+import org.gymbridge.proto.v1.SnapshotRequest;
 import org.gymbridge.proto.v1.StepRequest;
 import org.gymbridge.proto.v1.StepResponse;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /** A {@link VectorEnv} backed by a server session; reset/step/render travel on its session stream. */
 final class RemoteVectorEnv implements VectorEnv {
@@ -36,7 +40,7 @@ final class RemoteVectorEnv implements VectorEnv {
     private final EnvSpec spec;
     private final AutoresetMode autoresetMode;
     private final SessionStream stream;
-    private final boolean ownsStream; // false: the stream is shared (AsyncEnvPool's groups)
+    private final boolean ownsStream; // false: the stream is shared (PipelinedEnvPool's groups)
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile MakeRequest makeRequest; // how this session was made, for on_crash=recreate
     private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
@@ -214,11 +218,11 @@ final class RemoteVectorEnv implements VectorEnv {
                 "gymbridge: recovered " + spec.envId() + " (session " + sessionId + ") after: " + cause.getMessage());
         boolean[] truncated = new boolean[numEnvs];
         java.util.Arrays.fill(truncated, true);
-        java.util.LinkedHashMap<String, org.gymbridge.spaces.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
+        java.util.LinkedHashMap<String, org.gymbridge.tensor.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
         infos.put("gymbridge_recovered", org.gymbridge.tensor.Tensor.ofBools(truncated, numEnvs));
-        infos.put("gymbridge_error", org.gymbridge.spaces.TextValue.of(cause.getMessage()));
+        infos.put("gymbridge_error", org.gymbridge.tensor.TextValue.of(cause.getMessage()));
         return new StepResult(fresh.observations(), new double[numEnvs], new boolean[numEnvs], truncated,
-                new org.gymbridge.spaces.DictValue(infos));
+                new org.gymbridge.tensor.DictValue(infos));
     }
 
     /** Makes a new session like the lost one and switches this env to it. */
@@ -240,20 +244,15 @@ final class RemoteVectorEnv implements VectorEnv {
     }
 
     /**
-     * For {@link AsyncEnvPool}: sends a step whose answer the pool reads itself (on the fast lane, in
-     * recv()) instead of a reader thread; {@link #finishStep} turns the response into the result.
+     * For {@link PipelinedEnvPool}: sends a step whose answer the pool waits for itself (reading it on its own
+     * thread on the fast lane) instead of a reader thread; {@link #toStepResult} turns it into the result.
      */
-    CompletableFuture<SessionResponse> sendStepReadByCaller(Value actions) {
+    PendingResponse sendStepReadByCaller(Value actions) {
         return sendStep(actions, true);
     }
 
-    /** The pool's counterpart of {@link #step}: waits (reading on this thread) and converts. */
-    StepResult finishStep(CompletableFuture<SessionResponse> f) {
-        return toStepResult(stream.await(f, "step"));
-    }
-
-    /** Sends a step; {@code awaited}: the caller awaits it at once (SessionStream.await). */
-    private CompletableFuture<SessionResponse> sendStep(Value actions, boolean awaited) {
+    /** Sends a step; {@code awaited}: the caller awaits it itself (SessionStream.await / awaitAny). */
+    private PendingResponse sendStep(Value actions, boolean awaited) {
         checkOpen();
         if (actions == null) {
             throw new IllegalArgumentException("actions must not be null; pass a value of actionSpace(), "
@@ -263,7 +262,7 @@ final class RemoteVectorEnv implements VectorEnv {
         return stream.send(SessionRequest.newBuilder().setStep(step), "step", awaited);
     }
 
-    private static StepResult toStepResult(SessionResponse r) {
+    static StepResult toStepResult(SessionResponse r) {
         if (r.hasError()) {
             throw Errors.fromProto(r.getError(), true);
         }
@@ -323,6 +322,112 @@ final class RemoteVectorEnv implements VectorEnv {
         return m;
     }
 
+    @Override
+    public Snapshot snapshot(int envIndex) {
+        checkOpen();
+        checkIndex(envIndex);
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setSnapshot(
+                SnapshotRequest.newBuilder().setSessionId(sessionId).setEnvIndex(envIndex)), "snapshot");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+        return new RemoteSnapshot(this, sessionId, r.getSnapshot().getSnapshotId(), envIndex);
+    }
+
+    @Override
+    public void restore(int envIndex, Snapshot snapshot) {
+        restore(envIndex, snapshot, null);
+    }
+
+    @Override
+    public void restore(int envIndex, Snapshot snapshot, long reseed) {
+        restore(envIndex, snapshot, Long.valueOf(reseed));
+    }
+
+    private void restore(int envIndex, Snapshot snapshot, Long reseed) {
+        checkOpen();
+        checkIndex(envIndex);
+        if (!(snapshot instanceof RemoteSnapshot s) || s.owner != this) {
+            throw new IllegalArgumentException("restore needs a snapshot taken of this env (" + this + "), got " + snapshot);
+        }
+        if (s.isClosed()) {
+            throw new IllegalStateException("snapshot " + s.id() + " was closed (released on the server); take a new one");
+        }
+        RestoreRequest.Builder b = RestoreRequest.newBuilder().setSessionId(s.sessionId).setEnvIndex(envIndex)
+                .setSnapshotId(s.id());
+        if (reseed != null) {
+            b.setReseed(reseed);
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+    }
+
+    /** Frees a snapshot on the server; nothing to do once the env is closed (its session took them along). */
+    void release(RemoteSnapshot s) {
+        if (closed.get() || !s.sessionId.equals(sessionId)) {
+            return;
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setReleaseSnapshot(
+                ReleaseSnapshotRequest.newBuilder().setSessionId(s.sessionId).addSnapshotIds(s.id())), "release snapshot");
+        if (r.hasError()) {
+            GymBridgeException e = Errors.fromProto(r.getError(), false);
+            if (!(e instanceof SessionNotFoundException)) {
+                throw e;
+            }
+        }
+    }
+
+    private void checkIndex(int envIndex) {
+        if (envIndex < 0 || envIndex >= numEnvs) {
+            throw new IndexOutOfBoundsException("env index " + envIndex + " is not in 0.." + (numEnvs - 1));
+        }
+    }
+
+    /** A snapshot handle of this env's session. */
+    private static final class RemoteSnapshot implements Snapshot {
+        final RemoteVectorEnv owner;
+        final String sessionId;
+        private final long id;
+        private final int envIndex;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        RemoteSnapshot(RemoteVectorEnv owner, String sessionId, long id, int envIndex) {
+            this.owner = owner;
+            this.sessionId = sessionId;
+            this.id = id;
+            this.envIndex = envIndex;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public int envIndex() {
+            return envIndex;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return released.get();
+        }
+
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                owner.release(this);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Snapshot(" + id + " of env " + envIndex + ", session " + sessionId + ")";
+        }
+    }
+
     /**
      * Closes the session on the server (after any pipelined steps), then the stream, then the client if
      * this env owns it. A session the server no longer has, or a server that is gone, counts as closed.
@@ -336,7 +441,7 @@ final class RemoteVectorEnv implements VectorEnv {
             closeSession();
         } finally {
             if (ownsStream) {
-                stream.finish(); // a shared stream is finished by its owner (AsyncEnvPool)
+                stream.finish(); // a shared stream is finished by its owner (PipelinedEnvPool)
             }
             if (owned != null) {
                 try {

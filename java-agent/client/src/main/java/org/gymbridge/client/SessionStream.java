@@ -1,7 +1,7 @@
 package org.gymbridge.client;
 
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,11 +12,12 @@ import org.gymbridge.proto.v1.SessionRequest;
 import org.gymbridge.proto.v1.SessionResponse;
 
 /**
- * The bidirectional Session stream of one vector env: every reset/step/render is one request with a
- * sequence number; responses are matched back by seq, so steps can be pipelined. Errors arrive
- * in-band and fail only their own request. If the stream itself breaks (server gone), the pending
- * requests fail and the next request opens a new stream (the session lives on the server, not in
- * the stream).
+ * The session stream of one vector env (or of a {@link PipelinedEnvPool}'s groups): every reset/step/render
+ * is one request with a sequence number; responses are matched back by seq, so steps can be pipelined.
+ * Errors arrive in-band and fail only their own request; a request without an answer within its deadline
+ * cancels the stream. If the stream itself breaks (server gone), the pending requests fail and the next
+ * request opens a new stream (the session lives on the server, not in the stream). The messages travel on a
+ * {@link Transport}: the gRPC stream or the same-host fast lane.
  */
 final class SessionStream {
     private final GymBridgeClient client;
@@ -27,25 +28,21 @@ final class SessionStream {
         this.client = client;
     }
 
-    /** Sends one request; the future completes with its response (which may carry an in-band error). */
-    CompletableFuture<SessionResponse> send(SessionRequest.Builder request, String what) {
-        return send(request, what, false);
-    }
-
     /**
-     * Sends one request; {@code awaited}: the caller passes the future to {@link #await} right away (on the
-     * fast lane the caller's thread then reads the answer itself, see FastLane).
+     * Sends one request; the future completes with its response (which may carry an in-band error).
+     * {@code awaited}: the caller passes the future to {@link #await} (or {@link #awaitAny}) itself, so the
+     * transport may read the answer on the caller's thread (see FastLane).
      */
-    synchronized CompletableFuture<SessionResponse> send(SessionRequest.Builder request, String what, boolean awaited) {
+    synchronized PendingResponse send(SessionRequest.Builder request, String what, boolean awaited) {
         client.checkOpen();
         if (call == null || call.broken) {
-            call = new Call(what);
+            call = new Call();
         }
         long seq = nextSeq++;
-        LaneFuture f = new LaneFuture(call.lane, request.hasStep());
+        PendingResponse f = new PendingResponse(call.transport, request.hasStep());
         call.pending.put(seq, f);
         try {
-            call.send(request.setSeq(seq).build(), awaited);
+            call.transport.send(request.setSeq(seq).build(), awaited);
             f.sentNanos = System.nanoTime();
         } catch (RuntimeException e) {
             call.pending.remove(seq);
@@ -55,29 +52,18 @@ final class SessionStream {
         return f;
     }
 
-    /** A response future that knows the fast lane (if any) its request went on. */
-    static final class LaneFuture extends CompletableFuture<SessionResponse> {
-        final FastLane lane; // null on gRPC
-        final boolean step; // a step request: its waiting thread may poll for the answer (FastLane.awaitStep)
-        volatile long sentNanos; // System.nanoTime() right after the request went out
-
-        LaneFuture(FastLane lane, boolean step) {
-            this.lane = lane;
-            this.step = step;
-        }
-    }
-
     /** Sends one request and waits for its response within the call timeout. */
     SessionResponse call(SessionRequest.Builder request, String what) {
         return await(send(request, what, true), what);
     }
 
-    SessionResponse await(CompletableFuture<SessionResponse> f, String what) {
+    /** Waits for the response of {@code f} within the call (or reset) timeout; a typed exception if it fails. */
+    SessionResponse await(PendingResponse f, String what) {
         boolean reset = what.equals("reset");
         long ms = (reset ? client.options().resetTimeout() : client.options().callTimeout()).toMillis();
         try {
-            if (f instanceof LaneFuture lf && lf.lane != null && !f.isDone()) {
-                lf.lane.await(f, ms); // reads the answer on this thread (no hand-off from a reader thread)
+            if (!f.isDone()) {
+                f.transport.await(f, ms);
             }
             return f.get(ms, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -97,12 +83,31 @@ final class SessionStream {
         }
     }
 
+    /**
+     * Waits up to {@code timeoutMs} until one of {@code inSendOrder} (awaited requests, oldest first) is done,
+     * or the oldest is (see {@link Transport#awaitAny}).
+     */
+    void awaitAny(List<PendingResponse> inSendOrder, long timeoutMs) throws TimeoutException, InterruptedException {
+        inSendOrder.get(0).transport.awaitAny(inSendOrder, timeoutMs);
+    }
+
+    /** Delivers the responses that have arrived on the current stream, without waiting. */
+    void poll() {
+        Call c;
+        synchronized (this) {
+            c = call;
+        }
+        if (c != null) {
+            c.transport.poll();
+        }
+    }
+
     /** Cancels the current stream call (its pending requests fail); the next request opens a new one. */
     synchronized void cancel(String why) {
         if (call != null && !call.broken) {
             call.broken = true;
             try {
-                call.cancel(why);
+                call.transport.cancel(why);
             } catch (RuntimeException ignored) {
                 // Already gone.
             }
@@ -114,7 +119,7 @@ final class SessionStream {
     synchronized void finish() {
         if (call != null && !call.broken) {
             try {
-                call.finish();
+                call.transport.halfClose();
             } catch (RuntimeException ignored) {
                 // The stream is already gone; nothing to finish.
             }
@@ -127,63 +132,18 @@ final class SessionStream {
         return call != null && !call.broken;
     }
 
-    /** One gRPC call of the Session method, with the requests waiting for an answer on it. */
-    private final class Call implements StreamObserver<SessionResponse> {
+    /** One stream on one transport, with the requests waiting for an answer on it. */
+    private final class Call implements Transport.Receiver {
         final Map<Long, CompletableFuture<SessionResponse>> pending = new ConcurrentHashMap<>();
-        final StreamObserver<SessionRequest> requests; // the gRPC stream, or null on the fast lane
-        final FastLane lane; // the same-host fast lane (same messages, framed on a unix socket), or null
-        final String what;
+        final Transport transport;
         volatile boolean broken;
 
-        Call(String what) {
-            this.what = what;
-            this.lane = FastLane.open(client, this::onNext, e -> {
-                if (e == null) {
-                    onCompleted();
-                } else {
-                    onError(unavailable(e));
-                }
-            });
-            this.requests = lane != null ? null : client.asyncStub().session(this);
-        }
-
-        /** Sends one request on this call's transport. */
-        void send(SessionRequest r, boolean awaited) {
-            if (lane == null) {
-                requests.onNext(r);
-                return;
-            }
-            try {
-                lane.send(r, awaited);
-            } catch (java.io.IOException e) {
-                throw unavailable(e);
-            }
-        }
-
-        /** No more requests; those in flight still get their answers. */
-        void finish() {
-            if (lane != null) {
-                lane.halfClose();
-            } else {
-                requests.onCompleted();
-            }
-        }
-
-        /** Ends the call now; the server closes the sessions made on it. */
-        void cancel(String why) {
-            if (lane != null) {
-                lane.close();
-            } else {
-                ((io.grpc.stub.ClientCallStreamObserver<SessionRequest>) requests).cancel(why, null);
-            }
-        }
-
-        private RuntimeException unavailable(java.io.IOException e) {
-            return Status.UNAVAILABLE.withDescription("fast lane: " + e.getMessage()).withCause(e).asRuntimeException();
+        Call() {
+            this.transport = Transport.open(client, this);
         }
 
         @Override
-        public void onNext(SessionResponse r) {
+        public void onResponse(SessionResponse r) {
             CompletableFuture<SessionResponse> f = pending.remove(r.getSeq());
             if (f != null) {
                 f.complete(r);

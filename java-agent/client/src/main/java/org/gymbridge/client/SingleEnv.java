@@ -5,7 +5,7 @@ import org.gymbridge.env.EnvSpec;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /** An {@link Env} over a one-env session: actions gain a batch axis, results lose it. */
 final class SingleEnv implements Env {
@@ -57,7 +57,7 @@ final class SingleEnv implements Env {
         if (frames instanceof org.gymbridge.tensor.Tensor t && t.rank() > 0) {
             return t.get(0); // uint8 [1, H, W, 3] -> [H, W, 3]
         }
-        if (frames instanceof org.gymbridge.spaces.ListValue l && l.size() == 1) {
+        if (frames instanceof org.gymbridge.tensor.ListValue l && l.size() == 1) {
             return l.get(0);
         }
         return frames; // ansi text: one string for the one env
@@ -66,6 +66,21 @@ final class SingleEnv implements Env {
     @Override
     public org.gymbridge.env.TabularModel model() {
         return vec.model();
+    }
+
+    @Override
+    public org.gymbridge.env.Snapshot snapshot() {
+        return vec.snapshot(0);
+    }
+
+    @Override
+    public void restore(org.gymbridge.env.Snapshot snapshot) {
+        vec.restore(0, snapshot);
+    }
+
+    @Override
+    public void restore(org.gymbridge.env.Snapshot snapshot, long reseed) {
+        vec.restore(0, snapshot, reseed);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package org.gymbridge.env;
 
-import org.gymbridge.spaces.DictValue;
+import org.gymbridge.tensor.DictValue;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /**
  * One environment, mirroring gymnasium.Env: unbatched observations and actions. (It is a server
@@ -40,6 +40,25 @@ public interface Env extends AutoCloseable {
      */
     default TabularModel model() {
         throw new UnsupportedOperationException(getClass().getName() + " does not provide a tabular model");
+    }
+
+    /**
+     * Saves the env's whole state on the server (see {@link Snapshot}); needs a reset env.
+     *
+     * @throws org.gymbridge.client.SnapshotUnsupportedException for envs whose state the server cannot copy
+     */
+    default Snapshot snapshot() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /** Puts the env back into {@code snapshot}; its next steps continue exactly as after the snapshot. */
+    default void restore(Snapshot snapshot) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /** {@link #restore(Snapshot)}, then reseeds the env's random number generators (another sampled outcome). */
+    default void restore(Snapshot snapshot, long reseed) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
     }
 
     /** Closes the session (idempotent); also stops a local server this env started. */

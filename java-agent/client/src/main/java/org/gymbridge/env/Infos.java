@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
-import org.gymbridge.spaces.DictValue;
-import org.gymbridge.spaces.ListValue;
-import org.gymbridge.spaces.NoneValue;
-import org.gymbridge.spaces.TextValue;
-import org.gymbridge.spaces.TupleValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.ListValue;
+import org.gymbridge.tensor.NoneValue;
+import org.gymbridge.tensor.TextValue;
+import org.gymbridge.tensor.TupleValue;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 
 /**

@@ -1,7 +1,7 @@
 package org.gymbridge.env;
 
-import org.gymbridge.spaces.DictValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.Value;
 
 /**
  * What {@link VectorEnv#reset} returns: batched observations (a member of the batched observation

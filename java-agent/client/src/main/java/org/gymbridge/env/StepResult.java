@@ -1,7 +1,7 @@
 package org.gymbridge.env;
 
-import org.gymbridge.spaces.DictValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.Value;
 
 /**
  * What {@link VectorEnv#step} returns for all envs at once: batched observations, and per env the

@@ -2,7 +2,7 @@ package org.gymbridge.env;
 
 import java.util.concurrent.CompletableFuture;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 
 /**
  * {@code numEnvs} copies of one environment stepped together, mirroring gymnasium.vector.VectorEnv:
@@ -63,7 +63,8 @@ public interface VectorEnv extends AutoCloseable {
      * pipelined on the session stream and applied in call order, so an agent can prepare the next
      * batch while this one runs. A failed step completes its future exceptionally with a
      * GymBridgeException as the cause ({@code join()} wraps it in a CompletionException); later steps
-     * are unaffected.
+     * are unaffected. "Async" here is client-side pipelining (this thread does not wait); it is unrelated
+     * to the server's {@code vectorization=async}, which is how the server steps the envs.
      */
     CompletableFuture<StepResult> stepAsync(Value actions);
 
@@ -78,6 +79,32 @@ public interface VectorEnv extends AutoCloseable {
      */
     default TabularModel model() {
         throw new UnsupportedOperationException(getClass().getName() + " does not provide a tabular model");
+    }
+
+    /**
+     * Saves the whole state of env {@code envIndex} on the server (see {@link Snapshot}); needs a reset env.
+     *
+     * @throws org.gymbridge.client.SnapshotUnsupportedException for envs whose state the server cannot copy
+     * @throws org.gymbridge.client.LimitExceededException over the server's --max-snapshots-per-session
+     */
+    default Snapshot snapshot(int envIndex) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /**
+     * Puts env {@code envIndex} back into {@code snapshot} (taken of that env of this vector env): its next steps
+     * continue exactly as they did after the snapshot was taken; the other envs are untouched.
+     */
+    default void restore(int envIndex, Snapshot snapshot) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /**
+     * {@link #restore(int, Snapshot)}, then reseeds the env's random number generators with {@code reseed}: the
+     * next steps draw another outcome from the same state (a planner sampling a stochastic env).
+     */
+    default void restore(int envIndex, Snapshot snapshot, long reseed) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
     }
 
     /** Closes the session (idempotent); also stops a local server this env started. */

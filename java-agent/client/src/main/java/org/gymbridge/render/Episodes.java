@@ -8,7 +8,7 @@ import org.gymbridge.env.EnvSpec;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 
 /**

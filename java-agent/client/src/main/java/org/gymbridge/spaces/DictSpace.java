@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.Dict: named subspaces in Gymnasium's key order. A value is a {@link DictValue}

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.Discrete: the integers {@code start, ..., start + n - 1}. A value is a scalar

@@ -3,7 +3,10 @@ package org.gymbridge.spaces;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.NoneValue;
 import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.Graph: graphs whose nodes carry {@code nodeSpace} features and whose edges (if

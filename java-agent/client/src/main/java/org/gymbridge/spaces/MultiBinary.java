@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.random.RandomGenerator;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.Value;
 
 /** gymnasium.spaces.MultiBinary: int8 arrays of 0 and 1 of a fixed shape. */
 public record MultiBinary(long[] shape) implements Space {

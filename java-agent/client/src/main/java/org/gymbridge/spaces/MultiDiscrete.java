@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.MultiDiscrete: integer arrays whose element i lies in

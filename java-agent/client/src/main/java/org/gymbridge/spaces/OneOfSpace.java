@@ -3,6 +3,8 @@ package org.gymbridge.spaces;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.TupleValue;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.OneOf: a value is a {@link TupleValue} {@code (index, sample of spaces[index])}

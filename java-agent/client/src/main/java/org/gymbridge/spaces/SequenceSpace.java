@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.gymbridge.tensor.ListValue;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.Sequence: variable-length sequences of {@code featureSpace} members. A value is a

@@ -2,6 +2,7 @@ package org.gymbridge.spaces;
 
 import java.util.random.RandomGenerator;
 import org.gymbridge.tensor.DType;
+import org.gymbridge.tensor.Value;
 
 /**
  * A Gymnasium space (gymnasium.spaces.Space): the set of valid observations or actions.

@@ -2,6 +2,8 @@ package org.gymbridge.spaces;
 
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.gymbridge.tensor.TextValue;
+import org.gymbridge.tensor.Value;
 
 /**
  * gymnasium.spaces.Text: strings of {@code minLength..maxLength} characters (Unicode code points, as

@@ -3,6 +3,8 @@ package org.gymbridge.spaces;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
+import org.gymbridge.tensor.TupleValue;
+import org.gymbridge.tensor.Value;
 
 /** gymnasium.spaces.Tuple: positional subspaces. A value is a {@link TupleValue} of matching length. */
 public record TupleSpace(List<Space> spaces) implements Space {

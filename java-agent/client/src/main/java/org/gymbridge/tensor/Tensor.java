@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.gymbridge.spaces.Value;
 
 /**
  * An immutable n-dimensional array: a {@link DType}, a shape and raw little-endian C-order bytes —

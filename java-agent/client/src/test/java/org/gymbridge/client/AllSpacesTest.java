@@ -19,7 +19,7 @@ import org.gymbridge.spaces.MultiDiscrete;
 import org.gymbridge.spaces.Space;
 import org.gymbridge.spaces.TextSpace;
 import org.gymbridge.spaces.TupleSpace;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.DType;
 import org.junit.jupiter.api.Test;
 

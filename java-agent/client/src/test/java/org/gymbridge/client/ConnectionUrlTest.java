@@ -21,7 +21,7 @@ class ConnectionUrlTest {
     void grpcUrlNamesHostPortEnvAndOptions() {
         ConnectionUrl u = ConnectionUrl.parse(
                 "grpc://gym.example.org:50052/HalfCheetah-v5?num_envs=16&seed=7&autoreset=same_step&render_mode=rgb_array&max_episode_steps=300");
-        assertEquals(ConnectionUrl.Transport.GRPC, u.transport());
+        assertEquals(ConnectionUrl.Scheme.GRPC, u.scheme());
         assertEquals("gym.example.org", u.host());
         assertEquals(50052, u.port());
         assertEquals("HalfCheetah-v5", u.envId());
@@ -83,7 +83,7 @@ class ConnectionUrlTest {
         Path sock = dir.resolve("gym");
         Files.createFile(sock); // an existing file marks the end of the socket path, whatever its name
         ConnectionUrl u = ConnectionUrl.parse("unix:" + sock + "/FrozenLake-v1?map_name=8x8");
-        assertEquals(ConnectionUrl.Transport.UNIX, u.transport());
+        assertEquals(ConnectionUrl.Scheme.UNIX, u.scheme());
         assertEquals(sock.toString(), u.socketPath());
         assertEquals("FrozenLake-v1", u.envId());
         assertEquals("8x8", u.options().kwargs().get("map_name"));
@@ -105,7 +105,7 @@ class ConnectionUrlTest {
     @Test
     void localUrlNeedsOnlyTheEnvId() {
         ConnectionUrl u = ConnectionUrl.parse("local:CartPole-v1?num_envs=8&seed=1");
-        assertEquals(ConnectionUrl.Transport.LOCAL, u.transport());
+        assertEquals(ConnectionUrl.Scheme.LOCAL, u.scheme());
         assertEquals("CartPole-v1", u.envId());
         assertEquals(8, u.options().numEnvs());
         assertEquals("", ConnectionUrl.parse("local:").envId());

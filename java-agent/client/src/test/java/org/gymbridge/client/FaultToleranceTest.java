@@ -9,7 +9,7 @@ import io.grpc.Status;
 import java.util.List;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.TextValue;
+import org.gymbridge.tensor.TextValue;
 import org.gymbridge.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,9 +55,10 @@ class FaultToleranceTest {
             assertTrue(e.getMessage().contains("timeout="), e.getMessage());
             assertTrue((System.nanoTime() - t0) / 1e9 < 1.2, "the deadline fired on time");
             healthy.assertKeptStepping(before);
-            // The abandoned step finishes on the server; then the env serves the next call on a new stream.
-            Thread.sleep(1_500);
-            assertArrayEquals(new double[] {1.0}, env.step(Tensor.ofLongs(new long[] {OK})).rewards());
+            // The abandoned step finishes on the server; then the env serves the next call on a new stream
+            // (until then a step waits behind it and runs out of its deadline too).
+            StepResult next = eventually(() -> env.step(Tensor.ofLongs(new long[] {OK})));
+            assertArrayEquals(new double[] {1.0}, next.rewards());
         }
     }
 
@@ -104,7 +105,7 @@ class FaultToleranceTest {
             long before = healthy.steps();
             env.reset(0);
             String first = ((RemoteVectorEnv) env).sessionId();
-            Thread.sleep(3_500); // idle longer than --session-idle-timeout 1.5: the server reaps it
+            awaitReaped(first); // idle longer than --session-idle-timeout 1.5: the server reaps it
             StepResult r = env.step(Tensor.ofLongs(new long[] {OK}));
             assertArrayEquals(new boolean[] {true}, r.truncated());
             String why = ((TextValue) r.infos().get("gymbridge_error")).get(0);
@@ -121,7 +122,7 @@ class FaultToleranceTest {
         try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=1&on_crash=recreate")) {
             double[] first = env.reset(4).observations().asTensor().toDoubleArray();
             String session = ((RemoteVectorEnv) env).sessionId();
-            Thread.sleep(3_500); // idle longer than --session-idle-timeout 1.5: the server reaps it
+            awaitReaped(session); // idle longer than --session-idle-timeout 1.5: the server reaps it
             assertArrayEquals(first, env.reset(4).observations().asTensor().toDoubleArray(), "same seed, same start");
             assertTrue(!session.equals(((RemoteVectorEnv) env).sessionId()), "a new session was made");
         }
@@ -131,10 +132,35 @@ class FaultToleranceTest {
     void withoutRecreateALostSessionIsSessionNotFound() throws Exception {
         try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=1")) {
             env.reset(0);
-            Thread.sleep(3_500);
+            awaitReaped(((RemoteVectorEnv) env).sessionId());
             SessionNotFoundException e = assertThrows(SessionNotFoundException.class,
                     () -> env.step(Tensor.ofLongs(new long[] {OK})));
             assertEquals(Status.Code.NOT_FOUND, e.code());
+        }
+    }
+
+    /** Waits (up to 30 s) until the server's log says it reaped {@code session} for being idle. */
+    private static void awaitReaped(String session) throws InterruptedException {
+        String event = "\"event\": \"reaped\", \"session\": \"" + session + "\"";
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!admin.serverStderrTail().contains(event)) {
+            assertTrue(System.nanoTime() < deadline, "the server did not reap " + session + "; its log ends with:\n"
+                    + admin.serverStderrTail());
+            Thread.sleep(20);
+        }
+    }
+
+    /** The first result of {@code call} that does not run out of its deadline, trying for up to 30 s. */
+    private static <T> T eventually(java.util.function.Supplier<T> call) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try {
+                return call.get();
+            } catch (DeadlineExceededException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ import org.gymbridge.env.AutoresetMode;
 import org.gymbridge.env.Infos;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.DictValue;
+import org.gymbridge.tensor.DictValue;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -142,7 +142,7 @@ class InfosTest extends LocalServerFixture {
             assertEquals(0.1, infos.getDouble("f64", 1));
             assertFalse(infos.getBoolean("flag", 0), "step 1 is odd");
             // Gymnasium keeps an np.bool_ info in an object array (np.bool_ is no np.number): a list of bools here.
-            assertTrue(infos.get("np_flag") instanceof org.gymbridge.spaces.ListValue, String.valueOf(infos.get("np_flag")));
+            assertTrue(infos.get("np_flag") instanceof org.gymbridge.tensor.ListValue, String.valueOf(infos.get("np_flag")));
             assertFalse(infos.getBoolean("np_flag", 1), "step 1 is not > 2");
             assertEquals("step 1", infos.getString("name", 1));
             assertEquals("ab", infos.getString("np_name", 0), "numpy str");

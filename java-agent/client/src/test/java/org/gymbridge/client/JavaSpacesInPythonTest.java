@@ -78,7 +78,7 @@ class JavaSpacesInPythonTest {
     void graphSpacesDecodeInGymnasium() throws Exception {
         GraphSpace g = new GraphSpace(Box.of(0, 1, DType.FLOAT32, 3), new Discrete(4));
         Files.write(dir.resolve("space.bin"), Wire.toProto(g).toByteArray());
-        Files.write(dir.resolve("value-0.bin"), Wire.toProto(org.gymbridge.spaces.DictValue.of(
+        Files.write(dir.resolve("value-0.bin"), Wire.toProto(org.gymbridge.tensor.DictValue.of(
                 "nodes", Tensor.ofFloats(new float[] {0, 0.5f, 1, 1, 0, 0}, 2, 3),
                 "edges", Tensor.ofLongs(new long[] {3}),
                 "edge_links", Tensor.ofLongs(new long[] {0, 1}, 1, 2))).toByteArray());

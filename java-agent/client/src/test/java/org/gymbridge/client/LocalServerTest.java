@@ -19,7 +19,7 @@ import org.gymbridge.env.Env;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Discrete;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

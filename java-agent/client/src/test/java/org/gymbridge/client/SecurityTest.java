@@ -97,20 +97,28 @@ class SecurityTest {
 
     @Test
     void connectionKeysAreNotEnvKwargsAndTheTokenIsNeverShown() {
-        ConnectionSettings.Split s = ConnectionSettings.apply(
+        ConnectionUrl u = ConnectionUrl.parse(
                 "grpcs://h:1/CartPole-v1?num_envs=2&token=abc&timeout=1.5s&reset_timeout=10m&on_crash=recreate&x=1",
                 ClientOptions.defaults());
-        assertEquals("grpc://h:1/CartPole-v1?num_envs=2&x=1", s.url());
-        assertTrue(s.options().tls());
-        assertEquals("abc", s.options().token());
-        assertEquals(1500, s.options().callTimeout().toMillis());
-        assertEquals(600_000, s.options().resetTimeout().toMillis());
-        assertEquals(ClientOptions.CrashPolicy.RECREATE, s.options().onCrash());
-        assertFalse(s.options().toString().contains("abc"));
+        // What reaches the server: grpc://h:1/CartPole-v1?num_envs=2&x=1.
+        assertEquals("h:1", u.grpcTarget());
+        assertEquals("CartPole-v1", u.envId());
+        assertEquals(2, u.options().numEnvs());
+        assertEquals(java.util.Map.of("x", 1L), u.options().kwargs());
+        ClientOptions o = u.clientOptions();
+        assertTrue(o.tls());
+        assertEquals("abc", o.token());
+        assertEquals(1500, o.callTimeout().toMillis());
+        assertEquals(600_000, o.resetTimeout().toMillis());
+        assertEquals(ClientOptions.CrashPolicy.RECREATE, o.onCrash());
+        assertFalse(o.toString().contains("abc"));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> ConnectionSettings.apply("grpc://h:1/E?token=abc&timeout=soon", ClientOptions.defaults()));
+                () -> ConnectionUrl.parse("grpc://h:1/E?token=abc&timeout=soon", ClientOptions.defaults()));
         assertTrue(bad.getMessage().contains("timeout=soon") && !bad.getMessage().contains("abc"), bad.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> ConnectionUrl.parse("ftp://h:1/E?token=abc", ClientOptions.defaults()));
+        assertFalse(unknown.getMessage().contains("abc"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> ConnectionSettings.apply("local:E?ca=" + cert, ClientOptions.defaults()));
+                () -> ConnectionUrl.parse("local:E?ca=" + cert, ClientOptions.defaults()));
     }
 }

@@ -30,7 +30,7 @@ import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;

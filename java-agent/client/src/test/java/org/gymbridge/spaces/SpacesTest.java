@@ -15,7 +15,13 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.gymbridge.tensor.DType;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.ListValue;
+import org.gymbridge.tensor.NoneValue;
 import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.TextValue;
+import org.gymbridge.tensor.TupleValue;
+import org.gymbridge.tensor.Value;
 import org.junit.jupiter.api.Test;
 
 class SpacesTest {

@@ -137,12 +137,9 @@ def rollout(case: dict, mode: str, actions: list) -> list:
 
 def main() -> None:
     warnings.simplefilter("ignore")
-    import gymbridge_server  # noqa: F401  (registers Crafter-v1 and the gymbridge/ test envs)
+    from gymbridge_server import register_envs
 
-    if "gymbridge/AllSpaces-v0" not in gymnasium.registry:
-        from gymbridge_server import testenvs
-
-        testenvs.register()
+    register_envs()  # Crafter-v1 and the gymbridge/ test envs
     with open(sys.argv[1]) as f:
         job = json.load(f)
     for case in job["cases"]:

@@ -51,12 +51,9 @@ def describe(s: spaces.Space) -> str:
 
 def main() -> None:
     env_id, num_envs = sys.argv[1], int(sys.argv[2])
-    import gymbridge_server  # noqa: F401  (registers the gymbridge/ test envs)
+    from gymbridge_server import register_envs
 
-    if env_id not in gymnasium.registry:
-        from gymbridge_server import testenvs
-
-        testenvs.register()
+    register_envs()  # the gymbridge/ test envs
     envs = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
     for s in (envs.single_observation_space, envs.single_action_space, envs.observation_space, envs.action_space):
         print(describe(s))

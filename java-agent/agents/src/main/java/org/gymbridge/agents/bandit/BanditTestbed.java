@@ -6,17 +6,18 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.train.StepLoop;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
-import org.gymbridge.spaces.DictValue;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.DictValue;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The k-armed testbed experiments of Sutton and Barto's chapter 2: many independent runs of one bandit
@@ -103,10 +104,44 @@ public final class BanditTestbed {
         double[] optimal = new double[steps];
         int[] t = new int[n];
         int[] episodes = new int[n];
-        boolean[] resetting = new boolean[n];
-        env.reset(seed);
-        var obs = Nd4j.zeros(n, 1);
-        int runs = 0;
+        int[] runs = {0};
+        long[] arms = new long[n];
+        StepLoop loop = StepLoop.acting(obs -> agent.act(obs, true), env).listen(new StepLoop.Listener() {
+            @Override
+            public void actions(INDArray actions) {
+                float[] chosen = HostArrays.toFloats(actions);
+                for (int i = 0; i < n; i++) {
+                    arms[i] = (long) chosen[i];
+                }
+            }
+
+            @Override
+            public void stepped(StepResult step, boolean[] valid) {
+                boolean[] wasOptimal = infoBools(step.infos(), "optimal", n);
+                for (int i = 0; i < n; i++) {
+                    if (!valid[i] || episodes[i] >= episodesPerEnv) {
+                        continue;              // an autoreset step, or an env that has played its share
+                    }
+                    agent.update(i, (int) arms[i], step.rewards()[i]);
+                    if (t[i] < steps) {
+                        reward[t[i]] += step.rewards()[i];
+                        optimal[t[i]] += wasOptimal[i] ? 1 : 0;
+                    }
+                    t[i]++;
+                    if (step.done(i)) {
+                        if (t[i] != steps) {
+                            throw new IllegalStateException("env " + i + " ended its problem after " + t[i]
+                                    + " steps, not " + steps + ": pass the env's max_episode_steps");
+                        }
+                        agent.reset(i);
+                        episodes[i]++;
+                        runs[0]++;
+                        t[i] = 0;
+                    }
+                }
+            }
+        });
+        loop.reset(seed);
         while (true) {
             boolean anyActive = false;
             for (int i = 0; i < n; i++) {
@@ -115,45 +150,17 @@ public final class BanditTestbed {
             if (!anyActive) {
                 break;
             }
-            float[] actions = HostArrays.toFloats(agent.act(obs, true));
-            long[] arms = new long[n];
-            for (int i = 0; i < n; i++) {
-                arms[i] = (long) actions[i];
-            }
-            StepResult step = env.step(Tensor.ofLongs(arms, n));
-            boolean[] wasOptimal = infoBools(step.infos(), "optimal", n);
-            for (int i = 0; i < n; i++) {
-                if (resetting[i]) {            // NEXT_STEP autoreset: this step only reset env i
-                    resetting[i] = false;
-                    continue;
-                }
-                if (episodes[i] >= episodesPerEnv) {
-                    continue;                  // this env has played its share; its steps are ignored
-                }
-                agent.update(i, (int) arms[i], step.rewards()[i]);
-                if (t[i] < steps) {
-                    reward[t[i]] += step.rewards()[i];
-                    optimal[t[i]] += wasOptimal[i] ? 1 : 0;
-                }
-                t[i]++;
-                if (step.done(i)) {
-                    if (t[i] != steps) {
-                        throw new IllegalStateException("env " + i + " ended its problem after " + t[i] + " steps, not "
-                                + steps + ": pass the env's max_episode_steps");
-                    }
-                    agent.reset(i);
-                    episodes[i]++;
-                    runs++;
-                    t[i] = 0;
-                    resetting[i] = true;
-                }
+            try {
+                loop.step();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);   // the listener above does no I/O
             }
         }
         for (int s = 0; s < steps; s++) {
-            reward[s] /= runs;
-            optimal[s] /= runs;
+            reward[s] /= runs[0];
+            optimal[s] /= runs[0];
         }
-        return new Curves(reward, optimal, runs);
+        return new Curves(reward, optimal, runs[0]);
     }
 
     private static boolean[] infoBools(DictValue infos, String key, int n) {

@@ -5,7 +5,7 @@ import org.gymbridge.spaces.Box;
 import org.gymbridge.spaces.Discrete;
 import org.gymbridge.spaces.MultiDiscrete;
 import org.gymbridge.spaces.Space;
-import org.gymbridge.spaces.Value;
+import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;

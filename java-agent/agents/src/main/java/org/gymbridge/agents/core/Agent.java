@@ -3,6 +3,7 @@ package org.gymbridge.agents.core;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.gymbridge.agents.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -1,6 +1,7 @@
 package org.gymbridge.agents.core;
 
 import java.util.Objects;
+import org.gymbridge.agents.train.Configs;
 
 /**
  * One trainable algorithm as the registry ({@code org.gymbridge.agents.Algorithms}) and

@@ -6,6 +6,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import org.gymbridge.agents.buffers.ReplayBuffer;
+import org.gymbridge.agents.nn.Adam;
+import org.gymbridge.agents.nn.Mlp;
+import org.gymbridge.agents.policy.ActionScaler;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import org.gymbridge.agents.nn.Mlp;
 
 /**
  * The checkpoint of an agent with several networks (DDPG, TD3, SAC: actor, critics, targets): one zip, one

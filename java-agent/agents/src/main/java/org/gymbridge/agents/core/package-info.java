@@ -1,11 +1,12 @@
 /**
- * What every agent shares: the {@link org.gymbridge.agents.core.Agent} protocol (batched act, observe,
- * learn, save), the {@link org.gymbridge.agents.core.Trainer} loop over a gymbridge
- * {@link org.gymbridge.env.VectorEnv} with progress lines, fixed-seed
- * {@link org.gymbridge.agents.core.Evaluation}, adapters between the bridge's tensors and ND4J arrays,
- * networks ({@link org.gymbridge.agents.core.ActorCritic}), action distributions, the optimizer
- * ({@link org.gymbridge.agents.core.Adam}), GAE, seeding and checkpoints.
+ * The agent protocol and what every agent needs to speak it: {@link org.gymbridge.agents.core.Agent} (batched
+ * act, observe, learn, save), {@link org.gymbridge.agents.core.Transition}, the
+ * {@link org.gymbridge.agents.core.Algorithm} factories and their {@link org.gymbridge.agents.core.AgentContext},
+ * adapters between the bridge's tensors and ND4J arrays, the off-policy agent skeleton shared by DDPG, TD3 and
+ * SAC, schedules, seeding, native threads and agent checkpoints.
  *
- * <p>Algorithms live in their own packages ({@code org.gymbridge.agents.ppo}), one main file each.
+ * <p>Neighbours: {@code nn} (networks, optimizer), {@code policy} (action distributions, GAE, the policy-gradient
+ * step), {@code buffers} (replay and rollout storage), {@code train} (the step loop, trainers, run folders).
+ * Algorithms live in their own packages ({@code org.gymbridge.agents.ppo}), one main file each.
  */
 package org.gymbridge.agents.core;

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A fixed deterministic policy (action per state, e.g. from {@link DynamicProgramming}) as an {@link Agent},
- * so that {@link org.gymbridge.agents.core.Evaluation} can run it on the env through the bridge. It reads the
+ * so that {@link org.gymbridge.agents.train.Evaluation} can run it on the env through the bridge. It reads the
  * trainer's one-hot observation rows and never learns.
  */
 public final class TabularPolicy implements Agent {

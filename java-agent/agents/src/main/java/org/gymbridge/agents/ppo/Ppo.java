@@ -7,22 +7,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.gymbridge.agents.core.ActionDistribution;
-import org.gymbridge.agents.core.ActorCritic;
-import org.gymbridge.agents.core.Adam;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
-import org.gymbridge.agents.core.Categorical;
 import org.gymbridge.agents.core.Checkpoint;
-import org.gymbridge.agents.core.ConvEncoder;
-import org.gymbridge.agents.core.Gae;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.ObservationAdapter;
-import org.gymbridge.agents.core.PolicyGradient;
-import org.gymbridge.agents.core.PolicyHead;
-import org.gymbridge.agents.core.RunningMeanStd;
 import org.gymbridge.agents.core.Seeding;
 import org.gymbridge.agents.core.Transition;
+import org.gymbridge.agents.nn.ActorCritic;
+import org.gymbridge.agents.nn.Adam;
+import org.gymbridge.agents.nn.ConvEncoder;
+import org.gymbridge.agents.nn.RunningMeanStd;
+import org.gymbridge.agents.policy.ActionDistribution;
+import org.gymbridge.agents.policy.Categorical;
+import org.gymbridge.agents.policy.Gae;
+import org.gymbridge.agents.policy.PolicyGradient;
+import org.gymbridge.agents.policy.PolicyHead;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Space;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,10 +36,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>The loss gradient is derived by hand (see {@link #updateMinibatch}) and back-propagated through the
  * DL4J {@link ActorCritic} graph as external errors; {@link Adam} applies it after global norm clipping.
  * Actions come from an {@link ActionDistribution}: {@link Categorical} for Discrete action spaces,
- * {@link org.gymbridge.agents.core.DiagonalGaussian} for Box ones (via {@link PolicyHead}); the algorithm itself does not
+ * {@link org.gymbridge.agents.policy.DiagonalGaussian} for Box ones (via {@link PolicyHead}); the algorithm itself does not
  * change. Continuous control adds a state-independent log std and observation/reward normalization (PpoConfig).
  *
- * <p>Used through {@link org.gymbridge.agents.core.Trainer}, which steps the env and calls
+ * <p>Used through {@link org.gymbridge.agents.train.Trainer}, which steps the env and calls
  * {@link #act}, {@link #observe} and {@link #learn}.
  */
 public final class Ppo implements Agent {
@@ -141,7 +141,7 @@ public final class Ppo implements Agent {
 
     /**
      * A new agent sized for {@code env}'s spaces: {@link Categorical} for Discrete actions, MultiCategorical for
-     * MultiDiscrete, a {@link org.gymbridge.agents.core.DiagonalGaussian} for a Box (log std state-independent unless the config says not).
+     * MultiDiscrete, a {@link org.gymbridge.agents.policy.DiagonalGaussian} for a Box (log std state-independent unless the config says not).
      * {@link PpoConfig#defaults()} is tuned for CartPole; {@link PpoConfig#pendulum()} and
      * {@link PpoConfig#mujoco()} for continuous control.
      */

@@ -30,7 +30,7 @@ import java.io.Serializable;
  * @param normReward       scale rewards by the running std of the discounted return, clipped to +-10
  *                         (Gymnasium's NormalizeReward)
  * @param encoder          the observation encoder: {@code mlp} (the {@code hidden} tanh MLPs), {@code nature_cnn}
- *                         (the Nature-DQN {@link org.gymbridge.agents.core.ConvEncoder}, one trunk shared by
+ *                         (the Nature-DQN {@link org.gymbridge.agents.nn.ConvEncoder}, one trunk shared by
  *                         policy and value; needs uint8 image observations) or {@code auto} (the CNN for uint8
  *                         image observations, else the MLP)
  */

@@ -8,16 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.gymbridge.agents.core.ActorCritic;
-import org.gymbridge.agents.core.Adam;
 import org.gymbridge.agents.core.Agent;
 import org.gymbridge.agents.core.AgentContext;
 import org.gymbridge.agents.core.Checkpoint;
 import org.gymbridge.agents.core.HostArrays;
-import org.gymbridge.agents.core.PolicyGradient;
-import org.gymbridge.agents.core.PolicyHead;
 import org.gymbridge.agents.core.Seeding;
 import org.gymbridge.agents.core.Transition;
+import org.gymbridge.agents.nn.ActorCritic;
+import org.gymbridge.agents.nn.Adam;
+import org.gymbridge.agents.policy.PolicyGradient;
+import org.gymbridge.agents.policy.PolicyHead;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -3,9 +3,9 @@ package org.gymbridge.agents.ppo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.gymbridge.agents.core.EvalResult;
-import org.gymbridge.agents.core.Evaluation;
-import org.gymbridge.agents.core.Trainer;
+import org.gymbridge.agents.train.EvalResult;
+import org.gymbridge.agents.train.Evaluation;
+import org.gymbridge.agents.train.Trainer;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.VectorEnv;
 import org.junit.jupiter.api.Tag;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.gymbridge.agents.core.Categorical;
 import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.policy.Categorical;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import org.gymbridge.agents.core.HostArrays;
-import org.gymbridge.agents.core.Trainer;
+import org.gymbridge.agents.train.Trainer;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.VectorEnv;
 import org.junit.jupiter.api.AfterAll;

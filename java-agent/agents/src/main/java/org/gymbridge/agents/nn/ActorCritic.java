@@ -1,0 +1,202 @@
+package org.gymbridge.agents.nn;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.NativeThreads;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Separate policy and value MLPs over the same observation, in one DL4J ComputationGraph so that a single
+ * forward pass gives both outputs for a whole batch (CleanRL's {@code Agent}: two tanh MLPs, orthogonal
+ * init with gain sqrt(2), 0.01 for the policy output and 1 for the value output).
+ *
+ * <p>Both outputs are plain identity layers, not DL4J output layers: the RL loss is not one of DL4J's
+ * losses, so agents compute dLoss/dOutput themselves and call {@link #backward}, which returns the flat
+ * gradient aligned with {@link #params()}.
+ *
+ * <p>Creating one limits ND4J to {@link NativeThreads one native thread} unless configured otherwise.
+ */
+public final class ActorCritic {
+
+    /**
+     * Network outputs for a batch, copied to Java arrays: policy parameters [batch, policySize] row-major
+     * and values [batch]. Agents do the per-sample math on these (cheaper than ND4J ops at this size).
+     */
+    public record Output(float[] policy, float[] value) {
+    }
+
+    private static final String INPUT = "observation";
+    private static final String POLICY = "policy";
+    private static final String VALUE = "value";
+
+    private final ComputationGraph graph;
+
+    /** Wraps an existing graph built by {@link #create} (for example one restored from a checkpoint). */
+    public ActorCritic(ComputationGraph graph) {
+        NativeThreads.configure();
+        if (!graph.getConfiguration().getNetworkOutputs().equals(java.util.List.of(POLICY, VALUE))) {
+            throw new IllegalArgumentException("not an actor-critic graph: outputs "
+                    + graph.getConfiguration().getNetworkOutputs() + ", expected [policy, value]");
+        }
+        this.graph = graph;
+    }
+
+    /**
+     * A new network with orthogonally initialized weights drawn from {@code rng}.
+     *
+     * @param inputSize  observation features
+     * @param policySize width of the policy output (the action distribution's parameters)
+     * @param hidden     hidden layer widths, the same for both MLPs (CleanRL: 64, 64)
+     */
+    public static ActorCritic create(int inputSize, int policySize, int[] hidden, Random rng) {
+        NativeThreads.configure();
+        ComputationGraphConfiguration.GraphBuilder builder = new NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT)
+                .graphBuilder()
+                .addInputs(INPUT);
+        String policyIn = addHidden(builder, "policy_", INPUT, inputSize, hidden);
+        String valueIn = addHidden(builder, "value_", INPUT, inputSize, hidden);
+        int last = hidden.length == 0 ? inputSize : hidden[hidden.length - 1];
+        builder.addLayer(POLICY, dense(last, policySize, Activation.IDENTITY), policyIn);
+        builder.addLayer(VALUE, dense(last, 1, Activation.IDENTITY), valueIn);
+        ComputationGraph graph = new ComputationGraph(builder.setOutputs(POLICY, VALUE).build());
+        graph.init();
+
+        // Orthogonal init as in CleanRL's layer_init: it matters for PPO (a near-uniform initial policy).
+        for (int l = 0; l < hidden.length; l++) {
+            orthogonal(graph, "policy_" + l, Math.sqrt(2), rng);
+            orthogonal(graph, "value_" + l, Math.sqrt(2), rng);
+        }
+        orthogonal(graph, POLICY, 0.01, rng);
+        orthogonal(graph, VALUE, 1.0, rng);
+        return new ActorCritic(graph);
+    }
+
+    /**
+     * A new network for image observations: the Nature-DQN {@link ConvEncoder} as one trunk shared by a linear
+     * policy output and a linear value output (CleanRL's ppo_atari {@code Agent}), orthogonally initialized
+     * (gain sqrt(2) for the trunk, 0.01 for the policy, 1 for the value) from {@code rng}. Its input is the
+     * encoder's {@link ConvEncoder#toInput channels-first, scaled} rows.
+     */
+    public static ActorCritic createCnn(ConvEncoder encoder, int policySize, Random rng) {
+        NativeThreads.configure();
+        ComputationGraphConfiguration.GraphBuilder builder = new NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT)
+                .graphBuilder()
+                .addInputs(INPUT);
+        String features = encoder.addLayers(builder, INPUT, "cnn_");
+        builder.addLayer(POLICY, dense(ConvEncoder.FEATURES, policySize, Activation.IDENTITY), features);
+        builder.addLayer(VALUE, dense(ConvEncoder.FEATURES, 1, Activation.IDENTITY), features);
+        ComputationGraph graph = new ComputationGraph(builder.setOutputs(POLICY, VALUE).build());
+        graph.init();
+        for (String layer : ConvEncoder.layerNames("cnn_")) {
+            orthogonal(graph, layer, Math.sqrt(2), rng);
+        }
+        orthogonal(graph, POLICY, 0.01, rng);
+        orthogonal(graph, VALUE, 1.0, rng);
+        return new ActorCritic(graph);
+    }
+
+    private static String addHidden(ComputationGraphConfiguration.GraphBuilder builder, String prefix,
+                                    String input, int inputSize, int[] hidden) {
+        String previous = input;
+        int in = inputSize;
+        for (int l = 0; l < hidden.length; l++) {
+            builder.addLayer(prefix + l, dense(in, hidden[l], Activation.TANH), previous);
+            previous = prefix + l;
+            in = hidden[l];
+        }
+        return previous;
+    }
+
+    private static DenseLayer dense(int in, int out, Activation activation) {
+        return new DenseLayer.Builder().nIn(in).nOut(out).activation(activation).build();
+    }
+
+    /**
+     * Sets layer W to gain * a random (semi-)orthogonal matrix and b to 0, like torch.nn.init.orthogonal_.
+     * A convolution's W [out, in, kh, kw] is treated as the matrix [out, in*kh*kw], as torch flattens it.
+     */
+    private static void orthogonal(ComputationGraph graph, String layer, double gain, Random rng) {
+        INDArray w = graph.getLayer(layer).getParam("W");
+        long[] shape = w.shape();
+        int rows = (int) w.size(0);
+        int cols = (int) (w.length() / rows);
+        // Gram-Schmidt on the columns of a tall Gaussian matrix gives orthonormal columns (the Q of QR).
+        int tall = Math.max(rows, cols);
+        int wide = Math.min(rows, cols);
+        double[][] q = new double[wide][tall];
+        for (int c = 0; c < wide; c++) {
+            for (int r = 0; r < tall; r++) {
+                q[c][r] = rng.nextGaussian();
+            }
+            for (int p = 0; p < c; p++) {
+                double dot = 0;
+                for (int r = 0; r < tall; r++) {
+                    dot += q[c][r] * q[p][r];
+                }
+                for (int r = 0; r < tall; r++) {
+                    q[c][r] -= dot * q[p][r];
+                }
+            }
+            double norm = Math.sqrt(Arrays.stream(q[c]).map(x -> x * x).sum());
+            for (int r = 0; r < tall; r++) {
+                q[c][r] /= norm;
+            }
+        }
+        float[] values = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                values[r * cols + c] = (float) (gain * (rows >= cols ? q[c][r] : q[r][c]));
+            }
+        }
+        w.assign(Nd4j.create(values, shape, DataType.FLOAT));
+        graph.getLayer(layer).getParam("b").assign(0);
+    }
+
+    /** Inference: one forward pass for the whole batch. */
+    public Output predict(INDArray observations) {
+        INDArray[] out = graph.output(false, observations);
+        return new Output(HostArrays.toFloats(out[0]), HostArrays.toFloats(out[1]));
+    }
+
+    /** A training forward pass that keeps the activations {@link #backward} needs. */
+    public Output forward(INDArray observations) {
+        Map<String, INDArray> activations = graph.feedForward(new INDArray[] {observations}, true, false);
+        return new Output(HostArrays.toFloats(activations.get(POLICY)), HostArrays.toFloats(activations.get(VALUE)));
+    }
+
+    /**
+     * Back-propagates external errors from the last {@link #forward} call.
+     *
+     * @param policyGradient dLoss/dPolicy, [batch, policySize] row-major
+     * @param valueGradient  dLoss/dValue, [batch]
+     * @return dLoss/dParams, flat and aligned with {@link #params()}
+     */
+    public INDArray backward(float[] policyGradient, float[] valueGradient) {
+        int batch = valueGradient.length;
+        return graph.backpropGradient(HostArrays.toArray(policyGradient, batch, policyGradient.length / batch),
+                HostArrays.toArray(valueGradient, batch, 1)).gradient();
+    }
+
+
+    /** All weights as one flat vector; updating it in place updates the network. */
+    public INDArray params() {
+        return graph.params();
+    }
+
+    /** The DL4J graph (for saving). */
+    public ComputationGraph graph() {
+        return graph;
+    }
+}

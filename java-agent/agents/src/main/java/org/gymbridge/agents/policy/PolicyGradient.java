@@ -1,0 +1,62 @@
+package org.gymbridge.agents.policy;
+
+import org.gymbridge.agents.nn.ActorCritic;
+import org.gymbridge.agents.nn.Adam;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The gradient step every policy-gradient agent (REINFORCE, A2C, PPO) ends with, written once: from per-sample
+ * weights of the log-probabilities and dLoss/dValue to an Adam step on the {@link ActorCritic} network and the
+ * {@link PolicyHead}'s log std vector, with the gradient norm clipped globally over both (as
+ * torch.nn.utils.clip_grad_norm_ over all parameters).
+ */
+public final class PolicyGradient {
+
+    private PolicyGradient() {
+    }
+
+    /**
+     * Back-propagates {@code sum_i dLogProb_i log pi(a_i|s_i) + entropyWeight sum_i H_i} (policy part) and
+     * {@code dValue} (value part) from the last {@link ActorCritic#forward}, clips and steps.
+     *
+     * @param policyOutput the policy rows of that forward pass (network outputs, before the head)
+     * @return the gradient norm before clipping
+     */
+    public static double step(ActorCritic net, PolicyHead head, Adam adam, float[] policyOutput, float[] actions,
+                              double[] dLogProb, float[] dValue, double entropyWeight, double learningRate,
+                              double maxGradNorm, double adamEps) {
+        float[] params = head.params(policyOutput);
+        float[] dParams = head.distribution().gradient(params, actions, dLogProb, entropyWeight);
+        INDArray gradient = net.backward(head.networkGradient(dParams), dValue);
+        double netNorm = gradient.norm2Number().doubleValue();
+        double norm = Math.sqrt(netNorm * netNorm + head.logStdGradientSquaredNorm());
+        double scale = maxGradNorm / (norm + 1e-6);
+        scale = Math.min(1, scale);
+        if (scale < 1) {
+            gradient.muli(scale);
+        }
+        adam.step(net.params(), gradient, learningRate);
+        head.step(learningRate, scale, adamEps);
+        return norm;
+    }
+
+    /** In place: (x - mean) / (std + 1e-8), std with Bessel's correction like torch.std. */
+    public static void standardize(double[] x) {
+        if (x.length < 2) {
+            return;
+        }
+        double mean = 0;
+        for (double v : x) {
+            mean += v;
+        }
+        mean /= x.length;
+        double var = 0;
+        for (double v : x) {
+            var += (v - mean) * (v - mean);
+        }
+        double std = Math.sqrt(var / (x.length - 1));
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (x[i] - mean) / (std + 1e-8);
+        }
+    }
+}

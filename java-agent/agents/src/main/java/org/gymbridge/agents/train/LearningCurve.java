@@ -1,0 +1,78 @@
+package org.gymbridge.agents.train;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Learning-curve PNGs (XChart, headless): episode returns against env steps, their moving average, and
+ * the greedy evaluation means when there are any.
+ */
+public final class LearningCurve {
+
+    private LearningCurve() {
+    }
+
+    /** Plots and writes {@code png}. Series may be empty; the title names the run. */
+    public static void write(Path png, String title, long[] episodeSteps, double[] episodeReturns, int window,
+                             long[] evalSteps, double[] evalMeans) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle("env steps")
+                .yAxisTitle("episode return").build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        chart.getStyler().setMarkerSize(3);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        if (episodeSteps.length > 0) {
+            int stride = Math.max(1, episodeSteps.length / 4000);   // keep the PNG readable for 100k episodes
+            List<Double> xs = new ArrayList<>();
+            List<Double> raw = new ArrayList<>();
+            List<Double> avg = new ArrayList<>();
+            double sum = 0;
+            for (int i = 0; i < episodeSteps.length; i++) {
+                sum += episodeReturns[i];
+                if (i >= window) {
+                    sum -= episodeReturns[i - window];
+                }
+                if (i % stride == 0 || i == episodeSteps.length - 1) {
+                    xs.add((double) episodeSteps[i]);
+                    raw.add(episodeReturns[i]);
+                    avg.add(sum / Math.min(i + 1, window));
+                }
+            }
+            XYSeries episodes = chart.addSeries("episode return", xs, raw);
+            episodes.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            episodes.setMarkerColor(new Color(120, 160, 220, 90));
+            episodes.setMarker(SeriesMarkers.CIRCLE);
+            XYSeries mean = chart.addSeries("mean of last " + window, xs, avg);
+            mean.setMarker(SeriesMarkers.NONE);
+            mean.setLineColor(new Color(20, 60, 160));
+            mean.setLineStyle(new BasicStroke(2f));
+        }
+        if (evalSteps.length > 0) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int i = 0; i < evalSteps.length; i++) {
+                xs.add((double) evalSteps[i]);
+                ys.add(evalMeans[i]);
+            }
+            XYSeries eval = chart.addSeries("greedy evaluation", xs, ys);
+            eval.setMarker(SeriesMarkers.DIAMOND);
+            eval.setMarkerColor(new Color(200, 60, 20));
+            eval.setLineColor(new Color(200, 60, 20));
+        }
+        if (episodeSteps.length == 0 && evalSteps.length == 0) {
+            chart.addSeries("no finished episode yet", new double[] {0}, new double[] {0});
+        }
+        String name = png.toString();
+        String base = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
+        BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
+    }
+}

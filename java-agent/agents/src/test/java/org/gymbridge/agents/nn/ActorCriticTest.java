@@ -1,0 +1,79 @@
+package org.gymbridge.agents.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.gymbridge.agents.core.HostArrays;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class ActorCriticTest {
+
+    @Test
+    void sameSeedGivesSameWeights() {
+        INDArray a = ActorCritic.create(4, 2, new int[] {16, 16}, new Random(5)).params().dup();
+        INDArray b = ActorCritic.create(4, 2, new int[] {16, 16}, new Random(5)).params().dup();
+        INDArray c = ActorCritic.create(4, 2, new int[] {16, 16}, new Random(6)).params().dup();
+        assertEquals(a, b);
+        assertTrue(!a.equals(c));
+    }
+
+    @Test
+    void hiddenWeightsAreOrthogonalWithGainSqrtTwo() {
+        ActorCritic net = ActorCritic.create(4, 2, new int[] {8, 8}, new Random(1));
+        INDArray w = net.graph().getLayer("policy_1").getParam("W").castTo(DataType.DOUBLE);   // 8 x 8
+        INDArray gram = w.transpose().mmul(w).divi(2.0);
+        assertTrue(gram.equalsWithEps(Nd4j.eye(8).castTo(DataType.DOUBLE), 1e-5), gram.toString());
+    }
+
+    @Test
+    void policyOutputStartsNearUniform() {
+        // Gain 0.01 on the policy head: initial logits are tiny, the initial policy explores.
+        ActorCritic net = ActorCritic.create(4, 2, new int[] {64, 64}, new Random(1));
+        float[] logits = net.predict(Nd4j.rand(DataType.FLOAT, 32, 4).subi(0.5)).policy();
+        for (float z : logits) {
+            assertTrue(Math.abs(z) < 0.1, "logit " + z);
+        }
+    }
+
+    @Test
+    void backwardIsTheGradientOfTheOutputsAlignedWithParams() {
+        // For L = sum(policy * P) + sum(value * V), dL/dparams must match central differences.
+        ActorCritic net = ActorCritic.create(3, 2, new int[] {5}, new Random(2));
+        INDArray obs = Nd4j.rand(DataType.FLOAT, 6, 3).subi(0.5).muli(2);
+        float[] p = HostArrays.toFloats(Nd4j.rand(DataType.FLOAT, 6, 2).subi(0.5));
+        float[] v = HostArrays.toFloats(Nd4j.rand(DataType.FLOAT, 6).subi(0.5));
+        net.forward(obs);
+        INDArray gradient = net.backward(p, v).dup();
+        INDArray params = net.params();
+        double h = 1e-2;
+        int checked = 0;
+        for (int k = 0; k < params.length(); k++) {
+            double original = params.getDouble(k);
+            params.putScalar(k, original + h);
+            double plus = loss(net, obs, p, v);
+            params.putScalar(k, original - h);
+            double minus = loss(net, obs, p, v);
+            params.putScalar(k, original);
+            double numeric = (plus - minus) / (2 * h);
+            assertEquals(numeric, gradient.getDouble(k), 2e-3 + 0.02 * Math.abs(numeric), "parameter " + k);
+            checked++;
+        }
+        assertEquals(params.length(), checked);
+    }
+
+    private static double loss(ActorCritic net, INDArray obs, float[] p, float[] v) {
+        ActorCritic.Output out = net.predict(obs);
+        double total = 0;
+        for (int k = 0; k < p.length; k++) {
+            total += (double) out.policy()[k] * p[k];
+        }
+        for (int k = 0; k < v.length; k++) {
+            total += (double) out.value()[k] * v[k];
+        }
+        return total;
+    }
+}
