@@ -2,8 +2,9 @@
 
 Every session's envs come from ``gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync" |
 "async", vector_kwargs={"autoreset_mode": ...}, **kwargs)`` (``vector/factory.py`` chooses the mode);
-the ``vector_entry_point`` mode is never used, so results are bit-identical to in-process
-``SyncVectorEnv`` / per-env ``gymnasium.make``.
+so results are bit-identical to in-process ``SyncVectorEnv`` / per-env ``gymnasium.make``. The
+``vector_entry_point`` mode is used only for the server's own natively batched envs (Craftax: one JAX
+call per batched step), which their adapter's tests check against per-env stepping.
 Env ids resolve only from Gymnasium's registry (which includes the server's own ``gymbridge/``
 envs); the ``module:Env-v0`` import form of ``gymnasium.make`` is refused, because it would let a
 client import arbitrary modules on the server.
@@ -22,7 +23,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import VectorEnv
 
-from gymbridge_server.wrappers import build_wrappers
+from gymbridge_server.wrappers import WrapperError, build_wrappers
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class EnvSpecInfo:
     nondeterministic: bool
     entry_point: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    reward_threshold: float | None = None
 
 
 class EntryPointPolicy:
@@ -94,6 +96,8 @@ def make_vec(
     wrappers: Sequence[tuple[str, dict[str, Any]]] = (),
     render_mode: str | None = None,
     max_episode_steps: int | None = None,
+    limits: Any = None,
+    budget_per_env: int = 0,
 ) -> VectorEnv:
     """``gymnasium.make_vec`` of a session's env id (see the module docstring for the exact call);
     which mode and vector kwargs is the vector factory's choice (``vector/factory.py``)."""
@@ -108,8 +112,20 @@ def make_vec(
         make_kwargs["render_mode"] = render_mode
     if max_episode_steps:
         make_kwargs["max_episode_steps"] = max_episode_steps
-    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers)
+    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers, limits, budget_per_env)
     try:
+        if vectorization_mode == "sync" and _native_vector(spec):
+            if wrapper_fns:
+                raise WrapperError(
+                    f"{env_id} steps all its envs in one batched call, so per-env wrappers cannot "
+                    "apply; make it without wrappers"
+                )
+            # The server's own vector env (one batched call per step), bit-identical to its
+            # per-env entry point by that adapter's tests; it takes the autoreset mode as a kwarg.
+            return gym.make_vec(
+                env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                autoreset_mode=vector_kwargs["autoreset_mode"], **make_kwargs,
+            )
         return gym.make_vec(
             env_id,
             num_envs=num_envs,
@@ -120,6 +136,13 @@ def make_vec(
         )
     except gym.error.DependencyNotInstalled as e:
         raise EnvDependencyError(f"{env_id} needs a Python package the server lacks: {e}") from e
+
+
+def _native_vector(spec: gym.envs.registration.EnvSpec) -> bool:
+    """Whether sync sessions of ``spec`` use its vector entry point: only the server's own ones
+    (adapters.craftax); Gymnasium's (e.g. CartPole's) give results unlike per-env ``make``."""
+    entry = spec.vector_entry_point
+    return isinstance(entry, str) and entry.startswith("gymbridge_server.")
 
 
 def spec_info(
@@ -146,6 +169,7 @@ def spec_info(
         nondeterministic=bool(spec.nondeterministic) if spec is not None else False,
         entry_point=entry if isinstance(entry, str) else f"{entry.__module__}:{entry.__qualname__}",
         kwargs=dict(kwargs),
+        reward_threshold=float(spec.reward_threshold) if spec is not None and spec.reward_threshold is not None else None,
     )
 
 

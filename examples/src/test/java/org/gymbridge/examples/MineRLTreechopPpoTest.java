@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, MineRL path: the Crafter agent code and config ({@link CrafterExperiment} with crafter-ppo.yaml, what
+ * The MineRL path: the Crafter agent code and config ({@link CrafterExperiment} with crafter-ppo.yaml, what
  * {@code CrafterPpo --config crafter-ppo.yaml} runs: PPO with the Nature CNN, its evaluation against a random agent
  * and its report) trains on a MineRL task by changing only the URL ({@code --env}). MineRL itself cannot be
  * installed here, so the env is {@code gymbridge/MineRLTreechopSpaces-v0}: the server's MineRL adapter over an env

@@ -66,7 +66,7 @@ class RunConfigsTest {
     }
 
     @Test
-    void everyIssue8AlgorithmActsThroughTheRegistry() {
+    void everyDeepRlAlgorithmActsThroughTheRegistry() {
         Space pendulumObs = box(3, 8);
         Space pendulumAct = box(1, 2);
         Space cartPoleObs = box(4, 5);
