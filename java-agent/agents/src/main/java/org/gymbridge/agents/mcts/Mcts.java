@@ -450,14 +450,16 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
 
     @Override
     public void save(Path file) throws IOException {
-        Checkpoint.writeObject(file, new State("mcts", rng, following, resetSeed,
-                history.stream().mapToLong(Long::longValue).toArray(), pending));
+        Checkpoint.of("mcts")
+                .put("state", new State("mcts", rng, following, resetSeed,
+                        history.stream().mapToLong(Long::longValue).toArray(), pending))
+                .write(file);
     }
 
     /** Restores the generator and brings the model back to where the saved agent's was, by replaying its actions. */
     @Override
     public void load(Path file) throws IOException {
-        State state = Checkpoint.readObject(file, State.class);
+        State state = Checkpoint.read(file, "mcts").get("state", State.class);
         if (!"mcts".equals(state.algorithm())) {
             throw new IOException("checkpoint " + file + " holds a " + state.algorithm() + " agent, not mcts");
         }
