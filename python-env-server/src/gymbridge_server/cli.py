@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         "sleeping (waking a sleeping thread costs tens of us on a VM); 0: always sleep (default: "
         "$GYMBRIDGE_SPIN_US, else 1000)",
     )
+    p.add_argument(
+        "--ray-address", metavar="ADDR",
+        help="join a Ray cluster so sessions can ask vectorization=ray (envs as Ray actors across its nodes): "
+        "auto (the cluster this machine belongs to), ray://HOST:PORT (Ray Client) or local (start a private "
+        "single-node Ray); needs pip install 'gymbridge-server[ray]'",
+    )
     p.add_argument("--no-fast-lane", action="store_true", help="serve gRPC only: no same-host unix-socket fast lane for the session messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
     from gymbridge_server import envmodules  # --env-module / --env-path
@@ -78,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
             build_parser().error(f"{path} is not a readable file")
     if args.metrics_port is not None and not 0 <= args.metrics_port <= 65535:
         build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
+    if args.ray_address is not None:
+        from gymbridge_server.vector import ray as ray_vec
+
+        if not args.ray_address:
+            build_parser().error("--ray-address needs a value: auto, ray://HOST:PORT or local")
+        try:
+            ray_vec.require_installed()
+        except ray_vec.RayUnavailableError as e:
+            build_parser().error(f"--ray-address: {e}")
     from gymbridge_server.transport.security import resolve_token
 
     from gymbridge_server.transport.spinwait import resolve_us
@@ -128,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             metrics_port=args.metrics_port,
             metrics_host=args.metrics_host,
             shutdown_grace_s=args.shutdown_grace,
+            ray_address=args.ray_address,
+            env_modules=tuple(args.env_module),
+            env_paths=tuple(os.path.abspath(p) for p in args.env_path),
         ),
         exit_with_parent=args.exit_with_parent,
     )

@@ -119,6 +119,8 @@ class RemoteVectorEnv(VectorEnv):
         render_mode: str | None = None,
         max_episode_steps: int = 0,
         vectorization: str = "",
+        num_workers: int = 0,
+        placement: str = "",
         transport: str = "stream",
         channel: grpc.Channel | None = None,
     ) -> None:
@@ -139,6 +141,8 @@ class RemoteVectorEnv(VectorEnv):
             render_mode=render_mode or "",
             vectorization=vectorization,
             max_episode_steps=max_episode_steps,
+            num_workers=num_workers,
+            placement=placement,
         )
         if seed is not None:
             req.seed = seed

@@ -53,6 +53,9 @@ class ServerConfig:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     shutdown_grace_s: float = 5.0
+    ray_address: str | None = None  # join this Ray cluster for vectorization=ray (vector/ray.py)
+    env_modules: tuple[str, ...] = ()  # what --env-module loaded: Ray actors load it too
+    env_paths: tuple[str, ...] = ()
 
 
 # Keepalive: the server pings a connection idle for 60 s and drops it if no answer comes within
@@ -139,6 +142,11 @@ class GymBridgeServer:
 
     def start(self) -> None:
         spinwait.configure(self.config.spin_us)
+        if self.config.ray_address:
+            from gymbridge_server.vector import ray as ray_vec
+
+            setup = ray_vec.ActorSetup(self.config.env_modules, self.config.env_paths, self.config.fault_envs)
+            log.info("joined %s", ray_vec.connect(self.config.ray_address, setup))
         if self.metrics is not None:
             self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port or 0)
         self._server.start()
@@ -168,6 +176,10 @@ class GymBridgeServer:
         if self.fast_lane is not None:
             self.fast_lane.stop()  # ends its connections, which close their sessions
         self.registry.close_all()
+        if self.config.ray_address:
+            from gymbridge_server.vector import ray as ray_vec
+
+            ray_vec.disconnect()  # after every session's actors are gone; a private cluster stops
         if self.metrics is not None:
             self.metrics.stop()
         log.info("gymbridge-server stopped")
@@ -193,7 +205,11 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
     except OSError as e:
         log.error("%s", e)
         return 2
-    server.start()
+    try:
+        server.start()
+    except Exception as e:  # noqa: BLE001 -- e.g. --ray-address names no reachable cluster
+        log.error("could not start: %s", e)
+        return 2
 
     stop = threading.Event()
 

@@ -79,7 +79,7 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 max_sessions=self.registry.max_sessions,
                 max_envs_per_session=self.registry.max_envs_per_session,
                 fast_lane=self.fast_lane_path,
-                vectorizations=list(factory.VECTORIZATIONS),
+                vectorizations=factory.available_vectorizations(),
                 session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
                 max_total_envs=self.registry.max_total_envs,
             ),
