@@ -285,6 +285,9 @@ public final class GymBridgeClient implements AutoCloseable {
         if (options.numWorkers() > 0) {
             req.setNumWorkers(options.numWorkers());
         }
+        if (options.placement() != null) {
+            req.setPlacement(options.placement());
+        }
         MakeResponse r;
         try {
             r = blocking.withDeadlineAfter(this.options.makeTimeout().toMillis(), TimeUnit.MILLISECONDS).make(req.build());
