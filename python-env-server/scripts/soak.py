@@ -16,11 +16,24 @@ and now and then inject a fault:
   disconnect    cancel the stream (or drop the channel) without closing the session
   abandon       leave a unary-made session open and walk away (the idle reaper must free it)
 
+One attacker thread cycles through what a hostile client might send (``--no-attacks`` turns it
+off), each expecting its precise refusal:
+
+  human_render    HalfCheetah with kwargs render_mode=human      INVALID_ARGUMENT
+  frame_stack     FrameStackObservation(stack_size=10**7)        RESOURCE_EXHAUSTED
+  huge_map        FrozenLake desc of 1000 x 1000                 RESOURCE_EXHAUSTED
+  many_processes  vectorization=async with num_envs=1024         RESOURCE_EXHAUSTED
+  idle_streams    10 Session streams that never send a request   ended by the server (CANCELLED)
+  make_deadline   a Make whose deadline expires mid-way          DEADLINE_EXCEEDED, no session left
+  garbage         bytes that are no protobuf, a 65-dim tensor    INVALID_ARGUMENT
+  forged_log      a client name with a newline                   OK, escaped in the log
+  workers         a workers session made, stepped and closed     OK (descriptors counted below)
+
 A fault is *survived* when the server answered it with the expected status and the session (or a
 new one) stepped on afterwards. One control client steps CartPole the whole time and must never
 see an error. At the end it waits for the reaper, then reports: steps served, faults injected and
 survived (by kind), control errors, sessions and worker processes leaked (both must be 0), and
-the server's RSS at start (after warm-up) and end. Exit code 0 when nothing leaked and every
+the server's RSS and open descriptors at start (after warm-up), every 10 s and at the end. Exit code 0 when nothing leaked and every
 fault was survived.
 """
 from __future__ import annotations
@@ -216,6 +229,108 @@ class Client(threading.Thread):
         channel.close()
 
 
+def attacker(address: str, stats: Stats, stop: threading.Event, rounds: int = 0) -> None:
+    """Cycles through the attacks of the module docstring until stopped (or ``rounds`` times through
+    all of them); each must get its status."""
+    from gymbridge_server import codec
+
+    ch = grpc.insecure_channel(address)
+    stub = env_pb2_grpc.EnvServiceStub(ch)
+    raw_step = ch.unary_unary("/gymbridge.v1.EnvService/Step", request_serializer=None, response_deserializer=None)
+    desc = ["S" + "F" * 999] + ["F" * 1000] * 998 + ["F" * 999 + "G"]
+
+    def refused(make: epb.MakeRequest | None = None, call=None, request=None, timeout: float = 60) -> grpc.StatusCode:
+        try:
+            (call or stub.Make)(request if request is not None else make, timeout=timeout)
+            return grpc.StatusCode.OK
+        except grpc.RpcError as e:
+            return e.code()
+
+    def wrapper(name: str, **kw) -> epb.WrapperSpec:
+        return epb.WrapperSpec(name=name, kwargs=codec.dict_to_args(kw))
+
+    def idle_streams() -> grpc.StatusCode:
+        feeds = [queue.Queue() for _ in range(10)]
+        calls = [stub.Session(iter(q.get, None)) for q in feeds]
+        codes = set()
+        for c in calls:
+            try:
+                next(c)
+            except grpc.RpcError as e:
+                codes.add(e.code())
+        for q in feeds:
+            q.put(None)
+        return codes.pop() if len(codes) == 1 else grpc.StatusCode.UNKNOWN
+
+    def workers() -> grpc.StatusCode:
+        sid = stub.Make(epb.MakeRequest(env_id="CartPole-v1", num_envs=2, vectorization="workers", num_workers=2), timeout=60).session_id
+        stub.Reset(epb.ResetRequest(session_id=sid), timeout=60)
+        stub.Step(epb.StepRequest(session_id=sid, actions=int_actions([0, 1])), timeout=60)
+        stub.Close(epb.CloseRequest(session_id=sid), timeout=60)
+        return grpc.StatusCode.OK
+
+    def garbage() -> grpc.StatusCode:
+        if random.random() < 0.5:
+            return refused(call=raw_step, request=b"\xff\xff\xff")
+        sid = stub.Make(epb.MakeRequest(env_id="CartPole-v1", num_envs=1), timeout=60).session_id
+        stub.Reset(epb.ResetRequest(session_id=sid), timeout=60)
+        code = refused(call=stub.Step, request=epb.StepRequest(session_id=sid, actions=tpb.Value(tensor=tpb.Tensor(
+            dtype=tpb.DTYPE_INT64, shape=[1] * 65, data=b"\0" * 8))))
+        stub.Close(epb.CloseRequest(session_id=sid), timeout=60)
+        return code
+
+    attacks = {
+        "human_render": (lambda: refused(epb.MakeRequest(env_id="HalfCheetah-v5", kwargs=codec.dict_to_args({"render_mode": "human"}))),
+                         grpc.StatusCode.INVALID_ARGUMENT),
+        "frame_stack": (lambda: refused(epb.MakeRequest(env_id="CartPole-v1", wrappers=[wrapper("FrameStackObservation", stack_size=10**7)])),
+                        grpc.StatusCode.RESOURCE_EXHAUSTED),
+        "huge_map": (lambda: refused(epb.MakeRequest(env_id="FrozenLake-v1", kwargs=codec.dict_to_args({"desc": desc}))),
+                     grpc.StatusCode.RESOURCE_EXHAUSTED),
+        "many_processes": (lambda: refused(epb.MakeRequest(env_id="CartPole-v1", num_envs=1024, vectorization="async")),
+                           grpc.StatusCode.RESOURCE_EXHAUSTED),
+        "idle_streams": (idle_streams, grpc.StatusCode.CANCELLED),
+        "make_deadline": (lambda: refused(epb.MakeRequest(env_id="gymbridge/Fault-v0", kwargs=codec.dict_to_args({"make_sleep_s": 1.0})),
+                                          timeout=0.3), grpc.StatusCode.DEADLINE_EXCEEDED),
+        "garbage": (garbage, grpc.StatusCode.INVALID_ARGUMENT),
+        "forged_log": (lambda: refused(call=stub.Handshake, request=epb.HandshakeRequest(client_name="x\nFORGED")), grpc.StatusCode.OK),
+        "workers": (workers, grpc.StatusCode.OK),
+    }
+    names = list(attacks)
+    i = 0
+    while not stop.is_set() and not (rounds and i >= rounds * len(names)):
+        name = names[i % len(names)]
+        i += 1
+        run, want = attacks[name]
+        stats.injected[f"attack:{name}"] += 1
+        try:
+            got = run()
+        except grpc.RpcError as e:
+            got = e.code()
+        if got == want:
+            stats.survived[f"attack:{name}"] += 1
+        else:
+            with stats.lock:
+                stats.unexpected.append(f"attack {name}: {got}, expected {want}")
+        stop.wait(0.5)
+    ch.close()
+
+
+def fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def fd_kinds(pid: int) -> dict[str, int]:
+    """Open descriptors by kind (socket, pipe, anon_inode:[eventpoll], a file path ...)."""
+    kinds: Counter = Counter()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        kinds[target.split(":[")[0] if ":[" in target and not target.startswith("anon_inode") else target] += 1
+    return dict(kinds)
+
+
 def control(address: str, stats: Stats, stop: threading.Event) -> None:
     """A CartPole session stepping the whole time: one client's faults must never reach it."""
     with grpc.insecure_channel(address) as ch:
@@ -246,6 +361,8 @@ def main() -> int:
     ap.add_argument("--fault-rate", type=float, default=0.01, help="chance of a fault per step (default 0.01)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write the report to this file")
+    ap.add_argument("--no-attacks", action="store_true", help="no attacker thread (faults only)")
+    ap.add_argument("--server-arg", action="append", default=[], help="extra gymbridge-server argument (repeatable)")
     args = ap.parse_args()
 
     exe = Path(sys.executable).with_name("gymbridge-server")
@@ -258,7 +375,7 @@ def main() -> int:
         mport = s.getsockname()[1]
     server = subprocess.Popen(
         [str(exe), "--port", str(port), "--fault-envs", "--session-idle-timeout", str(IDLE_S), "--metrics-port", str(mport),
-         "--max-sessions", "0", "--log-level", "warning"],
+         "--max-sessions", "0", "--log-level", "warning", *args.server_arg],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
     )
     address = server.stdout.readline().split()[1]
@@ -270,7 +387,17 @@ def main() -> int:
     ctl = threading.Thread(target=control, args=(address, stats, stop), daemon=True)
     ctl.start()
     time.sleep(3)  # warm-up: imports, first sessions
+    if not args.no_attacks:  # and every attack once, so that the baseline has what the server keeps for good
+        attacker(address, Stats(), threading.Event(), rounds=1)
+        time.sleep(IDLE_S * 2)
     rss_start = rss_kib(server.pid)
+    fds_start = fds(server.pid)
+    fd_kinds_start = fd_kinds(server.pid)
+    samples = []
+    att = None
+    if not args.no_attacks:
+        att = threading.Thread(target=attacker, args=(address, stats, stop), daemon=True)
+        att.start()
     t0 = time.monotonic()
     deadline = t0 + args.duration
     clients = [Client(address, stats, deadline, args.seed * 1000 + i, args.fault_rate) for i in range(args.clients)]
@@ -278,15 +405,22 @@ def main() -> int:
         c.start()
     while any(c.is_alive() for c in clients):
         time.sleep(10)
-        print(f"soak: t={time.monotonic() - t0:5.0f}s steps={stats.steps} faults={sum(stats.injected.values())} "
-              f"rss={rss_kib(server.pid) / 1024:.0f} MiB sessions={metric(mport, 'gymbridge_sessions'):.0f}", flush=True)
+        sample = {"t_s": round(time.monotonic() - t0), "steps": stats.steps, "faults": sum(stats.injected.values()),
+                  "rss_mib": round(rss_kib(server.pid) / 1024), "fds": fds(server.pid),
+                  "sessions": metric(mport, "gymbridge_sessions"), "workers": len(children(server.pid))}
+        samples.append(sample)
+        print("soak: " + " ".join(f"{k}={v}" for k, v in sample.items()), flush=True)
     elapsed = time.monotonic() - t0
     stop.set()
     ctl.join(60)
+    if att is not None:
+        att.join(60)
     time.sleep(IDLE_S * 2)  # abandoned sessions: the reaper frees them after the idle timeout
     sessions_left = metric(mport, "gymbridge_sessions")
     workers_left = children(server.pid)
     rss_end = rss_kib(server.pid)
+    fds_end = fds(server.pid)
+    fd_kinds_end = fd_kinds(server.pid)
     served = metric(mport, "gymbridge_steps_total")
     alive = server.poll() is None
     server.send_signal(signal.SIGTERM)
@@ -311,11 +445,18 @@ def main() -> int:
         "server_exit_code": exit_code,
         "rss_start_mib": round(rss_start / 1024, 1),
         "rss_end_mib": round(rss_end / 1024, 1),
+        "rss_max_mib": max([round(rss_start / 1024)] + [x["rss_mib"] for x in samples]),
+        "fds_start": fds_start,
+        "fds_end": fds_end,
+        "fd_kinds_start": fd_kinds_start,
+        "fd_kinds_end": fd_kinds_end,
+        "samples": samples,
     }
     print(json.dumps(report, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     good = (alive and exit_code == 0 and sessions_left == 0 and not workers_left and not stats.control_errors
+            and fds_end <= fds_start
             and report["faults_survived_total"] == report["faults_injected_total"] and not stats.unexpected)
     return 0 if good else 1
 

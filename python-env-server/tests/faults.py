@@ -48,6 +48,7 @@ class HealthyStepper:
         self.session_id = made.session_id
         self.stub.Reset(epb.ResetRequest(session_id=self.session_id), metadata=metadata, timeout=30)
         self.steps = 0
+        self.max_gap_s = 0.0  # the longest time between two successful steps
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="healthy-stepper", daemon=True)
@@ -67,10 +68,14 @@ class HealthyStepper:
 
     def _run(self) -> None:
         actions = int_actions([0, 1] * (self.n // 2) + [0] * (self.n % 2))
+        last = time.monotonic()
         while not self._stop.is_set():
             try:
                 self.stub.Step(epb.StepRequest(session_id=self.session_id, actions=actions), metadata=self.metadata, timeout=30)
                 self.steps += 1
+                now = time.monotonic()
+                self.max_gap_s = max(self.max_gap_s, now - last)
+                last = now
             except grpc.RpcError as e:
                 self.errors.append(f"{e.code()}: {e.details()}")
                 return
@@ -123,3 +128,31 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
+
+
+class Bystander(HealthyStepper):
+    """A :class:`HealthyStepper` that also checks, on leaving, that the server process is alive and
+    its health check answers SERVING: wrap every attack in it (``with Bystander(srv) as b: ...``)."""
+
+    def __init__(self, server, metadata: tuple = ()) -> None:
+        self.server = server
+        self.channel = server.channel()
+        super().__init__(self.channel, metadata)
+
+    def __enter__(self) -> "Bystander":
+        super().__enter__()
+        self.before = self.steps
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                assert self.server.proc.poll() is None, f"the server died:\n{self.server.log()}"
+                from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+                r = health_pb2_grpc.HealthStub(self.channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+                assert r.status == health_pb2.HealthCheckResponse.SERVING
+                self.assert_kept_stepping(self.before)
+        finally:
+            super().__exit__(*exc)
+            self.channel.close()

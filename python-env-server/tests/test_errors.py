@@ -279,8 +279,8 @@ def test_async_session_recovers_from_a_crashed_worker_on_reset(server):
         envs.close()
 
 
-def test_env_constructor_failure_is_aborted_with_the_python_error(stub):
+def test_env_constructor_refusing_its_arguments_is_invalid_argument_with_the_python_error(stub):
     req = epb.MakeRequest(env_id="FrozenLake-v1", kwargs=codec.dict_to_args({"map_name": "9x9"}))
     e = rpc_error(stub.Make, req)
-    assert e.code() == grpc.StatusCode.ABORTED
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "making FrozenLake-v1 failed: KeyError: '9x9'" in e.details()

@@ -21,7 +21,7 @@ from conftest import ServerProcess
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server.envs.testenvs import ALL_SPACES_ID
+from gymbridge_server.envs.testenvs import ALL_SPACES_ID, EXTRA_SPACES_ID
 from faults import HealthyStepper
 
 # Statuses a client can act on. INTERNAL/UNKNOWN would be a server bug; UNAVAILABLE a dead server.
@@ -68,7 +68,7 @@ def stub(ch):
 def sessions(stub):
     """Live sessions to aim at: CartPole (Discrete), Pendulum (Box), AllSpaces (every kind), reset."""
     out = {}
-    for env_id, n in (("CartPole-v1", 2), ("Pendulum-v1", 2), (ALL_SPACES_ID, 2)):
+    for env_id, n in (("CartPole-v1", 2), ("Pendulum-v1", 2), (ALL_SPACES_ID, 2), (EXTRA_SPACES_ID, 1)):
         sid = stub.Make(epb.MakeRequest(env_id=env_id, num_envs=n, seed=0), timeout=60).session_id
         stub.Reset(epb.ResetRequest(session_id=sid), timeout=60)
         out[env_id] = sid
@@ -90,7 +90,14 @@ def healthy(srv):
 
 DTYPES = [v.number for v in tpb.DType.DESCRIPTOR.values]
 dtypes = st.one_of(st.sampled_from(DTYPES), st.integers(-5, 40))
-shapes = st.lists(st.one_of(st.integers(0, 4), st.integers(-3, -1), st.just(2**40)), max_size=4)
+# Shapes: small ones, negative and huge dimensions, zero-sized ones with a huge other dimension, and
+# more dimensions than numpy allows.
+huge_dims = st.sampled_from([2**31, 2**40, 2**62, 2**63 - 1])
+shapes = st.one_of(
+    st.lists(st.one_of(st.integers(0, 4), st.integers(-3, -1), huge_dims), max_size=4),
+    st.tuples(st.just(0), huge_dims).map(list),
+    st.integers(33, 70).map(lambda n: [1] * n),
+)
 special_floats = st.sampled_from([np.nan, np.inf, -np.inf, 1e308, -0.0, 3.0, -3.0, 0.5])
 
 
@@ -102,7 +109,7 @@ def tensors(draw) -> tpb.Tensor:
     if how == "random":
         data = draw(st.binary(max_size=64))
     else:
-        count = int(np.prod([max(d, 0) for d in shape])) if all(0 <= d <= 8 for d in shape) else 3
+        count = int(np.prod([max(d, 0) for d in shape])) if all(0 <= d <= 8 for d in shape) and len(shape) <= 8 else 3
         if how == "floats":
             vals = draw(st.lists(special_floats, min_size=count, max_size=count))
             data = np.asarray(vals, dtype="<f8" if draw(st.booleans()) else "<f4").tobytes()
@@ -122,7 +129,7 @@ def values(depth: int = 2) -> st.SearchStrategy[tpb.Value]:
         return leaf
     inner = values(depth - 1)
     keys = st.sampled_from(["box_f32", "box_f64", "image", "discrete", "multi_discrete", "multi_binary", "tuple",
-                            "nested", "text", "position", "mode", "x"])
+                            "nested", "text", "position", "mode", "x", "sequence", "stacked", "graph", "one_of"])
     return st.one_of(
         leaf,
         st.lists(st.tuples(keys, inner), max_size=4).map(
@@ -167,6 +174,60 @@ def _assert_alive(srv, ch, healthy) -> None:
 
 
 # ------------------------------------------------------------------------------------- properties
+
+
+def _extra_template() -> tpb.Value:
+    """A valid ExtraSpaces action for one env (a Dict of sequence, stacked, graph, one_of)."""
+    import gymnasium as gym
+
+    from gymbridge_server import codec
+
+    env = gym.make_vec(EXTRA_SPACES_ID, num_envs=1, vectorization_mode="sync")
+    env.action_space.seed(0)
+    v = codec.encode_value(env.action_space, env.action_space.sample())
+    env.close()
+    return v
+
+
+@st.composite
+def extra_actions(draw) -> tpb.Value:
+    """Valid ExtraSpaces actions with their ragged parts replaced: OneOf index tensors of any dtype and
+    shape, stacked Sequence items of mixed shapes and dtypes."""
+    v = tpb.Value()
+    v.CopyFrom(_extra_template())
+    for entry in v.dict.entries:
+        item = entry.value.tuple.items[0]
+        if entry.key == "one_of" and draw(st.booleans()):
+            item.tuple.items[0].CopyFrom(tpb.Value(tensor=draw(tensors())))
+        if entry.key == "stacked" and draw(st.booleans()):
+            item.CopyFrom(tpb.Value(list=tpb.ValueList(items=draw(st.lists(tensors().map(lambda t: tpb.Value(tensor=t)), max_size=3)))))
+    return v
+
+
+@FUZZ
+@given(actions=extra_actions())
+def test_ragged_actions_get_a_precise_status(srv, ch, stub, sessions, healthy, actions):
+    sid = sessions[EXTRA_SPACES_ID]
+    code = _status(stub.Step, epb.StepRequest(session_id=sid, actions=actions))
+    if code == grpc.StatusCode.FAILED_PRECONDITION:
+        stub.Reset(epb.ResetRequest(session_id=sid), timeout=60)
+    _assert_alive(srv, ch, healthy)
+
+
+@FUZZ
+@given(data=st.binary(min_size=1, max_size=64), method=st.sampled_from(["Make", "Reset", "Step", "Close", "Handshake", "Session"]))
+def test_bytes_that_are_no_protobuf_get_a_precise_status(srv, ch, stub, healthy, data, method):
+    if method == "Session":
+        call = ch.stream_stream("/gymbridge.v1.EnvService/Session", request_serializer=None,
+                                response_deserializer=epb.SessionResponse.FromString)
+        for r in call(iter([data]), timeout=60):
+            if r.HasField("error"):
+                code = grpc.StatusCode(_code(r.error.code))
+                assert code in ACCEPTABLE and r.error.message, r.error
+                SEEN[code] += 1
+    else:
+        _status(ch.unary_unary(f"/gymbridge.v1.EnvService/{method}", request_serializer=None, response_deserializer=None), data)
+    _assert_alive(srv, ch, healthy)
 
 
 @FUZZ

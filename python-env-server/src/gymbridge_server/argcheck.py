@@ -6,7 +6,8 @@ INVALID_ARGUMENT that names what the constructor accepts -- instead of an error 
 the env, or worse, silent misbehaviour (``is_slippery="false"`` is a truthy string).
 
 Types come from the parameter's annotation (``bool``, ``int``, ``float``, ``str``, ``None``,
-tuples/sequences, numpy arrays, unions of them) or, without one, from the type of its default.
+tuples/sequences, numpy arrays, unions of them) or, without one, from the type of its default (a
+numeric default means any number: an unannotated ``x=0`` takes 0.01 too, as Python does).
 Anything else is not checked. Lists become tuples or numpy arrays when the parameter wants those
 (the wire has only lists).
 """
@@ -79,9 +80,14 @@ def _expected(param: inspect.Parameter) -> list[str] | None:
     default = param.default
     if default is inspect.Parameter.empty or default is None:
         return None
-    for name in ("bool", "int", "float", "str"):  # bool before int: True is an int
-        if _SCALARS[name](default) and (name != "int" or not isinstance(default, bool)):
-            return [name, "None"] if name == "str" else [name]
+    if _SCALARS["bool"](default):  # before the numbers: True is an int
+        return ["bool"]
+    if _SCALARS["float"](default):
+        # Unannotated, a default of 0 does not make the parameter an int: Gymnasium's own envs take
+        # MountainCar's goal_velocity=0.01 although its default is 0. Any number ("float") is accepted.
+        return ["float"]
+    if _SCALARS["str"](default):
+        return ["str", "None"]
     return None
 
 

@@ -27,6 +27,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--session-idle-timeout", type=float, default=600.0, metavar="S",
         help="close a session unused for S seconds: its client vanished (default 600; 0: never)",
     )
+    p.add_argument(
+        "--max-snapshots-per-session", type=int, default=1024, metavar="N",
+        help="env snapshots one session may hold on the server (default 1024; 0: unlimited)",
+    )
+    lim = p.add_argument_group("what one client may take (see README: Security)")
+    lim.add_argument("--max-streams", type=int, default=64, metavar="N",
+                     help="open Session streams and fast-lane connections together (default 64); streams without a "
+                     "live session are closed after --session-idle-timeout")
+    lim.add_argument("--max-session-mb", type=int, default=1024, metavar="M",
+                     help="estimated memory a session's arguments may allocate: num_envs x (stacked/delayed "
+                     "observations, maps, frames, worlds) (default 1024)")
+    lim.add_argument("--max-arg-items", type=int, default=100_000, metavar="N",
+                     help="list items and string characters in one Make's kwargs and wrapper arguments (default 100000)")
+    lim.add_argument("--max-repeat", type=int, default=1000, metavar="N",
+                     help="repetitions per step (RepeatAction num_repeats, MaxAndSkipObservation skip, frame_skip ...) (default 1000)")
+    lim.add_argument("--max-processes-per-session", type=int, default=64, metavar="N",
+                     help="worker processes of one session (async: one per env; workers: num_workers) (default 64; 0: unlimited)")
+    lim.add_argument("--max-total-processes", type=int, default=256, metavar="N",
+                     help="worker processes across all sessions (default 256; 0: unlimited)")
+    lim.add_argument("--isolate-envs", action="store_true",
+                     help="run every session's envs in worker processes (vectorization 'sync' becomes one worker), "
+                     "so no env can crash the server; recommended for shared servers")
     p.add_argument("--max-message-mb", type=int, default=64, metavar="M", help="largest gRPC message, both ways, in MiB (default 64)")
     sec = p.add_argument_group("security (see README: Security)")
     sec.add_argument(
@@ -77,9 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.port < 0 or args.port > 65535:
         build_parser().error(f"--port {args.port} is not in 0..65535")
-    for flag in ("max_sessions", "max_envs_per_session", "max_total_envs", "session_idle_timeout", "shutdown_grace"):
+    for flag in ("max_sessions", "max_envs_per_session", "max_total_envs", "max_snapshots_per_session",
+                 "session_idle_timeout", "shutdown_grace", "max_processes_per_session", "max_total_processes"):
         if getattr(args, flag) < 0:
             build_parser().error(f"--{flag.replace('_', '-')} must be >= 0")
+    for flag in ("max_streams", "max_session_mb", "max_arg_items", "max_repeat"):
+        if getattr(args, flag) < 1:
+            build_parser().error(f"--{flag.replace('_', '-')} must be >= 1")
     if not 1 <= args.max_message_mb <= 2047:
         build_parser().error("--max-message-mb must be in 1..2047 (gRPC sizes are 32-bit)")
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -133,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     except envmodules.EnvModuleError as e:
         build_parser().error(str(e))
     # Heavy imports after parsing, so --help is instant.
+    from gymbridge_server.limits import Limits
     from gymbridge_server.server import ServerConfig, serve
 
     return serve(
@@ -147,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             spin_us=args.spin_us,
             max_total_envs=args.max_total_envs,
             session_idle_timeout_s=args.session_idle_timeout,
+            max_snapshots_per_session=args.max_snapshots_per_session,
             token=token,
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
@@ -159,6 +187,15 @@ def main(argv: list[str] | None = None) -> int:
             ray_address=args.ray_address,
             env_modules=tuple(args.env_module),
             env_paths=tuple(os.path.abspath(p) for p in args.env_path),
+            max_streams=args.max_streams,
+            isolate_envs=args.isolate_envs,
+            limits=Limits(
+                max_arg_items=args.max_arg_items,
+                max_session_mb=args.max_session_mb,
+                max_repeat=args.max_repeat,
+                max_processes_per_session=args.max_processes_per_session,
+                max_total_processes=args.max_total_processes,
+            ),
         ),
         exit_with_parent=args.exit_with_parent,
     )

@@ -1,4 +1,4 @@
-"""The Dispatcher: Make/Reset/Step/Render/Close/GetModel of one request each -- decode the request,
+"""The Dispatcher: Make/Reset/Step/Render/Close/GetModel/Snapshot/Restore/ReleaseSnapshot of one request each -- decode the request,
 delegate to the session (``sessions.py``), map errors, encode the response.
 
 Transports (``handler.py``: the gRPC stream, unary calls and the fast lane) call it; a failure
@@ -10,16 +10,19 @@ import logging
 from typing import Any
 
 import grpc
+import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import tensor_pb2 as tpb
-from gymbridge_server import codec
+from gymbridge_server import codec, snapshots
+from gymbridge_server import limits as lim
 from gymbridge_server.adapters import catalog
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.argcheck import ArgumentError, check_env_kwargs
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, last_line, precondition
+from gymbridge_server.logsafe import log_safe
 from gymbridge_server.sessions import Session, SessionRegistry
 from gymbridge_server.vector import factory
 from gymbridge_server.vector.ray import PlacementError, RayUnavailableError
@@ -33,6 +36,23 @@ _AUTORESET_FROM_PROTO = {
     epb.AUTORESET_MODE_SAME_STEP: AutoresetMode.SAME_STEP,
     epb.AUTORESET_MODE_DISABLED: AutoresetMode.DISABLED,
 }
+# Keywords the bridge itself owns: a client sets them with MakeRequest's fields, never in kwargs
+# (gymnasium.make and make_vec would otherwise take them from there, past the bridge's checks).
+_ROUTED_KWARGS = {"render_mode": "render_mode", "max_episode_steps": "max_episode_steps"}
+_OWNED_KWARGS = {
+    "autoreset": "autoreset_mode (the vector env resets ended envs; see AUTORESET_MODE_*)",
+    "autoreset_mode": "autoreset_mode",
+    "vectorization_mode": "vectorization",
+    "vectorization": "vectorization",
+    "vector_kwargs": "vectorization and autoreset_mode",
+    "num_envs": "num_envs",
+    "num_workers": "num_workers",
+    "wrappers": "wrappers",
+    "env_id": "env_id",
+    "id": "env_id",
+    "apply_api_compatibility": "nothing: the bridge serves Gymnasium's API only",
+    "disable_env_checker": "nothing: the bridge decides how envs are checked",
+}
 _AUTORESET_TO_PROTO = {
     AutoresetMode.NEXT_STEP: epb.AUTORESET_MODE_NEXT_STEP,
     AutoresetMode.SAME_STEP: epb.AUTORESET_MODE_SAME_STEP,
@@ -43,9 +63,13 @@ _AUTORESET_TO_PROTO = {
 class Dispatcher:
     """Executes one request of any transport (see the module docstring)."""
 
-    def __init__(self, registry: SessionRegistry, max_message_bytes: int) -> None:
+    def __init__(self, registry: SessionRegistry, max_message_bytes: int, limits: lim.Limits | None = None,
+                 isolate_envs: bool = False) -> None:
         self.registry = registry
         self.max_message_bytes = max_message_bytes
+        self.limits = limits or lim.Limits()
+        # --isolate-envs: every session's envs run in worker processes ("sync" becomes one worker).
+        self.isolate_envs = isolate_envs
 
     # ---------------------------------------------------------------------------------- make
 
@@ -63,12 +87,6 @@ class Dispatcher:
             raise invalid(
                 f"vectorization {req.vectorization!r} is not one of {', '.join(factory.VECTORIZATIONS)} (empty: sync)"
             )
-        if req.render_mode == "human":
-            raise invalid(
-                "render_mode 'human' would open a window on the server; use 'rgb_array' and show "
-                "the frames from Render on the client",
-                "BAD_RENDER_MODE",
-            )
         if req.num_workers < 0 or (req.num_workers and vectorization not in factory.WITH_WORKERS):
             raise invalid(
                 f"num_workers={req.num_workers}: use 0 (one per core) or more, together with vectorization='workers' or 'ray'"
@@ -82,20 +100,32 @@ class Dispatcher:
             wrappers = [(w.name, codec.args_to_dict(w.kwargs)) for w in req.wrappers]
         except codec.CodecError as e:
             raise invalid(str(e), e.reason) from e
+        render_mode, max_episode_steps = _route_owned_kwargs(req, kwargs)
+        _refuse_human(render_mode, kwargs, wrappers)
         # Unknown ids fail before any limit is consumed.
         try:
             gym_adapter.check_env_id(req.env_id)
         except gym_adapter.UnknownEnvError as e:
             raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
+        limits = self.limits
+        num_workers = req.num_workers
+        if self.isolate_envs and vectorization == "sync":
+            vectorization, num_workers = "workers", 1
+        processes = lim.processes_of(vectorization, num_envs, num_workers)
         # Names and types checked against the constructors' signatures: a typo or a wrong type is
-        # INVALID_ARGUMENT naming what is accepted, not an error from deep inside the env.
+        # INVALID_ARGUMENT naming what is accepted, not an error from deep inside the env. Sizes
+        # against the limits: RESOURCE_EXHAUSTED before anything is allocated.
         try:
+            lim.check_argument_size(limits, kwargs, wrappers)
             kwargs = check_env_kwargs(req.env_id, kwargs)
             wrappers = check_wrappers(wrappers)
+            lim.check_env_kwargs(limits, req.env_id, num_envs, kwargs)
+            if not self.registry.max_envs_per_session or num_envs <= self.registry.max_envs_per_session:
+                lim.check_processes(limits, processes, 0)  # (the registry checks the total)
         except ArgumentError as e:
             raise invalid(str(e), e.reason) from e
-        render_mode = req.render_mode or None
-        max_episode_steps = req.max_episode_steps or None
+        except lim.LimitError as e:
+            raise exhausted(e.message, e.limit, e.flag) from e
 
         def make_env() -> VectorEnv:
             try:
@@ -108,26 +138,37 @@ class Dispatcher:
                     render_mode=render_mode,
                     max_episode_steps=max_episode_steps,
                     vectorization=vectorization,
-                    num_workers=req.num_workers,
+                    num_workers=num_workers,
                     placement=req.placement,
+                    limits=limits,
                 )
             except RayUnavailableError as e:
                 raise precondition(str(e), e.reason) from e
             except PlacementError as e:
                 raise exhausted(str(e), "ray_placement", "num_workers") from e
+            except lim.LimitError as e:
+                raise exhausted(e.message, e.limit, e.flag) from e
             except gym_adapter.UnknownEnvError as e:
                 raise BridgeError(grpc.StatusCode.NOT_FOUND, str(e), "ENV_NOT_FOUND") from e
             except WrapperError as e:
                 raise invalid(str(e), e.reason) from e
             except gym_adapter.EnvDependencyError as e:
                 raise precondition(str(e), "DEPENDENCY_MISSING") from e
-            except TypeError as e:
+            except (ImportError, gym.error.DependencyNotInstalled) as e:
+                raise precondition(
+                    f"{req.env_id} needs a Python package the server lacks: {last_line(e)}", "DEPENDENCY_MISSING"
+                ) from e
+            except (ConnectionError, EOFError) as e:  # a worker process died while making its envs
+                log.exception("making %s failed", log_safe(req.env_id))
+                raise aborted(f"making {req.env_id} failed: {last_line(e)}", "ENV_ERROR") from e
+            except (TypeError, ValueError, KeyError, IndexError, AssertionError, OSError) as e:
+                # The constructor refused its arguments (a map name it does not know, a value out of range).
                 raise invalid(
                     f"making {req.env_id} failed: {last_line(e)}; check the kwargs/wrapper arguments",
                     "BAD_KWARGS",
                 ) from e
             except Exception as e:  # noqa: BLE001 -- the env's constructor raised
-                log.exception("making %s failed", req.env_id)
+                log.exception("making %s failed", log_safe(req.env_id))
                 raise aborted(f"making {req.env_id} failed: {last_line(e)}", "ENV_ERROR") from e
 
         s = self.registry.create(num_envs, lambda session_id: Session.make(
@@ -141,7 +182,14 @@ class Dispatcher:
             max_episode_steps=max_episode_steps,
             seed=req.seed if req.HasField("seed") else None,
             remakeable=factory.remakeable(vectorization),
-        ))
+        ), processes=processes)
+        try:
+            return self._fit(s, "make", self._make_response(s))
+        except BaseException:
+            self.registry.close_quietly(s.id)  # nobody was told its id: it must not outlive the call
+            raise
+
+    def _make_response(self, s: Session) -> epb.MakeResponse:
         env = s.env
         sp = s.spec
         return epb.MakeResponse(
@@ -162,6 +210,7 @@ class Dispatcher:
                 nondeterministic=sp.nondeterministic,
                 entry_point=sp.entry_point,
                 kwargs=codec.dict_to_args(sp.kwargs),
+                reward_threshold=sp.reward_threshold,
             ),
             autoreset_mode=_AUTORESET_TO_PROTO[s.autoreset_mode],
         )
@@ -273,13 +322,32 @@ class Dispatcher:
             done=model.done,
         )
 
+    # ----------------------------------------------------------------------------- snapshots
+
+    def snapshot(self, req: epb.SnapshotRequest) -> epb.SnapshotResponse:
+        sid, held = self.registry.get(req.session_id).snapshot(req.env_index)
+        return epb.SnapshotResponse(snapshot_id=sid, snapshots_held=held)
+
+    def restore(self, req: epb.RestoreRequest) -> epb.RestoreResponse:
+        s = self.registry.get(req.session_id)
+        if not req.snapshot_id:
+            raise invalid("RestoreRequest.snapshot_id is 0; send the id a Snapshot call returned")
+        s.restore(req.env_index, req.snapshot_id, req.reseed if req.HasField("reseed") else None)
+        return epb.RestoreResponse()
+
+    def release_snapshot(self, req: epb.ReleaseSnapshotRequest) -> epb.ReleaseSnapshotResponse:
+        released, held = self.registry.get(req.session_id).release_snapshots(list(req.snapshot_ids))
+        return epb.ReleaseSnapshotResponse(released=released, snapshots_held=held)
+
     def list_envs(self, req: epb.ListEnvsRequest) -> epb.ListEnvsResponse:
         """Registered ids; with spaces: every id with its spaces and render modes, or why it
         cannot be made here (catalog.py)."""
         if not req.with_spaces:
             return epb.ListEnvsResponse(
                 envs=[
-                    epb.EnvInfo(env_id=e.env_id, entry_point=e.entry_point, max_episode_steps=e.max_episode_steps)
+                    _with_snapshot_support(
+                        epb.EnvInfo(env_id=e.env_id, entry_point=e.entry_point, max_episode_steps=e.max_episode_steps)
+                    )
                     for e in gym_adapter.list_envs(req.prefix)
                 ]
             )
@@ -292,6 +360,7 @@ class Dispatcher:
                 render_modes=d.render_modes,
                 unavailable=d.unavailable,
             )
+            _with_snapshot_support(info)
             if not d.unavailable:
                 try:
                     info.observation_space.CopyFrom(codec.encode_space(d.observation_space))
@@ -319,11 +388,79 @@ class Dispatcher:
         raise exhausted(
             f"the {what} response of session {s.id} ({s.env_id} x{s.num_envs}) is "
             f"{size / 2**20:.1f} MiB, over this server's {self.max_message_bytes / 2**20:.0f} MiB "
-            "message limit (the call itself ran); use fewer envs per session, or restart the "
+            + ("message limit (the session was closed again); " if what == "make" else
+               "message limit (the call itself ran); ")
+            + "use fewer envs per session, or restart the "
             "server with a larger --max-message-mb and raise the client's limit to match",
             "max_message_bytes",
             "--max-message-mb",
         )
+
+
+def _with_snapshot_support(info: epb.EnvInfo) -> epb.EnvInfo:
+    """Fill EnvInfo.snapshots / snapshot_unsupported from the env's entry point (snapshots.py)."""
+    why = snapshots.unsupported_reason(info.env_id, info.entry_point)
+    info.snapshots = not why
+    info.snapshot_unsupported = why
+    return info
+
+
+def _route_owned_kwargs(req: epb.MakeRequest, kwargs: dict[str, Any]) -> tuple[str | None, int | None]:
+    """(render_mode, max_episode_steps) of a Make, also when sent in ``kwargs`` (taken out of them);
+    INVALID_ARGUMENT (BRIDGE_KWARG) for any other keyword the bridge owns."""
+    for key, field_name in _OWNED_KWARGS.items():
+        if key in kwargs:
+            raise invalid(
+                f"kwargs[{key!r}] is a keyword the bridge owns, not the env; set MakeRequest.{field_name} instead",
+                "BRIDGE_KWARG",
+            )
+    render_mode = req.render_mode or None
+    max_episode_steps = req.max_episode_steps or None
+    if "render_mode" in kwargs:
+        value = kwargs.pop("render_mode")
+        if value is not None and not isinstance(value, str):
+            raise invalid(f"kwargs['render_mode']={value!r} is not a string; set MakeRequest.render_mode", "BRIDGE_KWARG")
+        if render_mode and value and value != render_mode:
+            raise invalid(
+                f"render_mode is {render_mode!r} in MakeRequest.render_mode but {value!r} in kwargs; set it once",
+                "BRIDGE_KWARG",
+            )
+        render_mode = render_mode or value or None
+    if "max_episode_steps" in kwargs:
+        value = kwargs.pop("max_episode_steps")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise invalid(
+                f"kwargs['max_episode_steps']={value!r} is not a non-negative int; set MakeRequest.max_episode_steps",
+                "BRIDGE_KWARG",
+            )
+        if max_episode_steps and value and value != max_episode_steps:
+            raise invalid(
+                f"max_episode_steps is {max_episode_steps} in MakeRequest.max_episode_steps but {value} in "
+                "kwargs; set it once",
+                "BRIDGE_KWARG",
+            )
+        max_episode_steps = max_episode_steps or value or None
+    return render_mode, max_episode_steps
+
+
+def _refuse_human(render_mode: str | None, kwargs: Any, wrappers: list[tuple[str, dict[str, Any]]]) -> None:
+    """INVALID_ARGUMENT (BAD_RENDER_MODE) for render mode 'human' wherever a request puts it: it would
+    open a window on the server (and on a headless server abort the whole process)."""
+    found = render_mode == "human" or _has_human(kwargs) or any(_has_human(w) for _, w in wrappers)
+    if found:
+        raise invalid(
+            "render_mode 'human' would open a window on the server; use 'rgb_array' and show "
+            "the frames from Render on the client",
+            "BAD_RENDER_MODE",
+        )
+
+
+def _has_human(x: Any) -> bool:
+    if isinstance(x, dict):
+        return any((k == "render_mode" and v == "human") or _has_human(v) for k, v in x.items())
+    if isinstance(x, list):
+        return any(_has_human(v) for v in x)
+    return False
 
 
 def _encode_frames(frames: Any) -> tpb.Value:

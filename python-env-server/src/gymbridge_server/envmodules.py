@@ -23,6 +23,14 @@ from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
+# What this process loaded, so that worker processes (spawned: a fresh interpreter) load the same.
+_loaded: tuple[list[str], list[str]] = ([], [])
+
+
+def loaded() -> tuple[list[str], list[str]]:
+    """The (modules, paths) this process loaded with :func:`load`."""
+    return list(_loaded[0]), list(_loaded[1])
+
 
 class EnvModuleError(RuntimeError):
     """An --env-module that could not be imported; the message says why and what to do."""
@@ -63,6 +71,8 @@ def load(modules: Sequence[str], paths: Sequence[str] = ()) -> list[str]:
                 f"this server's Python ({sys.executable} -m pip install ...), or point --env-path "
                 "at the directory that contains it"
             ) from e
+    _loaded[0].extend(m for m in modules if m not in _loaded[0])
+    _loaded[1].extend(p for p in paths if p not in _loaded[1])
     added = sorted(set(gym.registry) - before)
     if modules:
         if added:

@@ -54,3 +54,20 @@ def last_line(e: BaseException) -> str:
 def internal(e: BaseException) -> BridgeError:
     """INTERNAL for an unexpected exception: a bug in the bridge, said so instead of UNKNOWN."""
     return BridgeError(grpc.StatusCode.INTERNAL, f"gymbridge-server bug: {last_line(e)}", "INTERNAL")
+
+
+class Unparsable:
+    """A request whose bytes do not parse as its message type: answered INVALID_ARGUMENT
+    (UNPARSABLE_REQUEST) by the service instead of gRPC's bare INTERNAL."""
+
+    def __init__(self, message_type: str, size: int, error: BaseException) -> None:
+        self.message_type = message_type
+        self.size = size
+        self.cause = last_line(error)
+
+    def error(self) -> BridgeError:
+        return invalid(
+            f"the request ({self.size} bytes) is not a valid {self.message_type} ({self.cause}); "
+            "send a message serialized from gymbridge/v1's proto files",
+            "UNPARSABLE_REQUEST",
+        )

@@ -9,13 +9,14 @@ the gRPC status on a unary call); any other exception is a bug in the bridge and
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge_server.dispatcher import Dispatcher
-from gymbridge_server.errors import BridgeError, internal, invalid
+from gymbridge_server.errors import BridgeError, exhausted, internal, invalid
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,11 @@ log = logging.getLogger(__name__)
 class RequestHandler:
     """Runs requests through a :class:`Dispatcher`, observed by ``metrics`` (None: off)."""
 
-    def __init__(self, dispatcher: Dispatcher, metrics: Any = None) -> None:
+    def __init__(self, dispatcher: Dispatcher, metrics: Any = None, max_streams: int = 0) -> None:
         self.dispatcher = dispatcher
         self.registry = dispatcher.registry
         self.metrics = metrics  # gymbridge_server.metrics.Metrics, or None (no --metrics-port)
+        self.streams = Streams(max_streams, self.registry.alive)
 
     # ------------------------------------------------------------------------------- unary
 
@@ -64,7 +66,7 @@ class RequestHandler:
 
     def end_stream(self, owned: list[str]) -> None:
         """Close the sessions a stream made (the stream ended, however)."""
-        for sid in owned:
+        for sid in list(owned):
             self.registry.close_quietly(sid)
 
     # ---------------------------------------------------------------------------- plumbing
@@ -87,7 +89,17 @@ class RequestHandler:
             if req.close.session_id in owned:
                 owned.remove(req.close.session_id)
             return epb.SessionResponse(seq=req.seq, close=resp)
-        raise invalid("SessionRequest has no request set; set one of make, reset, step, render, close", "EMPTY_REQUEST")
+        if kind == "snapshot":
+            return epb.SessionResponse(seq=req.seq, snapshot=d.snapshot(req.snapshot))
+        if kind == "restore":
+            return epb.SessionResponse(seq=req.seq, restore=d.restore(req.restore))
+        if kind == "release_snapshot":
+            return epb.SessionResponse(seq=req.seq, release_snapshot=d.release_snapshot(req.release_snapshot))
+        raise invalid(
+            "SessionRequest has no request set; set one of make, reset, step, render, close, snapshot, "
+            "restore, release_snapshot",
+            "EMPTY_REQUEST",
+        )
 
     def _step_serialized(self, req: epb.SessionRequest) -> tuple[list, int, int]:
         return self.dispatcher.step_serialized(req.seq, req.step)
@@ -114,6 +126,78 @@ class RequestHandler:
         except Exception as e:  # noqa: BLE001 -- a bug in the bridge; say so instead of UNKNOWN
             log.exception("internal error in %s", kind)
             return None, internal(e)
+
+
+class Stream:
+    """One open session stream (a gRPC ``Session`` call or a fast-lane connection): the sessions it
+    made, when it last carried a request, and how to end it from outside."""
+
+    __slots__ = ("owned", "last_used", "cancel", "busy")
+
+    def __init__(self, cancel: Callable[[], None]) -> None:
+        self.owned: list[str] = []
+        self.last_used = time.monotonic()
+        self.cancel = cancel
+        self.busy = False  # a request is being served (a Make may take long before it owns a session)
+
+    def begin(self) -> None:
+        self.busy = True
+        self.last_used = time.monotonic()
+
+    def end(self) -> None:
+        self.last_used = time.monotonic()
+        self.busy = False
+
+
+class Streams:
+    """The open session streams, at most ``limit`` (--max-streams; 0: unlimited).
+
+    Each stream holds a server thread for its life, so without a bound a client could open idle
+    streams until no thread is left for anyone (health checks included). Streams that own no live
+    session are ended after the idle timeout (:meth:`reap`, run by the registry's reaper)."""
+
+    def __init__(self, limit: int, alive: Callable[[str], bool]) -> None:
+        self.limit = limit
+        self._alive = alive
+        self._open: set[Stream] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+    def open(self, cancel: Callable[[], None]) -> Stream:
+        """A new stream; RESOURCE_EXHAUSTED (limit max_streams, flag --max-streams) over the limit."""
+        with self._lock:
+            if self.limit and len(self._open) >= self.limit:
+                raise exhausted(
+                    f"this server already has {self.limit} open session streams (gRPC Session streams and "
+                    "fast-lane connections), its limit; close streams you no longer use, use unary calls, or "
+                    "restart the server with a larger --max-streams",
+                    "max_streams",
+                    "--max-streams",
+                )
+            stream = Stream(cancel)
+            self._open.add(stream)
+            return stream
+
+    def close(self, stream: Stream) -> None:
+        with self._lock:
+            self._open.discard(stream)
+
+    def reap(self, idle_s: float, now: float | None = None) -> int:
+        """End the streams without a live session that carried no request for ``idle_s`` seconds."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [s for s in self._open
+                    if not s.busy and now - s.last_used > idle_s and not any(self._alive(i) for i in s.owned)]
+        for s in idle:
+            log.info("ending a session stream idle for %.0f s without a live session", now - s.last_used)
+            try:
+                s.cancel()
+            except Exception:  # noqa: BLE001 -- already ending
+                log.debug("cancelling an idle stream raised", exc_info=True)
+        return len(idle)
 
 
 def status(e: BridgeError) -> epb.Status:

@@ -7,18 +7,20 @@ import signal
 import sys
 import threading
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gymbridge.v1 import env_pb2, env_pb2_grpc
+from gymbridge.v1 import env_pb2
 from gymbridge_server import register_envs
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.dispatcher import Dispatcher
 from gymbridge_server.handler import RequestHandler
-from gymbridge_server.service import EnvService
+from gymbridge_server.limits import Limits
+from gymbridge_server.logsafe import log_safe
+from gymbridge_server.service import EnvService, add_to_server
 from gymbridge_server.sessions import SessionRegistry
 from gymbridge_server.transport import fastlane, spinwait
 from gymbridge_server.transport.fastlane import FastLane
@@ -40,11 +42,14 @@ class ServerConfig:
     max_sessions: int = 0
     max_envs_per_session: int = 0
     max_message_mb: int = 64
-    max_workers: int = 128
+    max_streams: int = 64  # open Session streams + fast-lane connections (--max-streams)
+    # Threads for everything else (unary calls, health, reflection) on top of one per stream.
+    unary_workers: int = 64
     fast_lane: bool = True  # also serve the Session messages on a same-host unix socket (fastlane.py)
     spin_us: float = spinwait.DEFAULT_SPIN_US  # poll this long before sleeping while data is due; 0: never
     max_total_envs: int = 0
     session_idle_timeout_s: float = 0.0
+    max_snapshots_per_session: int = 0
     token: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
@@ -57,6 +62,8 @@ class ServerConfig:
     ray_address: str | None = None  # join this Ray cluster for vectorization=ray (vector/ray.py)
     env_modules: tuple[str, ...] = ()  # what --env-module loaded: Ray actors load it too
     env_paths: tuple[str, ...] = ()
+    isolate_envs: bool = False  # run every session's envs in worker processes (--isolate-envs)
+    limits: Limits = field(default_factory=Limits)
 
 
 # Keepalive: the server pings a connection idle for 60 s and drops it if no answer comes within
@@ -87,6 +94,8 @@ class GymBridgeServer:
             config.max_envs_per_session,
             config.max_total_envs,
             config.session_idle_timeout_s,
+            config.limits,
+            max_snapshots_per_session=config.max_snapshots_per_session,
         )
         self.metrics = None
         if config.metrics_port is not None:
@@ -96,12 +105,14 @@ class GymBridgeServer:
             self.registry.on_event = self.metrics.on_session_event
         max_bytes = config.max_message_mb * 1024 * 1024
         interceptors = [TokenAuthInterceptor(config.token)] if config.token else []
-        # Each open Session stream holds one worker thread for its lifetime, so the pool is
-        # sized for many concurrent streams rather than for CPU count; beyond it, new calls get
-        # RESOURCE_EXHAUSTED at once instead of queueing behind streams that may never end.
+        # Each open Session stream holds one worker thread for its lifetime: the pool has one per
+        # allowed stream (--max-streams, refused beyond it by the handler) plus ``unary_workers``
+        # for unary calls and health checks, which idle streams can therefore never starve. Beyond
+        # the pool, new calls get RESOURCE_EXHAUSTED at once instead of queueing.
+        workers = config.max_streams + config.unary_workers
         self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=config.max_workers, thread_name_prefix="gymbridge"),
-            maximum_concurrent_rpcs=config.max_workers,
+            futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gymbridge"),
+            maximum_concurrent_rpcs=workers,
             interceptors=interceptors,
             options=[
                 ("grpc.max_send_message_length", max_bytes),
@@ -110,9 +121,12 @@ class GymBridgeServer:
                 *KEEPALIVE_OPTIONS,
             ],
         )
-        self.handler = RequestHandler(Dispatcher(self.registry, max_bytes), self.metrics)
+        self.handler = RequestHandler(
+            Dispatcher(self.registry, max_bytes, config.limits, config.isolate_envs), self.metrics, config.max_streams,
+        )
+        self.registry.idle_hooks.append(self.handler.streams.reap)
         self.service = EnvService(self.handler)
-        env_pb2_grpc.add_EnvServiceServicer_to_server(self.service, self._server)
+        add_to_server(self.service, self._server)
         self.fast_lane: FastLane | None = None
         self.tcp_lane: FastLane | None = None
         self._health = health.HealthServicer()
@@ -122,6 +136,7 @@ class GymBridgeServer:
             self._server,
         )
         where = f"unix:{config.unix}" if config.unix else _host_port(config.host, config.port)
+        old_umask = os.umask(0o077) if config.unix else None  # the socket is created 0600, whatever the umask
         try:
             if config.tls_cert:
                 bound = self._server.add_secure_port(where, server_credentials(config.tls_cert, config.tls_key or ""))
@@ -129,6 +144,11 @@ class GymBridgeServer:
                 bound = self._server.add_insecure_port(where)
         except RuntimeError:  # grpcio raises instead of returning 0 when the bind fails
             bound = 0
+        finally:
+            if old_umask is not None:
+                os.umask(old_umask)
+        if bound and config.unix and os.path.exists(config.unix):
+            os.chmod(config.unix, 0o600)  # only this user's processes may connect
         if not bound:
             raise OSError(
                 f"could not bind {where} (in use or not permitted); pick another --port, or --port 0 "
@@ -136,10 +156,22 @@ class GymBridgeServer:
             )
         self.address = where if config.unix else _host_port(config.host, bound)
         self.metrics_port: int | None = None
-        if not config.unix and config.host not in ("127.0.0.1", "localhost", "::1") and not config.token:
+        if not config.unix and not _loopback(config.host):
+            if not config.token:
+                log.warning(
+                    "serving on %s without a token: anyone who can reach this address can run envs here; "
+                    "set GYMBRIDGE_TOKEN (or --token-file) and --tls-cert/--tls-key", self.address,
+                )
+            elif not config.tls_cert:
+                log.warning(
+                    "serving on %s with a token over plaintext: anyone on the network path can read the token; "
+                    "add --tls-cert/--tls-key", self.address,
+                )
+        if config.metrics_port is not None and not _loopback(config.metrics_host):
             log.warning(
-                "serving on %s without a token: anyone who can reach this address can run envs here; "
-                "set GYMBRIDGE_TOKEN (or --token-file) and --tls-cert/--tls-key", self.address,
+                "metrics on %s:%s are reachable beyond this host and unauthenticated (they show session "
+                "counts and peers); bind them to 127.0.0.1 unless a firewall guards the port",
+                config.metrics_host, config.metrics_port,
             )
 
     def start(self) -> None:
@@ -196,6 +228,10 @@ class GymBridgeServer:
         return self._server.wait_for_termination(timeout)
 
 
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1", "[::1]") or host.startswith("127.")
+
+
 def _host_port(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 
@@ -205,8 +241,11 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
 
     Prints the READY line once serving. Exit code 0 after a graceful stop, 2 if binding failed.
     """
-    if config.unix and os.path.exists(config.unix):
-        os.unlink(config.unix)  # a stale socket from a killed server would make bind fail
+    if config.unix:
+        problem = _clear_stale_socket(config.unix)
+        if problem:
+            log.error("%s", problem)
+            return 2
     _detach_console_script()
     try:
         server = GymBridgeServer(config)
@@ -240,10 +279,63 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
     # A timed wait keeps the main thread responsive to signals.
     while not stop.wait(0.5):
         pass
-    server.stop()
+    # Calls in flight get --shutdown-grace seconds; an env that is still stepping after that (hung,
+    # or just slow) does not keep the process alive: its workers are killed and the server exits.
+    stopper = threading.Thread(target=server.stop, name="gymbridge-stop", daemon=True)
+    stopper.start()
+    stopper.join(config.shutdown_grace_s + _CLOSE_MARGIN_S)
     if config.unix and os.path.exists(config.unix):
         os.unlink(config.unix)
+    if stopper.is_alive():
+        log.warning(
+            "sessions still busy %.1f s after the stop (--shutdown-grace %.1f): killing their worker "
+            "processes and exiting", config.shutdown_grace_s + _CLOSE_MARGIN_S, config.shutdown_grace_s,
+        )
+        _kill_children()
+        if server.fast_lane is not None:
+            server.fast_lane.remove_files()
+        logging.shutdown()
+        os._exit(0)
     return 0
+
+
+# After the grace, closing the sessions (their envs and workers) may take this much longer.
+_CLOSE_MARGIN_S = 2.0
+
+
+def _kill_children() -> None:
+    import multiprocessing
+
+    for p in multiprocessing.active_children():
+        try:
+            p.kill()
+        except Exception:  # noqa: BLE001 -- already gone
+            pass
+
+
+def _clear_stale_socket(path: str) -> str | None:
+    """Remove a stale unix socket at ``path`` (left by a killed server); None when the path is free
+    now, else why the server must not take it: anything that is not a socket is never deleted, and
+    a socket some server still answers on is not taken over."""
+    import socket
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISSOCK(mode):
+        return f"--unix {path}: the path exists and is not a socket; refusing to replace it -- choose another path"
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(path)
+    except OSError:
+        os.unlink(path)  # nobody listens: stale
+        return None
+    finally:
+        probe.close()
+    return f"--unix {path}: another server is listening on this socket; stop it or choose another path"
 
 
 def _detach_console_script() -> None:

@@ -15,10 +15,12 @@ import grpc
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
-from gymbridge_server import __version__
-from gymbridge_server.errors import BridgeError, precondition
+from gymbridge_server import __version__, snapshots
+from gymbridge_server.errors import BridgeError, Unparsable, precondition
 from gymbridge_server.handler import RequestHandler
-from gymbridge_server.sessions import current_peer
+from gymbridge_server.handler import status
+from gymbridge_server.logsafe import log_safe
+from gymbridge_server.sessions import call_active, current_peer
 from gymbridge_server.vector import factory
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         self.registry = handler.registry
 
     def Handshake(self, request: epb.HandshakeRequest, context: grpc.ServicerContext) -> epb.HandshakeResponse:
+        if isinstance(request, Unparsable):
+            self._abort(context, request.error())
         if request.protocol_version and request.protocol_version < MIN_PROTOCOL_VERSION:
             self._abort(
                 context,
@@ -62,7 +66,7 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
             )
         log.info(
             "handshake from %s %s (protocol %d)",
-            request.client_name or "?", request.client_version or "?", request.protocol_version,
+            log_safe(request.client_name or "?"), log_safe(request.client_version or "?"), request.protocol_version,
         )
         return epb.HandshakeResponse(
             protocol_version=PROTOCOL_VERSION,
@@ -84,6 +88,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 vectorizations=factory.available_vectorizations(),
                 session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
                 max_total_envs=self.registry.max_total_envs,
+                snapshot_families=list(snapshots.FAMILIES),
+                max_snapshots_per_session=self.registry.max_snapshots_per_session,
             ),
         )
 
@@ -108,8 +114,20 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
     def GetModel(self, request, context):
         return self._unary(self.d.get_model, request, context)
 
+    def Snapshot(self, request, context):
+        return self._unary(self.d.snapshot, request, context)
+
+    def Restore(self, request, context):
+        return self._unary(self.d.restore, request, context)
+
+    def ReleaseSnapshot(self, request, context):
+        return self._unary(self.d.release_snapshot, request, context)
+
     def _unary(self, fn: Any, request: Any, context: grpc.ServicerContext) -> Any:
         current_peer.set(context.peer())
+        call_active.set(context.is_active)
+        if isinstance(request, Unparsable):
+            self._abort(context, request.error())
         try:
             return self.handler.unary(fn, request)
         except BridgeError as e:
@@ -126,14 +144,60 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
         A client that cancels the stream, disconnects, or vanishes (detected by keepalive pings)
         ends it too: the request iterator raises, and the sessions it made are closed here.
         """
-        owned: list[str] = []
         peer = context.peer()
+        try:
+            stream = self.handler.streams.open(context.cancel)
+        except BridgeError as e:
+            self._abort(context, e)
         handle = self.handler.session
+        owned = stream.owned
+        active = context.is_active
         try:
             for req in request_iterator:
                 current_peer.set(peer)
-                yield handle(req, owned)
+                call_active.set(active)
+                if isinstance(req, Unparsable):
+                    yield epb.SessionResponse(seq=0, error=status(req.error()))
+                    continue
+                stream.begin()
+                try:
+                    resp = handle(req, owned)
+                finally:
+                    stream.end()
+                yield resp
         except grpc.RpcError:
-            log.info("session stream from %s ended by the client (cancelled or disconnected)", peer)
+            log.info("session stream from %s ended by the client (cancelled or disconnected)", log_safe(peer))
         finally:
+            self.handler.streams.close(stream)
             self.handler.end_stream(owned)
+
+
+def _tolerant(message_class: Any) -> Any:
+    name = message_class.DESCRIPTOR.full_name
+    parse = message_class.FromString
+
+    def deserialize(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except Exception as e:  # noqa: BLE001 -- DecodeError and friends: the service answers it
+            return Unparsable(name, len(data), e)
+
+    return deserialize
+
+
+def add_to_server(servicer: EnvService, server: grpc.Server) -> None:
+    """``env_pb2_grpc.add_EnvServiceServicer_to_server``, with request parsing that hands unparsable
+    bytes to the service (which answers INVALID_ARGUMENT) instead of failing with INTERNAL."""
+    service = epb.DESCRIPTOR.services_by_name["EnvService"]
+    handlers = {}
+    for method in service.methods:
+        request_class = getattr(epb, method.input_type.name)
+        response_class = getattr(epb, method.output_type.name)
+        make = grpc.stream_stream_rpc_method_handler if method.client_streaming else grpc.unary_unary_rpc_method_handler
+        handlers[method.name] = make(
+            getattr(servicer, method.name),
+            request_deserializer=_tolerant(request_class),
+            response_serializer=response_class.SerializeToString,
+        )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
+    server.add_registered_method_handlers(service.full_name, handlers)

@@ -25,11 +25,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from gymbridge_server import rendering
+from gymbridge_server import rendering, snapshots
 from gymbridge_server.adapters import gymnasium as gym_adapter
 from gymbridge_server.adapters import tabular
 from gymbridge_server.adapters.gymnasium import EnvSpecInfo
 from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, last_line, not_found, precondition
+from gymbridge_server.limits import LimitError, Limits, check_processes
 from gymbridge_server.vector import crash
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ event_log = logging.getLogger("gymbridge_server.events")
 # The address of the client whose call is running (grpc's context.peer()); the servicer sets it
 # so that session events can name who made or lost a session without threading it through calls.
 current_peer: contextvars.ContextVar[str] = contextvars.ContextVar("gymbridge_peer", default="")
+# Whether the client still waits for the call that runs (grpc's context.is_active); a session made
+# for a call whose client gave up (deadline, cancel) is closed at once instead of living on unnamed.
+call_active: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("gymbridge_call_active", default=None)
 
 
 def session_event(event: str, session: "Session", **extra: object) -> None:
@@ -115,8 +119,15 @@ class Session:
     last_used: float = field(default_factory=time.monotonic)
     peer: str = ""  # the address of the client that made it
     stream_owned: bool = False  # made on a Session stream: closed when that stream ends
+    processes: int = 0  # worker processes its env runs in (the --max-total-processes count)
     # Told when the env raised or a worker died (the registry logs and counts it).
     on_crash: Callable[["Session", str], None] | None = field(default=None, repr=False)
+    # Env snapshots (snapshots.py): id -> (env index, its done flag with autoreset DISABLED). The states
+    # live in ``snapshot_store`` (this process) or in the env's worker process; all die with the session.
+    snapshots: dict[int, tuple[int, bool]] = field(default_factory=dict, repr=False)
+    max_snapshots: int = 0  # --max-snapshots-per-session (0: unlimited)
+    snapshot_store: Any = field(default=None, repr=False)
+    next_snapshot_id: int = 1
 
     def __post_init__(self) -> None:
         self.lock._on_release = self.touch
@@ -305,10 +316,99 @@ class Session:
             except tabular.NoModelError as e:
                 raise precondition(str(e), "NO_MODEL") from e
 
+    # ------------------------------------------------------------------------------ snapshots
+
+    def snapshot(self, index: int) -> tuple[int, int]:
+        """Snapshot env ``index`` on the server: (its id, snapshots held). Needs a reset session;
+        RESOURCE_EXHAUSTED over --max-snapshots-per-session; FAILED_PRECONDITION (SNAPSHOT_UNSUPPORTED)
+        for envs whose state cannot be copied, saying why."""
+        with self.lock:
+            self.check_open()
+            self._check_env_index(index)
+            if self.needs_reset:
+                raise precondition("call reset() before snapshot(): the session is new or an env raised", "RESET_REQUIRED")
+            if self.max_snapshots and len(self.snapshots) >= self.max_snapshots:
+                raise exhausted(
+                    f"session {self.id} already holds {len(self.snapshots)} snapshots, this server's limit per "
+                    "session; release snapshots you no longer need (ReleaseSnapshot), or restart the server "
+                    "with a larger --max-snapshots-per-session",
+                    "max_snapshots_per_session",
+                    "--max-snapshots-per-session",
+                )
+            sid = self.next_snapshot_id
+            try:
+                self._snapshot_backend().take_snapshot(index, sid)
+            except snapshots.SnapshotUnsupported as e:
+                raise precondition(f"{e}; Snapshot is not supported for this env", "SNAPSHOT_UNSUPPORTED") from e
+            except Exception as e:  # noqa: BLE001 -- copying failed; the env itself is untouched
+                log.warning("session %s (%s): snapshot raised\n%s", self.id, self.env_id, traceback.format_exc())
+                raise aborted(f"{self.env_id} snapshot of env {index} failed: {last_line(e)}") from e
+            self.next_snapshot_id += 1
+            done = bool(self.done[index]) if self.done is not None else False
+            self.snapshots[sid] = (index, done)
+            return sid, len(self.snapshots)
+
+    def restore(self, index: int, snapshot_id: int, reseed: int | None = None) -> None:
+        """Put env ``index`` back into snapshot ``snapshot_id`` (taken of the same env); with ``reseed``,
+        reseed its random number generators afterwards."""
+        with self.lock:
+            self.check_open()
+            self._check_env_index(index)
+            if self.needs_reset:
+                raise precondition("call reset() before restore(): the session is new or an env raised", "RESET_REQUIRED")
+            held = self.snapshots.get(snapshot_id)
+            if held is None:
+                raise not_found(
+                    f"session {self.id} holds no snapshot {snapshot_id}; it was released, or never taken "
+                    "(snapshots are lost when the session's workers restart after a crash)",
+                    "SNAPSHOT_NOT_FOUND",
+                )
+            taken_of, done = held
+            if taken_of != index:
+                raise invalid(
+                    f"snapshot {snapshot_id} was taken of env {taken_of}, not env {index}; restore it into "
+                    f"env {taken_of} (a snapshot lives with its env)",
+                    "SNAPSHOT_ENV_MISMATCH",
+                )
+            try:
+                self._snapshot_backend().restore_snapshot(index, snapshot_id, reseed)
+            except Exception as e:  # noqa: BLE001 -- the env may be half restored: it needs a reset
+                self.needs_reset = True
+                self.broken = True
+                raise self._env_failed("restore", e) from e
+            if self.done is not None:
+                self.done[index] = done
+
+    def release_snapshots(self, snapshot_ids: list[int]) -> tuple[int, int]:
+        """Free these snapshots (all when empty; unknown ids are ignored): (freed, still held)."""
+        with self.lock:
+            self.check_open()
+            ids = [sid for sid in (snapshot_ids or list(self.snapshots)) if sid in self.snapshots]
+            if ids:
+                self._snapshot_backend().release_snapshots(ids)
+                for sid in ids:
+                    del self.snapshots[sid]
+            return len(ids), len(self.snapshots)
+
+    def _check_env_index(self, index: int) -> None:
+        if not 0 <= index < self.num_envs:
+            raise invalid(f"env_index {index} is not in 0..{self.num_envs - 1} (the session has {self.num_envs} envs)", "BAD_ENV_INDEX")
+
+    def _snapshot_backend(self) -> Any:
+        """Where this session's snapshots live: its worker processes, or a store in this process."""
+        if hasattr(self.env, "take_snapshot"):
+            return self.env
+        if self.snapshot_store is None:
+            self.snapshot_store = snapshots.SnapshotStore(self.env, self.env_id)
+        return self.snapshot_store
+
     def replace_env(self, env: VectorEnv) -> None:
-        """Swap in a freshly made env (caller holds ``lock``); the old one is closed."""
+        """Swap in a freshly made env (caller holds ``lock``); the old one is closed, with the snapshots
+        it held."""
         old, self.env = self.env, env
         self.broken = False
+        self.snapshots.clear()
+        self.snapshot_store = None
         try:
             crash.close_env(old)
         except Exception:  # noqa: BLE001 -- the old env is already broken
@@ -320,6 +420,8 @@ class Session:
             if self.closed:
                 return
             self.closed = True
+            self.snapshots.clear()
+            self.snapshot_store = None
             try:
                 # MuJoCo's GL objects, freed here with their context current (rendering.py: why).
                 rendering.free_gl_resources(self.env)
@@ -350,8 +452,8 @@ class Session:
 
 
 class SessionRegistry:
-    """Live sessions by id, with the --max-sessions, --max-envs-per-session and --max-total-envs
-    limits, and the idle reaper (--session-idle-timeout)."""
+    """Live sessions by id, with the --max-sessions, --max-envs-per-session, --max-total-envs and
+    --max-snapshots-per-session limits, and the idle reaper (--session-idle-timeout)."""
 
     def __init__(
         self,
@@ -359,26 +461,36 @@ class SessionRegistry:
         max_envs_per_session: int = 0,
         max_total_envs: int = 0,
         idle_timeout_s: float = 0.0,
+        limits: Limits | None = None,
+        max_snapshots_per_session: int = 0,
     ) -> None:
+        self.limits = limits or Limits()
         self.max_sessions = max_sessions
+        self.max_snapshots_per_session = max_snapshots_per_session
         self.max_envs_per_session = max_envs_per_session
         self.max_total_envs = max_total_envs
         self.idle_timeout_s = idle_timeout_s
         self._sessions: dict[str, Session] = {}
         self._reserved = 0
         self._reserved_envs = 0
+        self._reserved_processes = 0
         self._lock = threading.Lock()
         self.accepting = True  # False once the server is stopping: Make is refused
         self.on_event: Callable[[str, Session], None] | None = None  # metrics hook
         self._reaper: threading.Thread | None = None
+        self.idle_hooks: list[Callable[[float], object]] = []  # also run by the reaper, with the idle timeout
         self._stop_reaper = threading.Event()
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._sessions)
 
-    def create(self, num_envs: int, build: Callable[[str], Session]) -> Session:
-        """Check the limits, then build (outside the registry lock) and register a session."""
+    def create(self, num_envs: int, build: Callable[[str], Session], processes: int = 0) -> Session:
+        """Check the limits, then build (outside the registry lock) and register a session
+        (``processes``: the worker processes its env will run in).
+
+        A session whose call's client stopped waiting while it was built (deadline, cancel) is
+        closed again: nobody could name it. That call fails with CANCELLED."""
         if self.max_envs_per_session and num_envs > self.max_envs_per_session:
             raise exhausted(
                 f"num_envs={num_envs} exceeds this server's limit of {self.max_envs_per_session} envs "
@@ -412,17 +524,36 @@ class SessionRegistry:
                     "max_total_envs",
                     "--max-total-envs",
                 )
+            in_use = sum(s.processes for s in self._sessions.values()) + self._reserved_processes
+            try:
+                check_processes(self.limits, processes, in_use)
+            except LimitError as e:
+                raise exhausted(e.message, e.limit, e.flag) from e
             self._reserved += 1
             self._reserved_envs += num_envs
+            self._reserved_processes += processes
         try:
             session = build(uuid.uuid4().hex)
         finally:
             with self._lock:
                 self._reserved -= 1
                 self._reserved_envs -= num_envs
+                self._reserved_processes -= processes
         session.peer = current_peer.get()
         session.on_crash = self.crashed
+        session.max_snapshots = self.max_snapshots_per_session
+        session.processes = processes
         session.touch()
+        active = call_active.get()
+        if active is not None and not active():
+            session.close()
+            session_event("abandoned", session, why="the client stopped waiting for Make (deadline or cancel)")
+            raise BridgeError(
+                grpc.StatusCode.CANCELLED,
+                "the client stopped waiting for this Make (deadline exceeded or cancelled); the session "
+                "was closed again -- retry with a longer deadline",
+                "CALL_ABANDONED",
+            )
         with self._lock:
             self._sessions[session.id] = session
         self._event("created", session)
@@ -455,9 +586,10 @@ class SessionRegistry:
             ]
             for s in idle:
                 self._sessions.pop(s.id, None)
+            idle_s = {s.id: round(now - s.last_used, 1) for s in idle}  # before close() renews the lease
         for s in idle:
             s.close()
-            self._event("reaped", s, idle_s=round(now - s.last_used, 1))
+            self._event("reaped", s, idle_s=idle_s[s.id])
         return [s.id for s in idle]
 
     def start_reaper(self) -> None:
@@ -470,6 +602,8 @@ class SessionRegistry:
             while not self._stop_reaper.wait(period):
                 try:
                     self.reap_idle()
+                    for hook in self.idle_hooks:
+                        hook(self.idle_timeout_s)
                 except Exception:  # noqa: BLE001 -- the reaper must outlive one bad close
                     log.exception("reaping idle sessions failed")
 
@@ -487,6 +621,11 @@ class SessionRegistry:
             raise _session_not_found(session_id)
         session.touch()
         return session
+
+    def alive(self, session_id: str) -> bool:
+        """Whether a session with this id is live."""
+        with self._lock:
+            return session_id in self._sessions
 
     def close(self, session_id: str) -> None:
         """Close and forget a session; NOT_FOUND if it is unknown or already closed."""

@@ -21,6 +21,7 @@ from gymnasium import wrappers as gw
 
 from gymbridge_server.adapters.minerl import MineRLDiscreteActions, MineRLPovObservation
 from gymbridge_server.argcheck import ArgumentError, check_call, required_missing
+from gymbridge_server.limits import Limits, check_wrapper
 
 ALLOWED: dict[str, Callable[..., gym.Env]] = {
     # episode and bookkeeping
@@ -94,9 +95,12 @@ def check_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[tuple[st
     return out
 
 
-def build_wrappers(specs: Sequence[tuple[str, dict[str, Any]]]) -> list[Callable[[gym.Env], gym.Env]]:
-    """Callables applying each (name, kwargs) wrapper; WrapperError for names not allowed."""
-    return [_Apply(name, _cls(name), dict(kwargs)) for name, kwargs in specs]
+def build_wrappers(
+    specs: Sequence[tuple[str, dict[str, Any]]], limits: Limits | None = None, budget_per_env: int = 0,
+) -> list[Callable[[gym.Env], gym.Env]]:
+    """Callables applying each (name, kwargs) wrapper; WrapperError for names not allowed. With
+    ``limits``, each checks what it would allocate against ``budget_per_env`` bytes first (LimitError)."""
+    return [_Apply(name, _cls(name), dict(kwargs), limits, budget_per_env) for name, kwargs in specs]
 
 
 class _Apply:
@@ -107,13 +111,18 @@ class _Apply:
     process back to the server through a pipe.
     """
 
-    def __init__(self, name: str, cls: Callable[..., gym.Env], kwargs: dict[str, Any]) -> None:
+    def __init__(self, name: str, cls: Callable[..., gym.Env], kwargs: dict[str, Any],
+                 limits: Limits | None = None, budget_per_env: int = 0) -> None:
         self.name = name
         self.cls = cls
         self.kwargs = kwargs
+        self.limits = limits
+        self.budget_per_env = budget_per_env
         self.__name__ = getattr(cls, "__name__", "wrapper")
 
     def __call__(self, env: gym.Env) -> gym.Env:
+        if self.limits is not None:
+            check_wrapper(self.limits, self.name, self.kwargs, env, self.budget_per_env)
         try:
             return self.cls(env, **self.kwargs)
         except gym.error.DependencyNotInstalled:

@@ -23,6 +23,7 @@ them as unavailable with the install command.
 """
 from __future__ import annotations
 
+import collections
 import importlib.util
 from collections.abc import Sequence
 from typing import Any
@@ -57,7 +58,12 @@ def make_deterministic(crafter: Any) -> None:
     with the same seed and the same actions diverged after a few dozen steps (measured: step 30 of
     a random-action episode, depending on what the process allocated before). Numbering objects per
     world (restarted by ``World.reset``) makes the set order, and so every episode, a function of the
-    seed and the actions. Equality stays identity; only the hash changes. Idempotent.
+    seed and the actions. Equality stays identity; only the hash changes. The chunks' object sets
+    become :class:`_ObjectSet`s, which iterate in insertion order and are keyed by those numbers, so
+    a world copied with ``copy.deepcopy`` (env snapshots, ``snapshots.py``) iterates its objects in
+    the same order as the original -- a set copy may not (its table size, hence its order, can
+    differ), and rebuilding a set hashes objects before the copy has filled in their numbers.
+    Idempotent.
     """
     objects, engine = crafter.objects, crafter.engine
     if getattr(objects.Object, "_gymbridge_deterministic", False):
@@ -71,12 +77,44 @@ def make_deterministic(crafter: Any) -> None:
 
     def reset(self: Any, seed: Any = None) -> None:
         world_reset(self, seed)
+        self._chunks = collections.defaultdict(_ObjectSet)
         self._gymbridge_objects = 0
 
     objects.Object.__init__ = init
     objects.Object.__hash__ = lambda self: self._gymbridge_hash
     engine.World.reset = reset
     objects.Object._gymbridge_deterministic = True
+
+
+class _ObjectSet:
+    """The objects of one Crafter chunk: the set operations Crafter uses (add, remove, iterate, len),
+    in insertion order, keyed by the object's number (see :func:`make_deterministic`)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: dict[int, Any] = {}
+
+    def add(self, obj: Any) -> None:
+        self._items[obj._gymbridge_hash] = obj
+
+    def remove(self, obj: Any) -> None:
+        del self._items[obj._gymbridge_hash]
+
+    def __contains__(self, obj: Any) -> bool:
+        return self._items.get(obj._gymbridge_hash) is obj
+
+    def __iter__(self) -> Any:
+        return iter(list(self._items.values()))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getstate__(self) -> dict[int, Any]:
+        return self._items
+
+    def __setstate__(self, items: dict[int, Any]) -> None:
+        self._items = items
 
 
 class CrafterEnv(gym.Env[np.ndarray, np.int64]):

@@ -49,6 +49,7 @@ class EnvSpecInfo:
     nondeterministic: bool
     entry_point: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    reward_threshold: float | None = None
 
 
 class EntryPointPolicy:
@@ -94,6 +95,8 @@ def make_vec(
     wrappers: Sequence[tuple[str, dict[str, Any]]] = (),
     render_mode: str | None = None,
     max_episode_steps: int | None = None,
+    limits: Any = None,
+    budget_per_env: int = 0,
 ) -> VectorEnv:
     """``gymnasium.make_vec`` of a session's env id (see the module docstring for the exact call);
     which mode and vector kwargs is the vector factory's choice (``vector/factory.py``)."""
@@ -108,7 +111,7 @@ def make_vec(
         make_kwargs["render_mode"] = render_mode
     if max_episode_steps:
         make_kwargs["max_episode_steps"] = max_episode_steps
-    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers)
+    wrapper_fns: list[Callable[[gym.Env], gym.Env]] = build_wrappers(wrappers, limits, budget_per_env)
     try:
         return gym.make_vec(
             env_id,
@@ -146,6 +149,7 @@ def spec_info(
         nondeterministic=bool(spec.nondeterministic) if spec is not None else False,
         entry_point=entry if isinstance(entry, str) else f"{entry.__module__}:{entry.__qualname__}",
         kwargs=dict(kwargs),
+        reward_threshold=float(spec.reward_threshold) if spec is not None and spec.reward_threshold is not None else None,
     )
 
 

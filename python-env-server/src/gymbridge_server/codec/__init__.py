@@ -1,31 +1,34 @@
-"""The one place that knows the wire format: numpy values, Gymnasium spaces, infos and Args <-> proto.
+"""The wire format as the server uses it: the shared codec plus what only a server does.
 
-Tensors travel as raw little-endian C-order bytes (``Tensor.data``), so encoding is one
-``ndarray.tobytes()`` and decoding one ``np.frombuffer`` -- no per-element Python work. Structured
-values (Dict, Tuple, Text, ...) are walked once per node of the *space*, never per element.
-
-Two directions of value encoding exist, both normative in proto/gymbridge/v1/tensor.proto:
-
-* observations and actions are encoded *directed by their space* (``values.py``: ``encode_value`` /
-  ``decode_value``; ``actions.py``: ``decode_actions`` also checks them against the space);
-* infos are encoded *by Python type* (``infos.py``), since they have no space.
-
-``tensors.py`` holds the dtypes and Tensor, ``spaces.py`` the Space messages, ``args.py`` the
-JSON-typed Args, ``rawstep.py`` a step's response serialized by hand for the fast lane. Every
-decoding error raises :class:`CodecError` (a ``ValueError``) with a message that names the problem
-and the fix; the dispatcher maps it to INVALID_ARGUMENT. The package imports nothing of the server,
-so the Python client uses it too.
+The codec proper (tensors, spaces, values, infos, Args) lives once, in the client package
+(``gymbridge.codec``, ``pip install gymbridge``), so client and server cannot disagree about the
+wire format; it is re-exported here. The server adds ``actions.py`` (``decode_actions`` checks
+actions against the session's space) and ``rawstep.py`` (a step's response serialized by hand for
+the fast lane). Every decoding error raises :class:`CodecError` (a ``ValueError``) with a message
+that names the problem and the fix; the dispatcher maps it to INVALID_ARGUMENT.
 """
 from __future__ import annotations
 
+from gymbridge.codec import (
+    ActionError,
+    CodecError,
+    arg_to_py,
+    args_to_dict,
+    decode_info,
+    decode_space,
+    decode_tensor,
+    decode_value,
+    dict_to_args,
+    dtype_from_proto,
+    dtype_to_proto,
+    encode_info,
+    encode_space,
+    encode_tensor,
+    encode_value,
+    py_to_arg,
+)
 from gymbridge_server.codec.actions import decode_actions
-from gymbridge_server.codec.args import arg_to_py, args_to_dict, dict_to_args, py_to_arg
-from gymbridge_server.codec.errors import ActionError, CodecError
-from gymbridge_server.codec.infos import decode_info, encode_info
 from gymbridge_server.codec.rawstep import NoRawForm, raw_step_response
-from gymbridge_server.codec.spaces import decode_space, encode_space
-from gymbridge_server.codec.tensors import decode_tensor, dtype_from_proto, dtype_to_proto, encode_tensor
-from gymbridge_server.codec.values import decode_value, encode_value
 
 __all__ = [
     "CodecError",

@@ -8,9 +8,9 @@ import numpy as np
 from gymnasium import spaces
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import ActionError, CodecError
-from gymbridge_server.codec.tensors import decode_tensor, dtype_to_proto
-from gymbridge_server.codec.values import LEAF_TYPES, check_keys, check_len, decode_value, expect_kind
+from gymbridge.codec.errors import ActionError, CodecError
+from gymbridge.codec.tensors import decode_tensor, dtype_to_proto
+from gymbridge.codec.values import LEAF_TYPES, check_keys, check_len, decode_value, expect_kind
 
 
 def decode_actions(

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from gymbridge_server.codec.tensors import dtype_enum
-from gymbridge_server.codec.values import LEAF_TYPES
+from gymbridge.codec.tensors import dtype_enum
+from gymbridge.codec.values import LEAF_TYPES
 
 
 class NoRawForm(Exception):

@@ -7,7 +7,7 @@ Observation: Box(-inf, inf, (2,), float32) = [steps taken, the process id]. Acti
   0 step normally (reward 1.0)    1 raise RuntimeError         2 os.abort() (SIGABRT)
   3 segfault in native code (ctypes reads address 0)           4 os._exit(3)
   5 sleep ``sleep_s`` seconds (kwarg, default 2.0) then step normally (for deadline tests)
-Never terminates; the registered time limit truncates after 1000 steps. ``info["pid"]`` is the
+``make_sleep_s`` (default 0) makes the constructor take that long. Never terminates; the registered time limit truncates after 1000 steps. ``info["pid"]`` is the
 pid of the process running the env, so tests can SIGKILL a worker from outside.
 """
 from __future__ import annotations
@@ -28,7 +28,8 @@ OK, RAISE, ABORT, SEGFAULT, EXIT, SLEEP = range(6)
 class FaultEnv(gym.Env):
     metadata = {"render_modes": []}
 
-    def __init__(self, sleep_s: float = 2.0) -> None:
+    def __init__(self, sleep_s: float = 2.0, make_sleep_s: float = 0.0) -> None:
+        time.sleep(make_sleep_s)  # a slow constructor (deadline and slow-Make tests)
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(2,), dtype=np.float32)
         self.action_space = spaces.Discrete(6)
         self.sleep_s = float(sleep_s)

@@ -40,6 +40,8 @@ from typing import Any
 import grpc
 
 from gymbridge.v1 import env_pb2 as epb
+from gymbridge_server.errors import BridgeError, Unparsable
+from gymbridge_server.handler import status
 from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,38 @@ _HEADER = struct.Struct("<I")
 # Replies up to this size go out as one send (header + body copied together); larger ones as two
 # sends, so an 8 MiB frame batch is never copied just to prepend four bytes.
 _COALESCE_LIMIT = 1 << 16
+
+
+# The private socket directory: <tmp>/gymbridge-fast-<server pid>-<random>, so that a server can
+# remove the directories of servers that were killed (and never removed their own).
+_DIR_PREFIX = "gymbridge-fast-"
+
+
+def remove_stale_dirs() -> list[str]:
+    """Remove this user's fast-lane directories whose server process is gone; the paths removed."""
+    tmp = tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(tmp)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(_DIR_PREFIX):
+            continue
+        pid_text = name[len(_DIR_PREFIX):].split("-", 1)[0]
+        path = os.path.join(tmp, name)
+        try:
+            if not pid_text.isdigit() or os.lstat(path).st_uid != os.getuid():
+                continue
+            os.kill(int(pid_text), 0)
+            continue  # its server is alive
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # not ours to judge (another user's pid, or gone meanwhile)
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 class FastLane:
@@ -84,7 +118,8 @@ class FastLane:
             self.port = self._listener.getsockname()[1]
             return
         if path is None:
-            self._own_dir = tempfile.mkdtemp(prefix="gymbridge-fast-")
+            remove_stale_dirs()
+            self._own_dir = tempfile.mkdtemp(prefix=f"{_DIR_PREFIX}{os.getpid()}-")
             os.chmod(self._own_dir, 0o700)
             path = os.path.join(self._own_dir, "fast.sock")
         self.path = path
@@ -114,6 +149,10 @@ class FastLane:
                 c.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        self.remove_files()
+
+    def remove_files(self) -> None:
+        """Remove the socket (and its private directory); a TCP lane has none."""
         if self.path:
             try:
                 os.unlink(self.path)
@@ -137,10 +176,19 @@ class FastLane:
             threading.Thread(target=self._serve, args=(conn,), name="fastlane-conn", daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        stream = None
         owned: list[str] = []
         spin = SpinWait()
         reader = _FrameReader(conn, self._max, spin)
         try:
+            try:
+                # One thread per connection: counted with the gRPC streams (--max-streams).
+                stream = self._handler.streams.open(lambda: _shutdown(conn))
+            except BridgeError as e:
+                log.warning("fast lane: refused a connection: %s", e.message)
+                _send(conn, epb.SessionResponse(seq=0, error=status(e)).SerializeToString())
+                return
+            owned = stream.owned
             token = reader.read()
             if token is None:
                 return
@@ -160,12 +208,18 @@ class FastLane:
                 data = reader.read()
                 if data is None:
                     return
+                stream.begin()
                 try:
                     req = parse(data)
-                except Exception:  # noqa: BLE001 -- a garbled frame: the connection cannot be trusted
-                    log.warning("fast lane: unparsable SessionRequest (%d bytes); closing the connection", len(data))
-                    return
-                parts, size = handle(req, owned)
+                except Exception as e:  # noqa: BLE001 -- a garbled frame; the framing itself still holds
+                    error = Unparsable(epb.SessionRequest.DESCRIPTOR.full_name, len(data), e).error()
+                    _send(conn, epb.SessionResponse(seq=0, error=status(error)).SerializeToString())
+                    stream.end()
+                    continue
+                try:
+                    parts, size = handle(req, owned)
+                finally:
+                    stream.end()
                 _send_parts(conn, frame(parts, size), size)
                 spin.begin()
         except _TooLarge as e:
@@ -176,10 +230,19 @@ class FastLane:
         except OSError:
             pass  # the client went away
         finally:
+            if stream is not None:
+                self._handler.streams.close(stream)
             self._handler.end_stream(owned)
             with self._lock:
                 self._conns.discard(conn)
             conn.close()
+
+
+def _shutdown(conn: socket.socket) -> None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class _TooLarge(Exception):

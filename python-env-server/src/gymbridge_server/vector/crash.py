@@ -75,8 +75,18 @@ def kill_workers(env: Any) -> None:
             if p.is_alive():
                 p.kill()
             p.join(2.0)
+            release(p)
         except Exception:  # noqa: BLE001 -- freeing what we can
             log.debug("stopping a worker process failed", exc_info=True)
+
+
+def release(p: Any) -> None:
+    """Close the descriptors of a reaped ``multiprocessing.Process`` (its sentinel pipe) now instead of
+    at garbage collection. Unlike ``Process.close()`` the object stays usable: ``is_alive()`` and
+    ``exitcode`` still answer."""
+    popen = getattr(p, "_popen", None)
+    if popen is not None and getattr(popen, "returncode", None) is not None and callable(getattr(popen, "close", None)):
+        popen.close()
 
 
 def close_env(env: Any) -> None:

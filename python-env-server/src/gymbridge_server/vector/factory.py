@@ -19,6 +19,7 @@ from typing import Any
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from gymbridge_server.adapters import gymnasium as gym_adapter
+from gymbridge_server.limits import Limits
 from gymbridge_server.vector.leanvec import LeanSyncVectorEnv
 
 # MakeRequest.vectorization values (empty: sync), as the handshake advertises them.
@@ -52,9 +53,14 @@ def make_vector_env(
     vectorization: str = "sync",
     num_workers: int = 0,
     placement: str = "",
+    limits: Limits | None = None,
+    session_envs: int | None = None,
 ) -> VectorEnv:
     """A session's vector env in the given mode (``num_workers``: ``workers`` and ``ray``, 0 = one per
     core; ``placement``: ``ray`` only, spread or pack).
+
+    ``limits`` bound what the wrappers may allocate per env: a ``session_envs``-th (default
+    ``num_envs``; a worker makes a slice of the session) of --max-session-mb each.
 
     Raises the adapter's UnknownEnvError / EnvDependencyError, WrapperError, and whatever the env's
     constructor raises; ValueError for an unknown mode; for ``ray``, RayUnavailableError (not installed,
@@ -73,6 +79,7 @@ def make_vector_env(
             wrappers=list(wrappers),
             render_mode=render_mode,
             max_episode_steps=max_episode_steps,
+            limits=limits,
         )
     if vectorization == "workers":
         from gymbridge_server.vector.workers import WorkerVectorEnv
@@ -86,6 +93,7 @@ def make_vector_env(
             wrappers=list(wrappers),
             render_mode=render_mode,
             max_episode_steps=max_episode_steps,
+            limits=limits,
         )
     if vectorization not in ("sync", "async"):
         raise ValueError(f"vectorization {vectorization!r} is not one of {', '.join(VECTORIZATIONS)}")
@@ -104,6 +112,8 @@ def make_vector_env(
         wrappers=wrappers,
         render_mode=render_mode,
         max_episode_steps=max_episode_steps,
+        limits=limits,
+        budget_per_env=(limits or Limits()).max_session_bytes // max(session_envs or num_envs, 1),
     )
     # The same SyncVectorEnv with a leaner step loop, bit-identical results (leanvec.py).
     return LeanSyncVectorEnv.adopt(env)

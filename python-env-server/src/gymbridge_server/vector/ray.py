@@ -217,6 +217,8 @@ class EnvSlice:
             render_mode=make_args["render_mode"],
             max_episode_steps=make_args["max_episode_steps"],
             vectorization="sync",
+            limits=make_args["limits"],
+            session_envs=make_args["session_envs"],
         )
         env = self.env
         self._record_infos(env)
@@ -284,6 +286,7 @@ class RayVectorEnv(VectorEnv):
         wrappers: list[tuple[str, dict[str, Any]]] | None = None,
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        limits: Any = None,
     ) -> None:
         ray = require()
         from ray.util.placement_group import placement_group, remove_placement_group  # noqa: PLC0415
@@ -333,6 +336,8 @@ class RayVectorEnv(VectorEnv):
                 "wrappers": list(wrappers or []),
                 "render_mode": render_mode,
                 "max_episode_steps": max_episode_steps,
+                "limits": limits,
+                "session_envs": num_envs,
             }
             for i in range(k):
                 strategy = PlacementGroupSchedulingStrategy(placement_group=self._pg, placement_group_bundle_index=i)

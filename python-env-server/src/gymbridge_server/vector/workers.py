@@ -44,7 +44,9 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gymbridge_server import envmodules, registered_fault_envs
 from gymbridge_server.transport import spinwait
+from gymbridge_server.vector import crash
 from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class WorkerVectorEnv(VectorEnv):
         wrappers: list[tuple[str, dict[str, Any]]] | None = None,
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        limits: Any = None,
     ) -> None:
         if num_workers < 0:
             raise ValueError(f"num_workers={num_workers} is negative; use 0 (one per core) or more")
@@ -121,6 +124,12 @@ class WorkerVectorEnv(VectorEnv):
             "render_mode": render_mode,
             "max_episode_steps": max_episode_steps,
             "spin_s": spinwait.configured_s(),  # workers are spawned: they do not see the server's setting
+            "limits": limits,
+            "session_envs": num_envs,
+            # The operator's env registrations (--env-module, --env-path, --fault-envs): a spawned
+            # worker starts with Gymnasium's registry only.
+            "env_modules": envmodules.loaded(),
+            "fault_envs": registered_fault_envs(),
         }
         # spawn: forking a multi-threaded gRPC server is unsafe.
         ctx = mp.get_context("spawn")
@@ -342,6 +351,27 @@ class WorkerVectorEnv(VectorEnv):
             items.extend(self._worker_obs[i])
         return concatenate(self.single_observation_space, items, create_empty_array(self.single_observation_space, n=self.num_envs))
 
+    # ------------------------------------------------------------------------------ snapshots
+
+    def _one(self, index: int, cmd: str, arg: tuple) -> Any:
+        """Send one command to the worker that owns env ``index`` (its index within the worker first)."""
+        for w, (lo, hi) in enumerate(self._slices):
+            if lo <= index < hi:
+                messages: list[Any] = [None] * len(self._slices)
+                messages[w] = (cmd, (index - lo, *arg))
+                return self._call_all(messages)[w]
+        raise IndexError(f"env index {index} is not in 0..{self.num_envs - 1}")
+
+    def take_snapshot(self, index: int, snapshot_id: int) -> None:
+        """Snapshot env ``index``; the snapshot stays in its worker (snapshots.py)."""
+        self._one(index, "snapshot", (snapshot_id,))
+
+    def restore_snapshot(self, index: int, snapshot_id: int, reseed: int | None) -> None:
+        self._one(index, "restore", (snapshot_id, reseed))
+
+    def release_snapshots(self, snapshot_ids: list[int]) -> None:
+        self._call_all([("release", list(snapshot_ids))] * len(self._slices))
+
     def render(self) -> tuple[Any, ...] | None:
         frames = self._call_all([("render", None)] * len(self._conns))
         out: list[Any] = []
@@ -365,6 +395,10 @@ class WorkerVectorEnv(VectorEnv):
             if p.is_alive():
                 p.terminate()
                 p.join(2.0)
+            if p.is_alive():
+                p.kill()
+                p.join(2.0)
+            crash.release(p)  # its sentinel descriptor, now rather than at garbage collection
         for c in self._conns:
             c.close()
         if self._shm is not None:
@@ -431,19 +465,24 @@ def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
 
 
 def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> None:
-    """A worker: make the slice's SyncVectorEnv, then serve reset/step/render/close until told to stop."""
+    """A worker: make the slice's SyncVectorEnv, then serve reset/step/render/snapshots/close until told to stop."""
     # Imported here: this runs in a fresh (spawned) interpreter.
     from gymbridge_server import register_envs
     from gymbridge_server.adapters import gymnasium as gym_adapter
     from gymbridge_server.vector.factory import make_vector_env
 
-    register_envs()
+    from gymbridge_server.snapshots import SnapshotStore
+
     gym_adapter.route_mujoco_warnings()
     env = None
+    store: SnapshotStore | None = None
     arrays: dict[str, np.ndarray] = {}
     lo = hi = 0
     try:
         try:
+            register_envs(fault_envs=make_args["fault_envs"])
+            modules, paths = make_args["env_modules"]
+            envmodules.load(modules, paths)
             env = make_vector_env(
                 make_args["env_id"],
                 num_envs,
@@ -453,6 +492,8 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                 render_mode=make_args["render_mode"],
                 max_episode_steps=make_args["max_episode_steps"],
                 vectorization="sync",
+                limits=make_args["limits"],
+                session_envs=make_args["session_envs"],
             )
             conn.send(("ok", (env.single_observation_space, env.single_action_space, dict(env.metadata), env.spec)))
         except BaseException as e:  # noqa: BLE001 -- report to the parent, which re-raises it
@@ -508,6 +549,17 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                     conn.send(("ok", None))
                 elif cmd == "render":
                     conn.send(("ok", env.render()))
+                elif cmd in ("snapshot", "restore"):
+                    store = store or SnapshotStore(env, make_args["env_id"])
+                    if cmd == "snapshot":
+                        store.take_snapshot(*arg)
+                    else:
+                        store.restore_snapshot(*arg)
+                    conn.send(("ok", None))
+                elif cmd == "release":
+                    if store is not None:
+                        store.release_snapshots(arg)
+                    conn.send(("ok", None))
                 elif cmd == "close":
                     return
                 else:

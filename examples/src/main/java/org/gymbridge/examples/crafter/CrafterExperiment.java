@@ -27,8 +27,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A Crafter experiment from Java: trains a CNN PPO agent through the bridge in a
  * {@link TrainingRun} folder (metrics.jsonl with every achievement's unlock rate, TensorBoard, checkpoints,
  * resumable), then evaluates the trained agent and, as the baseline, a uniformly random agent with the same
- * eval seeds and episode count, and writes {@link CrafterReport}'s crafter-eval.json (success rates and Crafter
- * score of both), crafter-success.png (bar chart) and crafter-eval.gif (one evaluation episode).
+ * eval seeds and episode count, and writes {@link CrafterReport}'s crafter-eval.json (the Crafter score of the
+ * training episodes by the benchmark's protocol, {@link CrafterProtocol}, and the success rates and score of both
+ * evaluations), crafter-success.png (bar chart) and crafter-eval.gif (one evaluation episode).
  *
  * <p>Nothing here is specific to Crafter's id: any env URL whose observations are uint8 frames, whose actions are
  * Discrete and whose info reports an {@code achievements} dict works (a MineRL task mapped to pov frames and
@@ -164,11 +165,31 @@ public record CrafterExperiment(String envUrl, Path out, long steps, long seed, 
                         evalSeed, false));
             }
         }
-        CrafterReport.write(out, results, facts);
-        CrafterReport.printTable(log, results);
+        CrafterReport.Benchmark benchmark = benchmark(log);
+        String evaluationProtocol = String.format("post-training evaluation: %d episodes per policy from eval seed %d"
+                + " (env i reset with seed + i), %s actions; success rate = %% of those episodes that unlocked the"
+                + " achievement", evalEpisodes, evalSeed, evalPolicy);
+        CrafterReport.write(out, benchmark, results, evaluationProtocol, facts);
+        CrafterReport.printTable(log, benchmark, results, evaluationProtocol);
         log.printf("wrote %s, %s and %s in %s%n", CrafterReport.JSON_FILE, CrafterReport.CHART_FILE,
                 CrafterReport.GIF_FILE, out);
         return new Outcome(results, facts);
+    }
+
+    /**
+     * The paper's protocol on the run's training episodes, the budget being the run's total steps (run.yaml); null
+     * (with a line in the log) when no training episode ended within it.
+     */
+    private CrafterReport.Benchmark benchmark(PrintStream log) throws IOException {
+        long budget = ((Number) Configs.readFile(out.resolve(TrainingRun.RUN_FILE)).get("steps")).longValue();
+        List<Map<String, Object>> rows = TrainingRun.readMetrics(out);
+        boolean any = rows.stream().anyMatch(r -> "episode".equals(r.get("kind"))
+                && ((Number) r.get("step")).longValue() <= budget);
+        if (!any) {
+            log.printf("no training episode ended within the %,d-step budget: no benchmark-protocol score%n", budget);
+            return null;
+        }
+        return new CrafterReport.Benchmark(budget, CrafterProtocol.ofEpisodes("ppo (training)", rows, budget));
     }
 
     /** Trains in the run folder: a new run, or the existing one continued to {@link #steps}. */

@@ -18,8 +18,9 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /**
- * The end-of-run outputs of a Crafter experiment: {@code crafter-eval.json} (per policy: episodes, mean return
- * and length, success rate per achievement in percent, Crafter score), {@code crafter-success.png} (a bar chart
+ * The end-of-run outputs of a Crafter experiment: {@code crafter-eval.json} (the benchmark protocol's score of the
+ * training episodes and, per evaluated policy: episodes, mean return and length, success rate per achievement in
+ * percent, Crafter score, each with the protocol that measured it named), {@code crafter-success.png} (a bar chart
  * of the success rates, policies side by side, log-scaled like the Crafter paper's figures) and
  * {@code crafter-eval.gif} (the first evaluation episode of the first policy as the agent saw it).
  */
@@ -34,38 +35,77 @@ public final class CrafterReport {
     private CrafterReport() {
     }
 
-    /** Writes the three files into {@code dir}; {@code extra} goes into the JSON's top level (run facts). */
-    public static void write(Path dir, List<CrafterEvaluation.Result> results, Map<String, Object> extra)
-            throws IOException {
+    /**
+     * The benchmark-protocol score of a run: {@link CrafterProtocol} applied to its training episodes within
+     * {@code budgetSteps} env steps.
+     */
+    public record Benchmark(long budgetSteps, CrafterEvaluation.Result training) {
+        public String protocol() {
+            return CrafterProtocol.name(budgetSteps);
+        }
+    }
+
+    /**
+     * Writes the three files into {@code dir}: the JSON holds {@code benchmark} (the training episodes scored by
+     * the paper's protocol; absent when {@code benchmark} is null), {@code evaluation_protocol} and {@code policies}
+     * (the post-training evaluations); {@code extra} goes into the JSON's top level (run facts).
+     */
+    public static void write(Path dir, Benchmark benchmark, List<CrafterEvaluation.Result> results,
+                             String evaluationProtocol, Map<String, Object> extra) throws IOException {
         if (results.isEmpty()) {
             throw new IllegalArgumentException("no evaluation results to report");
         }
         java.nio.file.Files.createDirectories(dir);
         Map<String, Object> json = new LinkedHashMap<>(extra);
+        if (benchmark != null) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("protocol", benchmark.protocol());
+            b.put("budget_steps", benchmark.budgetSteps());
+            b.put("policy", benchmark.training().policy());
+            b.putAll(policyJson(benchmark.training()));
+            b.remove("eval_seconds");
+            json.put("benchmark", b);
+        }
+        json.put("evaluation_protocol", evaluationProtocol);
         Map<String, Object> policies = new LinkedHashMap<>();
         for (CrafterEvaluation.Result r : results) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("episodes", r.episodes());
-            p.put("score", r.score());
-            p.put("mean_return", r.meanReturn());
-            p.put("std_return", new org.gymbridge.agents.train.EvalResult(r.returns()).std());
-            p.put("mean_length", r.meanLength());
-            Map<String, Object> rates = new LinkedHashMap<>();
-            double[] percent = r.successPercent();
-            for (int i = 0; i < percent.length; i++) {
-                rates.put(CrafterScore.ACHIEVEMENTS.get(i), percent[i]);
-            }
-            p.put("success_rates_percent", rates);
-            p.put("eval_seconds", r.seconds());
-            policies.put(r.policy(), p);
+            policies.put(r.policy(), policyJson(r));
         }
         json.put("policies", policies);
         java.nio.file.Files.writeString(dir.resolve(JSON_FILE), Configs.toJson(json) + "\n");
-        writeChart(dir.resolve(CHART_FILE), results, String.valueOf(extra.getOrDefault("title", "Crafter")));
+        writeChart(dir.resolve(CHART_FILE), columns(benchmark, results),
+                String.valueOf(extra.getOrDefault("title", "Crafter")));
         List<Tensor> frames = results.get(0).firstEpisodeFrames();
         if (!frames.isEmpty()) {
             GifWriter.write(dir.resolve(GIF_FILE), frames, GIF_FPS);
         }
+    }
+
+    /** The columns of the table and the chart: the benchmark's training episodes first, then the evaluations. */
+    public static List<CrafterEvaluation.Result> columns(Benchmark benchmark, List<CrafterEvaluation.Result> results) {
+        List<CrafterEvaluation.Result> columns = new ArrayList<>();
+        if (benchmark != null) {
+            columns.add(benchmark.training());
+        }
+        columns.addAll(results);
+        return columns;
+    }
+
+    private static Map<String, Object> policyJson(CrafterEvaluation.Result r) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("episodes", r.episodes());
+        p.put("score", r.score());
+        p.put("mean_return", r.meanReturn());
+        p.put("std_return", new org.gymbridge.agents.train.EvalResult(r.returns()).std());
+        p.put("mean_length", r.meanLength());
+        Map<String, Object> rates = new LinkedHashMap<>();
+        double[] percent = r.successPercent();
+        for (int i = 0; i < percent.length; i++) {
+            rates.put(CrafterScore.ACHIEVEMENTS.get(i), percent[i]);
+        }
+        p.put("success_rates_percent", rates);
+        p.put("eval_seconds", r.seconds());
+        return p;
     }
 
     /** Success rate per achievement (percent, log axis from 0.01 like the paper), one bar colour per policy. */
@@ -80,7 +120,7 @@ public final class CrafterReport {
         chart.getStyler().setYAxisMin(0.01);
         chart.getStyler().setYAxisMax(100.0);
         chart.getStyler().setOverlapped(false);
-        Color[] colors = {new Color(0x1f77b4), new Color(0xaaaaaa), new Color(0xff7f0e), new Color(0x2ca02c)};
+        Color[] colors = {new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xaaaaaa), new Color(0xff7f0e)};
         chart.getStyler().setSeriesColors(colors);
         List<String> names = new ArrayList<>(CrafterScore.ACHIEVEMENTS);
         for (CrafterEvaluation.Result r : results) {
@@ -92,22 +132,31 @@ public final class CrafterReport {
         BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /** The per-achievement table, policies as columns, scores at the bottom (what a run prints at the end). */
-    public static void printTable(PrintStream out, List<CrafterEvaluation.Result> results) {
+    /**
+     * The per-achievement table, policies as columns, scores at the bottom (what a run prints at the end), after a
+     * line per protocol: the benchmark's (its column is the first) and the evaluation's.
+     */
+    public static void printTable(PrintStream out, Benchmark benchmark, List<CrafterEvaluation.Result> evaluations,
+                                  String evaluationProtocol) {
+        if (benchmark != null) {
+            out.println("column " + benchmark.training().policy() + ": " + benchmark.protocol());
+        }
+        out.println("other columns: " + evaluationProtocol);
+        List<CrafterEvaluation.Result> results = columns(benchmark, evaluations);
         StringBuilder header = new StringBuilder(String.format("%-20s", "achievement (%)"));
-        results.forEach(r -> header.append(String.format(" %10s", r.policy())));
+        results.forEach(r -> header.append(String.format(" %14s", r.policy())));
         out.println(header);
         for (int i = 0; i < CrafterScore.ACHIEVEMENTS.size(); i++) {
             StringBuilder line = new StringBuilder(String.format("%-20s", CrafterScore.ACHIEVEMENTS.get(i)));
             for (CrafterEvaluation.Result r : results) {
-                line.append(String.format(" %10.1f", r.successPercent()[i]));
+                line.append(String.format(" %14.2f", r.successPercent()[i]));
             }
             out.println(line);
         }
-        summaryRow(out, "score", "%10.2f", results, CrafterEvaluation.Result::score);
-        summaryRow(out, "mean return", "%10.2f", results, CrafterEvaluation.Result::meanReturn);
-        summaryRow(out, "mean length", "%10.1f", results, CrafterEvaluation.Result::meanLength);
-        summaryRow(out, "episodes", "%10.0f", results, r -> r.episodes());
+        summaryRow(out, "score", "%14.2f", results, CrafterEvaluation.Result::score);
+        summaryRow(out, "mean return", "%14.2f", results, CrafterEvaluation.Result::meanReturn);
+        summaryRow(out, "mean length", "%14.1f", results, CrafterEvaluation.Result::meanLength);
+        summaryRow(out, "episodes", "%14.0f", results, r -> r.episodes());
     }
 
     private static void summaryRow(PrintStream out, String label, String format, List<CrafterEvaluation.Result> results,

@@ -43,6 +43,18 @@ public final class CrafterScore {
     }
 
     /**
+     * The score of several seeds as the benchmark reports it: the mean of each seed's {@link #score(double[])}
+     * (Hafner's analysis code averages the per-seed scores; the score of the seed-averaged rates is higher, since
+     * the geometric mean is concave).
+     */
+    public static double meanOverSeeds(List<double[]> successRatesPercentPerSeed) {
+        if (successRatesPercentPerSeed.isEmpty()) {
+            throw new IllegalArgumentException("the Crafter score over seeds needs at least one seed");
+        }
+        return successRatesPercentPerSeed.stream().mapToDouble(CrafterScore::score).average().orElseThrow();
+    }
+
+    /**
      * The score of success rates given as fractions in [0, 1] by achievement name: every one of the 22
      * {@link #ACHIEVEMENTS} counts (a missing one as 0).
      */

@@ -104,6 +104,36 @@ class CrafterExperimentTest {
         }
         assertTrue(text.contains("collect_wood") && text.contains("score"), text);
 
+        // The benchmark protocol scores every training episode that ended within the 2,048-step budget.
+        Map<String, Object> bench = (Map<String, Object>) json.get("benchmark");
+        long within = episodes.stream().filter(r -> ((Number) r.get("step")).longValue() <= 2048).count();
+        assertEquals(episodes.size(), within, "training stops at its budget");
+        assertEquals(within, ((Number) bench.get("episodes")).longValue());
+        assertEquals(2048L, ((Number) bench.get("budget_steps")).longValue());
+        assertTrue(((String) bench.get("protocol")).startsWith("Hafner 2021 benchmark protocol"), bench.toString());
+        Map<String, Object> benchRates = (Map<String, Object>) bench.get("success_rates_percent");
+        assertEquals(CrafterScore.ACHIEVEMENTS, List.copyOf(benchRates.keySet()));
+        for (String a : CrafterScore.ACHIEVEMENTS) {
+            long unlocked = episodes.stream()
+                    .filter(r -> ((Number) r.get("achievements/" + a)).doubleValue() > 0).count();
+            assertEquals(100.0 * unlocked / within, ((Number) benchRates.get(a)).doubleValue(), 1e-9, a);
+        }
+        double benchScore = ((Number) bench.get("score")).doubleValue();
+        assertEquals(CrafterScore.score(benchRates.values().stream().mapToDouble(v -> ((Number) v).doubleValue())
+                .toArray()), benchScore, 1e-9);
+        double meanReturn = episodes.stream().mapToDouble(r -> ((Number) r.get("return")).doubleValue()).average()
+                .orElseThrow();
+        assertEquals(meanReturn, ((Number) bench.get("mean_return")).doubleValue(), 1e-9);
+        assertTrue(((String) json.get("evaluation_protocol")).startsWith("post-training evaluation: 8 episodes"),
+                String.valueOf(json.get("evaluation_protocol")));
+        // The printed table names both protocols and shows both scores (training column first).
+        assertTrue(text.contains("column ppo (training): Hafner 2021 benchmark protocol"), text);
+        assertTrue(text.contains("other columns: post-training evaluation"), text);
+        String scoreLine = text.lines().filter(l -> l.startsWith("score ")).findFirst().orElseThrow();
+        assertEquals(String.format("%14.2f", benchScore).trim(), scoreLine.trim().split("\\s+")[1], scoreLine);
+        assertEquals(String.format("%14.2f", ((Number) ((Map<String, Object>) policies.get("ppo")).get("score"))
+                .doubleValue()).trim(), scoreLine.trim().split("\\s+")[2], scoreLine);
+
         // The bar chart decodes at its size; the GIF holds the evaluation episode.
         var png = ImageIO.read(out.resolve(CrafterReport.CHART_FILE).toFile());
         assertNotNull(png, "crafter-success.png decodes");

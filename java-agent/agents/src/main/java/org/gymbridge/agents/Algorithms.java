@@ -74,6 +74,9 @@ public final class Algorithms {
                 org.gymbridge.agents.ddpg.DdpgConfig.defaults(), org.gymbridge.agents.ddpg.Ddpg::create));
         ALL.add(Algorithm.of("td3", "Twin Delayed DDPG (twin critics, target smoothing, delayed actor); Box actions",
                 org.gymbridge.agents.td3.Td3Config.defaults(), org.gymbridge.agents.td3.Td3::create));
+        ALL.add(Algorithm.of("mcts", "Monte Carlo Tree Search (UCT, chance nodes) planning through env snapshots of a"
+                + " second session; Discrete actions, num_envs=1", org.gymbridge.agents.mcts.MctsConfig.defaults(),
+                org.gymbridge.agents.mcts.Mcts::create));
         ALL.add(Algorithm.of("sac", "Soft Actor-Critic (twin Q, tanh Gaussian, automatic entropy tuning); Box actions",
                 org.gymbridge.agents.sac.SacConfig.defaults(), org.gymbridge.agents.sac.Sac::create));
     }

@@ -41,6 +41,9 @@ final class Errors {
     static GymBridgeException of(Status.Code code, String message, String reason, boolean stepCall, Throwable cause) {
         switch (code) {
             case NOT_FOUND:
+                if (reason.equals("SNAPSHOT_NOT_FOUND")) {
+                    return new GymBridgeException(message, code, reason, cause);
+                }
                 if (reason.contains("SESSION")) {
                     return new SessionNotFoundException(message, code, reason, cause);
                 }
@@ -53,6 +56,9 @@ final class Errors {
             case FAILED_PRECONDITION:
                 if (reason.equals("RESET_REQUIRED") || (reason.isEmpty() && stepCall)) {
                     return new ResetRequiredException(message, code, reason, cause);
+                }
+                if (reason.equals(SnapshotUnsupportedException.REASON)) {
+                    return new SnapshotUnsupportedException(message, code, reason, cause);
                 }
                 if (reason.equals(NoModelException.REASON)) {
                     return new NoModelException(message, code, reason, cause);

@@ -193,7 +193,8 @@ public final class GymBridgeClient implements AutoCloseable {
         r.getCapabilities().getAutoresetModesList().forEach(m -> modes.add(Wire.fromProto(m)));
         return new ServerInfo(r.getProtocolVersion(), min, r.getServerVersion(), r.getLibraryVersionsMap(), modes,
                 r.getCapabilities().getMaxMessageBytes(), r.getCapabilities().getMaxSessions(),
-                r.getCapabilities().getMaxEnvsPerSession());
+                r.getCapabilities().getMaxEnvsPerSession(), r.getCapabilities().getSnapshotFamiliesList(),
+                r.getCapabilities().getMaxSnapshotsPerSession());
     }
 
     /** What the server said in the handshake made when connecting. */
@@ -231,7 +232,7 @@ public final class GymBridgeClient implements AutoCloseable {
             out.add(new EnvInfo(e.getEnvId(), e.getEntryPoint(), e.getMaxEpisodeSteps(),
                     e.hasObservationSpace() ? Wire.fromProto(e.getObservationSpace()) : null,
                     e.hasActionSpace() ? Wire.fromProto(e.getActionSpace()) : null,
-                    e.getRenderModesList(), e.getUnavailable()));
+                    e.getRenderModesList(), e.getUnavailable(), e.getSnapshots(), e.getSnapshotUnsupported()));
         }
         return out;
     }

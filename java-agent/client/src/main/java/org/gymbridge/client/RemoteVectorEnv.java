@@ -4,6 +4,7 @@ import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.gymbridge.env.AutoresetMode;
+import org.gymbridge.env.Snapshot;
 import org.gymbridge.env.EnvSpec;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
@@ -14,10 +15,13 @@ import org.gymbridge.proto.v1.GetModelRequest;
 import org.gymbridge.proto.v1.GetModelResponse;
 import org.gymbridge.proto.v1.MakeRequest;
 import org.gymbridge.proto.v1.MakeResponse;
+import org.gymbridge.proto.v1.ReleaseSnapshotRequest;
 import org.gymbridge.proto.v1.RenderRequest;
 import org.gymbridge.proto.v1.ResetRequest;
+import org.gymbridge.proto.v1.RestoreRequest;
 import org.gymbridge.proto.v1.SessionRequest;
 import org.gymbridge.proto.v1.SessionResponse;
+import org.gymbridge.proto.v1.SnapshotRequest;
 import org.gymbridge.proto.v1.StepRequest;
 import org.gymbridge.proto.v1.StepResponse;
 import org.gymbridge.spaces.Space;
@@ -316,6 +320,112 @@ final class RemoteVectorEnv implements VectorEnv {
         }
         model = m;
         return m;
+    }
+
+    @Override
+    public Snapshot snapshot(int envIndex) {
+        checkOpen();
+        checkIndex(envIndex);
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setSnapshot(
+                SnapshotRequest.newBuilder().setSessionId(sessionId).setEnvIndex(envIndex)), "snapshot");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+        return new RemoteSnapshot(this, sessionId, r.getSnapshot().getSnapshotId(), envIndex);
+    }
+
+    @Override
+    public void restore(int envIndex, Snapshot snapshot) {
+        restore(envIndex, snapshot, null);
+    }
+
+    @Override
+    public void restore(int envIndex, Snapshot snapshot, long reseed) {
+        restore(envIndex, snapshot, Long.valueOf(reseed));
+    }
+
+    private void restore(int envIndex, Snapshot snapshot, Long reseed) {
+        checkOpen();
+        checkIndex(envIndex);
+        if (!(snapshot instanceof RemoteSnapshot s) || s.owner != this) {
+            throw new IllegalArgumentException("restore needs a snapshot taken of this env (" + this + "), got " + snapshot);
+        }
+        if (s.isClosed()) {
+            throw new IllegalStateException("snapshot " + s.id() + " was closed (released on the server); take a new one");
+        }
+        RestoreRequest.Builder b = RestoreRequest.newBuilder().setSessionId(s.sessionId).setEnvIndex(envIndex)
+                .setSnapshotId(s.id());
+        if (reseed != null) {
+            b.setReseed(reseed);
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+    }
+
+    /** Frees a snapshot on the server; nothing to do once the env is closed (its session took them along). */
+    void release(RemoteSnapshot s) {
+        if (closed.get() || !s.sessionId.equals(sessionId)) {
+            return;
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setReleaseSnapshot(
+                ReleaseSnapshotRequest.newBuilder().setSessionId(s.sessionId).addSnapshotIds(s.id())), "release snapshot");
+        if (r.hasError()) {
+            GymBridgeException e = Errors.fromProto(r.getError(), false);
+            if (!(e instanceof SessionNotFoundException)) {
+                throw e;
+            }
+        }
+    }
+
+    private void checkIndex(int envIndex) {
+        if (envIndex < 0 || envIndex >= numEnvs) {
+            throw new IndexOutOfBoundsException("env index " + envIndex + " is not in 0.." + (numEnvs - 1));
+        }
+    }
+
+    /** A snapshot handle of this env's session. */
+    private static final class RemoteSnapshot implements Snapshot {
+        final RemoteVectorEnv owner;
+        final String sessionId;
+        private final long id;
+        private final int envIndex;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        RemoteSnapshot(RemoteVectorEnv owner, String sessionId, long id, int envIndex) {
+            this.owner = owner;
+            this.sessionId = sessionId;
+            this.id = id;
+            this.envIndex = envIndex;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public int envIndex() {
+            return envIndex;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return released.get();
+        }
+
+        @Override
+        public void close() {
+            if (released.compareAndSet(false, true)) {
+                owner.release(this);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Snapshot(" + id + " of env " + envIndex + ", session " + sessionId + ")";
+        }
     }
 
     /**

@@ -69,6 +69,21 @@ final class SingleEnv implements Env {
     }
 
     @Override
+    public org.gymbridge.env.Snapshot snapshot() {
+        return vec.snapshot(0);
+    }
+
+    @Override
+    public void restore(org.gymbridge.env.Snapshot snapshot) {
+        vec.restore(0, snapshot);
+    }
+
+    @Override
+    public void restore(org.gymbridge.env.Snapshot snapshot, long reseed) {
+        vec.restore(0, snapshot, reseed);
+    }
+
+    @Override
     public void close() {
         vec.close();
     }

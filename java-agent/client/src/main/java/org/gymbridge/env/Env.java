@@ -42,6 +42,25 @@ public interface Env extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getName() + " does not provide a tabular model");
     }
 
+    /**
+     * Saves the env's whole state on the server (see {@link Snapshot}); needs a reset env.
+     *
+     * @throws org.gymbridge.client.SnapshotUnsupportedException for envs whose state the server cannot copy
+     */
+    default Snapshot snapshot() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /** Puts the env back into {@code snapshot}; its next steps continue exactly as after the snapshot. */
+    default void restore(Snapshot snapshot) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /** {@link #restore(Snapshot)}, then reseeds the env's random number generators (another sampled outcome). */
+    default void restore(Snapshot snapshot, long reseed) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
     /** Closes the session (idempotent); also stops a local server this env started. */
     @Override
     void close();

@@ -81,6 +81,32 @@ public interface VectorEnv extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getName() + " does not provide a tabular model");
     }
 
+    /**
+     * Saves the whole state of env {@code envIndex} on the server (see {@link Snapshot}); needs a reset env.
+     *
+     * @throws org.gymbridge.client.SnapshotUnsupportedException for envs whose state the server cannot copy
+     * @throws org.gymbridge.client.LimitExceededException over the server's --max-snapshots-per-session
+     */
+    default Snapshot snapshot(int envIndex) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /**
+     * Puts env {@code envIndex} back into {@code snapshot} (taken of that env of this vector env): its next steps
+     * continue exactly as they did after the snapshot was taken; the other envs are untouched.
+     */
+    default void restore(int envIndex, Snapshot snapshot) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
+    /**
+     * {@link #restore(int, Snapshot)}, then reseeds the env's random number generators with {@code reseed}: the
+     * next steps draw another outcome from the same state (a planner sampling a stochastic env).
+     */
+    default void restore(int envIndex, Snapshot snapshot, long reseed) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
+    }
+
     /** Closes the session (idempotent); also stops a local server this env started. */
     @Override
     void close();

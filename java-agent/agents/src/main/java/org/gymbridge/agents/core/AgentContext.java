@@ -13,8 +13,16 @@ import org.gymbridge.spaces.Space;
  * @param numEnvs          envs per vector step (the rows of every {@link Agent#act} batch while training)
  * @param envId            the Gymnasium id, e.g. {@code CartPole-v1}
  * @param totalSteps       env steps the run trains for (over all envs)
+ * @param envUrl           the URL the env was made from (planners such as MCTS make their own model session
+ *                         from it); null when unknown
  */
-public record AgentContext(Space observationSpace, Space actionSpace, int numEnvs, String envId, long totalSteps) {
+public record AgentContext(Space observationSpace, Space actionSpace, int numEnvs, String envId, long totalSteps,
+                           String envUrl) {
+
+    /** A context without the env's URL (agents that only see observations need none). */
+    public AgentContext(Space observationSpace, Space actionSpace, int numEnvs, String envId, long totalSteps) {
+        this(observationSpace, actionSpace, numEnvs, envId, totalSteps, null);
+    }
 
     /** The observation adapter the trainer uses for this env: one-hot rows for Discrete, flat floats for Box. */
     public ObservationAdapter observations() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.FollowsResets;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.tensor.Value;
@@ -49,6 +50,9 @@ public final class Evaluation {
      * The env must use NEXT_STEP autoreset (the default). Its episodes must end (CartPole's time limit).
      */
     public static EvalResult run(Agent agent, VectorEnv env, int episodes, long seed) {
+        if (agent instanceof FollowsResets follower) {
+            follower.envReset(seed);
+        }
         return run(obs -> agent.act(obs, false), env, episodes, seed, new Listener() { });
     }
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.gymbridge.agents.core.ActionAdapter;
 import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.FollowsResets;
 import org.gymbridge.agents.core.ObservationAdapter;
 import org.gymbridge.agents.core.Transition;
 import org.gymbridge.env.AutoresetMode;
@@ -103,6 +104,9 @@ public final class StepLoop {
 
     /** Starts from {@code env.reset(seed)} (env i gets seed + i) with no episode under way; returns its observations. */
     public Value reset(long seed) {
+        if (learner instanceof FollowsResets follower) {
+            follower.envReset(seed);
+        }
         long t0 = System.nanoTime();
         Value first = env.reset(seed).observations();
         obs = observationAdapter.toBatch(first);

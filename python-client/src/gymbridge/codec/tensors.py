@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
+from gymbridge.codec.errors import CodecError
 
 _DTYPES: dict[int, np.dtype] = {
     pb.DTYPE_BOOL: np.dtype(np.bool_),
@@ -51,6 +51,16 @@ def dtype_from_proto(dtype: int) -> np.dtype:
         ) from None
 
 
+
+
+# Tensors a request may carry: numpy's own limit is 64 dimensions; a dimension over 2**31 - 1 could
+# only be declared, never sent (messages are at most 2 GiB), and would overflow sizes derived from it.
+MAX_DIMS = 32
+MAX_DIM = 2**31 - 1
+
+
+def _show_shape(shape: tuple[int, ...]) -> str:
+    return str(list(shape)) if len(shape) <= 8 else f"[{', '.join(map(str, shape[:8]))}, ...] ({len(shape)} dims)"
 
 
 # The hot path encodes a handful of dtypes millions of times: remember each dtype's enum.
@@ -102,8 +112,12 @@ def decode_tensor(t: pb.Tensor, what: str = "tensor") -> np.ndarray:
         )
     dtype = dtype_from_proto(t.dtype)
     shape = tuple(t.shape)
+    if len(shape) > MAX_DIMS:
+        raise CodecError(f"{what}: shape has {len(shape)} dimensions; a tensor has at most {MAX_DIMS}")
     if shape and min(shape) < 0:
-        raise CodecError(f"{what}: shape {list(shape)} has a negative dimension")
+        raise CodecError(f"{what}: shape {_show_shape(shape)} has a negative dimension")
+    if shape and max(shape) > MAX_DIM:
+        raise CodecError(f"{what}: shape {_show_shape(shape)} has a dimension over {MAX_DIM}, more than any message holds")
     expected = math.prod(shape) * dtype.itemsize
     data = t.data  # each access of a bytes field hands out a new object: read it once
     if len(data) != expected:

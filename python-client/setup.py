@@ -3,7 +3,8 @@
 The contract lives once, in <repo>/proto/gymbridge/v1/*.proto. The stubs are generated code and
 are never committed: every build (pip install, wheel) regenerates them into src/gymbridge/v1 and
 ships them in the wheel as the package ``gymbridge.v1`` (the generated code imports
-``from gymbridge.v1 import tensor_pb2``, so the package name must match the proto package).
+``from gymbridge.v1 import tensor_pb2``, so the package name must match the proto package). The
+server package (python-env-server) depends on this one for the stubs and the codec.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ OUT_ROOT = os.path.join(HERE, "src")
 
 
 MISSING_PROTO = (
-    f"gymbridge-server: no .proto files found in {PROTO_DIR}. The server is built from the "
-    "gymbridge repository checkout: run `pip install ./python-env-server` from the repository "
-    "root (pip builds in-tree, so ../proto must be next to python-env-server)."
+    f"gymbridge: no .proto files found in {PROTO_DIR}. The client is built from the gymbridge "
+    "repository checkout: run `pip install ./python-client` from the repository root (pip builds "
+    "in-tree, so ../proto must be next to python-client)."
 )
 GENERATED = os.path.join(OUT_ROOT, "gymbridge", "v1", "env_pb2.py")
 
@@ -49,12 +50,12 @@ def generate_stubs() -> None:
         *protos,
     ]
     if protoc.main(args) != 0:
-        raise SystemExit(f"gymbridge-server: protoc failed on {protos}")
+        raise SystemExit(f"gymbridge: protoc failed on {protos}")
     for pkg in ("gymbridge", os.path.join("gymbridge", "v1")):
         init = os.path.join(OUT_ROOT, pkg, "__init__.py")
         if not os.path.exists(init):
             with open(init, "w", encoding="utf-8") as f:
-                f.write("# Generated package (see python-env-server/setup.py); not committed.\n")
+                f.write("# Generated package (see python-client/setup.py); not committed.\n")
 
 
 class BuildPyWithStubs(build_py):
@@ -73,16 +74,7 @@ elif not os.path.isfile(GENERATED):
 
 setup(
     package_dir={"": "src"},
-    packages=[
-        "gymbridge_server",
-        "gymbridge_server.adapters",
-        "gymbridge_server.codec",
-        "gymbridge_server.envs",
-        "gymbridge_server.transport",
-        "gymbridge_server.vector",
-        "gymbridge",
-        "gymbridge.v1",
-    ],
+    packages=["gymbridge", "gymbridge.codec", "gymbridge.v1"],
     package_data={"gymbridge.v1": ["*.pyi"]},
     cmdclass={"build_py": BuildPyWithStubs},
 )

@@ -5,8 +5,8 @@ import numpy as np
 from gymnasium import spaces
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
-from gymbridge_server.codec.tensors import decode_tensor, dtype_from_proto, dtype_to_proto, encode_tensor
+from gymbridge.codec.errors import CodecError
+from gymbridge.codec.tensors import decode_tensor, dtype_from_proto, dtype_to_proto, encode_tensor
 
 
 def encode_space(space: spaces.Space) -> pb.Space:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
+from gymbridge.codec.errors import CodecError
 
 
 def arg_to_py(a: pb.Arg) -> Any:

@@ -7,8 +7,8 @@ import numpy as np
 from gymnasium import spaces
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
-from gymbridge_server.codec.tensors import decode_tensor, encode_tensor, tensor_into
+from gymbridge.codec.errors import CodecError
+from gymbridge.codec.tensors import decode_tensor, encode_tensor, tensor_into
 
 
 def encode_info(x: Any) -> pb.Value:

@@ -13,8 +13,8 @@ from gymnasium import spaces
 from gymnasium.vector.utils import concatenate, create_empty_array, iterate
 
 from gymbridge.v1 import tensor_pb2 as pb
-from gymbridge_server.codec.errors import CodecError
-from gymbridge_server.codec.tensors import decode_tensor, encode_tensor
+from gymbridge.codec.errors import CodecError
+from gymbridge.codec.tensors import decode_tensor, encode_tensor
 
 LEAF_TYPES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
@@ -101,7 +101,12 @@ def decode_value(space: spaces.Space, v: pb.Value, what: str = "value") -> Any:
         expect_kind(v, "list", what, space)
         items = [decode_value(space.feature_space, item, f"{what}[{i}]") for i, item in enumerate(v.list.items)]
         if space.stack:
-            return concatenate(space.feature_space, items, create_empty_array(space.feature_space, n=len(items)))
+            for i, item in enumerate(items):
+                _check_stackable(space.feature_space, item, f"{what}[{i}]")
+            try:
+                return concatenate(space.feature_space, items, create_empty_array(space.feature_space, n=len(items)))
+            except (ValueError, TypeError) as e:
+                raise CodecError(f"{what}: the items of a stacked {space} do not stack: {e}") from e
         return tuple(items)
     if isinstance(space, spaces.Graph):
         expect_kind(v, "dict", what, space)
@@ -122,11 +127,37 @@ def decode_value(space: spaces.Space, v: pb.Value, what: str = "value") -> Any:
         check_len(2, len(v.tuple.items), what, space)
         idx_v, sample_v = v.tuple.items
         expect_kind(idx_v, "tensor", f"{what}[0]", space)
-        index = int(decode_tensor(idx_v.tensor, f"{what}[0]").reshape(()))
+        idx = decode_tensor(idx_v.tensor, f"{what}[0]")
+        if idx.size != 1 or idx.dtype.kind not in "iu":
+            raise CodecError(
+                f"{what}[0]: a OneOf index is one integer (a 0-d integer tensor), got {idx.dtype.name} "
+                f"of shape {list(idx.shape)}"
+            )
+        index = int(idx.reshape(()))
         if not 0 <= index < len(space.spaces):
             raise CodecError(f"{what}: OneOf index {index} is not in 0..{len(space.spaces) - 1}")
         return (np.int64(index), decode_value(space.spaces[index], sample_v, f"{what}[1]"))
     raise CodecError(f"space {space!r} of type {type(space).__name__} has no wire form")
+
+
+def _check_stackable(feature: spaces.Space, item: Any, what: str) -> None:
+    """A stacked Sequence item's leaves have the feature space's shape and dtype kind (numpy would
+    otherwise cast floats into an integer stack, or fail deep inside concatenate)."""
+    if isinstance(feature, LEAF_TYPES):
+        a = np.asarray(item)
+        want = np.dtype(feature.dtype)
+        integer = want.kind in "iub"
+        if a.shape != feature.shape or (a.dtype.kind not in ("iub" if integer else "f")):
+            raise CodecError(
+                f"{what}: {a.dtype.name} of shape {list(a.shape)} does not fit {feature} "
+                f"({want.name}, shape {list(feature.shape)}); every item of a stacked Sequence has the feature's shape and dtype"
+            )
+    elif isinstance(feature, spaces.Dict):
+        for k, s in feature.items():
+            _check_stackable(s, item[k], f"{what}[{k!r}]")
+    elif isinstance(feature, spaces.Tuple):
+        for i, (s, x) in enumerate(zip(feature.spaces, item)):
+            _check_stackable(s, x, f"{what}[{i}]")
 
 
 def check_keys(space: spaces.Dict, got: Mapping[str, Any], what: str) -> None:

@@ -1,0 +1,70 @@
+package org.gymbridge.examples;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.gymbridge.agents.mcts.MctsConfig;
+import org.gymbridge.agents.mcts.SimulationSweep;
+import org.gymbridge.client.GymBridge;
+import org.gymbridge.client.GymBridgeClient;
+import org.gymbridge.client.MakeOptions;
+
+/**
+ * Monte Carlo Tree Search plays FrozenLake (8x8 deterministic, 4x4 slippery), CartPole-v1 and Taxi-v4 by planning
+ * in a second session of each env through env snapshots; for each env, a sweep over simulations per move prints
+ * mean return, success rate, wall clock and model steps, and {@code runs/mcts-simulations.png} plots return
+ * against simulations per move.
+ * <pre>
+ *   java -cp ... org.gymbridge.examples.MctsPlanning [env ...]    (env: frozenlake8x8 slippery4x4 cartpole taxi)
+ * </pre>
+ */
+public final class MctsPlanning {
+
+    /** One env of the sweep: id, kwargs, the config, the budgets tried, episodes per budget. */
+    record Task(String name, String envId, Map<String, Object> kwargs, MctsConfig config, int[] simulations,
+                int episodes) {
+    }
+
+    static final List<Task> TASKS = List.of(
+            new Task("frozenlake8x8", "FrozenLake-v1", Map.of("map_name", "8x8", "is_slippery", false),
+                    new MctsConfig(64, 1.0, 100, 0.99, MctsConfig.Rollout.RANDOM, "", true), new int[] {16, 64, 256}, 5),
+            new Task("slippery4x4", "FrozenLake-v1", Map.of("is_slippery", true),
+                    new MctsConfig(64, 1.0, 100, 0.99, MctsConfig.Rollout.RANDOM, "", true), new int[] {16, 64, 256}, 100),
+            new Task("cartpole", "CartPole-v1", Map.of(),
+                    new MctsConfig(16, 1.0, 30, 1.0, MctsConfig.Rollout.RANDOM, "", true), new int[] {4, 8, 16}, 20),
+            new Task("taxi", "Taxi-v4", Map.of(),
+                    new MctsConfig(256, 1.0, 40, 0.99, MctsConfig.Rollout.RANDOM, "", true), new int[] {64, 256, 1024}, 20));
+
+    private MctsPlanning() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        List<String> only = Arrays.asList(args);
+        List<String> names = new ArrayList<>();
+        List<List<SimulationSweep.Point>> series = new ArrayList<>();
+        try (GymBridgeClient client = GymBridge.connect("local:")) {
+            for (Task t : TASKS) {
+                if (!only.isEmpty() && !only.contains(t.name())) {
+                    continue;
+                }
+                MakeOptions options = MakeOptions.builder().kwargs(t.kwargs()).build();
+                List<SimulationSweep.Point> points = new ArrayList<>();
+                System.out.printf("%s (%s %s), %s%n", t.name(), t.envId(), t.kwargs(), t.config());
+                for (int sims : t.simulations()) {
+                    SimulationSweep.Point p = SimulationSweep.run(client, t.envId(), options, t.config(), sims,
+                            t.episodes(), 1);
+                    System.out.println("  " + p);
+                    points.add(p);
+                }
+                names.add(t.name());
+                series.add(points);
+            }
+        }
+        Path png = Path.of("runs", "mcts-simulations.png");
+        SimulationSweep.plot(png, "MCTS: return vs simulations per move", names, series);
+        System.out.println("plot: " + png.toAbsolutePath());
+    }
+}

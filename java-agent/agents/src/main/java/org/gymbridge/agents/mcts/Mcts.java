@@ -1,0 +1,484 @@
+package org.gymbridge.agents.mcts;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.gymbridge.agents.Algorithms;
+import org.gymbridge.agents.core.Agent;
+import org.gymbridge.agents.core.AgentContext;
+import org.gymbridge.agents.core.Algorithm;
+import org.gymbridge.agents.core.Checkpoint;
+import org.gymbridge.agents.core.FollowsResets;
+import org.gymbridge.agents.core.HostArrays;
+import org.gymbridge.agents.core.ObservationAdapter;
+import org.gymbridge.agents.core.Transition;
+import org.gymbridge.agents.train.Configs;
+import org.gymbridge.agents.train.TrainingRun;
+import org.gymbridge.client.GymBridge;
+import org.gymbridge.env.Snapshot;
+import org.gymbridge.env.StepResult;
+import org.gymbridge.env.VectorEnv;
+import org.gymbridge.spaces.Discrete;
+import org.gymbridge.tensor.Tensor;
+import org.gymbridge.tensor.Value;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Monte Carlo Tree Search with UCT (Kocsis and Szepesvári 2006) that plans in a model of the env: a second
+ * session of the same env on the server (the "model"), kept in the real env's state through env snapshots.
+ *
+ * <p>Per move: the model stands at the real env's state, saved as the root {@link Snapshot}. Each of
+ * {@code simulations} simulations restores the root (reseeding the env's random generator, so a slippery
+ * FrozenLake slips as it might, not as the real env will), then
+ * <ol>
+ *   <li>selection: from the root, take untried actions first, else the action maximising
+ *       {@code Q(s,a) + c sqrt(ln N(s) / N(s,a))} (Q normalised to [0, 1] over the tree);</li>
+ *   <li>chance: stepping the model samples an outcome; the edge's children are keyed by outcome (observation,
+ *       reward, flags), so a stochastic env grows one child per outcome seen, a deterministic one exactly one;</li>
+ *   <li>expansion and rollout: the first new node is valued by a rollout (random or a given agent's policy)
+ *       until the episode ends or {@code depth} model steps were taken;</li>
+ *   <li>backup: {@code G = r + gamma G} along the path, into each edge's visit count and value sum.</li>
+ * </ol>
+ * The move is the root's most visited action; the subtree below the outcome the real step then had is kept as
+ * the next search's root (a resumed run replays the env but starts with a fresh tree). Acting in the real env, the agent then advances the model with
+ * the same action from the root (without reseeding: the model's generator is the real env's) and checks that
+ * both arrive at the same observation and reward. Nothing is learned; {@code learn} reports the last move's tree
+ * statistics. The model is reset with every seed the real env is reset with ({@link FollowsResets}), so the
+ * agent runs under {@link org.gymbridge.agents.train.StepLoop}, {@code Trainer}, {@code TrainingRun} and
+ * {@code Evaluation} like any other; it acts in one env at a time ({@code num_envs=1}).
+ */
+public final class Mcts implements Agent, FollowsResets, AutoCloseable {
+
+    private final MctsConfig config;
+    private final VectorEnv model;
+    private final int numActions;
+    private final long actionStart;
+    private final ObservationAdapter observations;
+    private final Function<INDArray, INDArray> rolloutPolicy; // null: uniform random actions
+    private Random rng;
+
+    // The model's root: the real env's current state.
+    private Snapshot root;
+    private Value rootObs;
+    private boolean rootDone;
+    private double lastReward;
+    private boolean following;
+    private long resetSeed;
+    private final List<Long> history = new ArrayList<>(); // actions since the last reset (what load() replays)
+    private Long pending;                                  // the action act() returned, not yet mirrored
+    private Node top;                                      // the last search's root node
+    private Node reuse;                                    // its subtree the real step led to: the next search's root
+
+    // Tree statistics of the last move (learn() reports them).
+    private final Map<String, Double> stats = new LinkedHashMap<>();
+    private boolean planned;
+    private double minQ;
+    private double maxQ;
+    private long modelSteps;
+    private long totalModelSteps;
+    private int nodes;
+    private int maxDepth;
+
+    /**
+     * An agent planning in {@code model} (a one-env session of the env it will act on, NEXT_STEP autoreset),
+     * which it closes on {@link #close}.
+     *
+     * @param rolloutPolicy batched observations [1, obs] to actions [1]; null for uniform random rollouts
+     */
+    public Mcts(VectorEnv model, MctsConfig config, Function<INDArray, INDArray> rolloutPolicy, long seed) {
+        if (model.numEnvs() != 1) {
+            throw new IllegalArgumentException("mcts plans for one env at a time: make the env with num_envs=1");
+        }
+        if (!(model.singleActionSpace() instanceof Discrete d)) {
+            throw new IllegalArgumentException("mcts needs a Discrete action space, but " + model.spec().envId()
+                    + " acts in " + model.singleActionSpace());
+        }
+        this.model = model;
+        this.config = config;
+        this.numActions = Math.toIntExact(d.n());
+        this.actionStart = d.start();
+        this.observations = rolloutPolicy == null ? null : ObservationAdapter.forSpace(model.singleObservationSpace());
+        this.rolloutPolicy = rolloutPolicy;
+        this.rng = new Random(seed);
+    }
+
+    /** What {@code gymbridge train --algo mcts} builds: the model is a new session made from the run's env URL. */
+    public static Mcts create(AgentContext context, MctsConfig config, long seed) {
+        if (context.numEnvs() != 1) {
+            throw new IllegalArgumentException("mcts plans for one env at a time: use num_envs=1 in the env URL");
+        }
+        if (context.envUrl() == null) {
+            throw new IllegalArgumentException("mcts makes its model session from the env URL, which this context lacks");
+        }
+        Function<INDArray, INDArray> rollout = config.rollout() == MctsConfig.Rollout.AGENT
+                ? rolloutAgent(Path.of(config.rolloutAgentRun()), context) : null;
+        return new Mcts(GymBridge.makeVec(context.envUrl()), config, rollout, seed);
+    }
+
+    /** The greedy policy of the agent trained in a {@code gymbridge train} run folder. */
+    static Function<INDArray, INDArray> rolloutAgent(Path run, AgentContext context) {
+        try {
+            Map<String, Object> spec = Configs.readFile(run.resolve(TrainingRun.RUN_FILE));
+            Algorithm<?> algorithm = Algorithms.get(String.valueOf(spec.get("algo")));
+            Record config = Configs.bind(algorithm.defaults(), Configs.readFile(run.resolve(TrainingRun.CONFIG_FILE)),
+                    run.resolve(TrainingRun.CONFIG_FILE).toString());
+            Agent agent = algorithm.create(new AgentContext(context.observationSpace(), context.actionSpace(), 1,
+                    context.envId(), context.totalSteps()), config, 0);
+            Path best = run.resolve(TrainingRun.CHECKPOINT_DIR).resolve("best-agent.bin");
+            agent.load(Files.isRegularFile(best) ? best : run.resolve(TrainingRun.CHECKPOINT_DIR).resolve("agent.bin"));
+            return obs -> agent.act(obs, false);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("rollout_agent_run " + run + ": cannot load its agent: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- Following the real env ---------------------------------------------------------------------------
+
+    @Override
+    public void envReset(long seed) {
+        Value obs = model.reset(seed).observations();
+        setRoot(obs, false, 0);
+        history.clear();
+        resetSeed = seed;
+        pending = null;
+        top = null;
+        reuse = null;
+        following = true;
+    }
+
+    private void setRoot(Value obs, boolean done, double reward) {
+        if (root != null) {
+            root.close();
+        }
+        root = model.snapshot(0);
+        rootObs = obs;
+        rootDone = done;
+        lastReward = reward;
+    }
+
+    /** Advances the model from the root with the action the real env took. */
+    private void mirror(long action) {
+        model.restore(0, root);
+        StepResult r = model.step(actionValue(action));
+        history.add(action);
+        pending = null;
+        Edge taken = top == null ? null : top.edges[Math.toIntExact(action - actionStart)];
+        reuse = taken == null ? null : taken.children.get(Outcome.of(r)); // the tree below this outcome stays valid
+        top = null;
+        setRoot(r.observations(), r.done(0), r.rewards()[0]);
+    }
+
+    private void checkInStep(INDArray realObs, String when) {
+        float[] real = HostArrays.toFloats(realObs);
+        float[] mine = HostArrays.toFloats(ObservationAdapter.forSpace(model.singleObservationSpace()).toBatch(rootObs));
+        if (!Arrays.equals(real, mine)) {
+            throw new IllegalStateException("mcts: " + when + ", the model session is not in the state of the env the"
+                    + " agent acts on (observation " + Arrays.toString(mine) + " vs " + Arrays.toString(real) + "). MCTS"
+                    + " follows one env from its seeded reset (FollowsResets), so act on that env only: periodic"
+                    + " evaluation on a second env (trainer eval_every) is not supported");
+        }
+    }
+
+    // ---- Agent --------------------------------------------------------------------------------------------
+
+    @Override
+    public INDArray act(INDArray obs, boolean explore) {
+        if (!following) {
+            throw new IllegalStateException("mcts must hear of the env's reset to follow it: call envReset(seed) before"
+                    + " env.reset(seed), or run it through StepLoop, Trainer, TrainingRun or Evaluation, which do");
+        }
+        if (pending != null) {
+            mirror(pending); // an evaluation: nobody calls observe(), so follow through the action taken
+        }
+        checkInStep(obs, "before planning");
+        long action = rootDone ? 0 : plan();
+        pending = action;
+        return Nd4j.createFromArray(new float[] {action});
+    }
+
+    @Override
+    public void observe(Transition t) {
+        if (pending != null) {
+            mirror(pending);
+        }
+        checkInStep(t.nextObservations(), "after the real step");
+        if (t.rewards()[0] != lastReward) {
+            throw new IllegalStateException("mcts: the model's reward " + lastReward + " differs from the env's "
+                    + t.rewards()[0] + " for the same state and action");
+        }
+    }
+
+    @Override
+    public boolean readyToLearn() {
+        return planned;
+    }
+
+    /** Nothing to learn: the tree statistics of the last move. */
+    @Override
+    public Map<String, Double> learn(INDArray nextObservations) {
+        planned = false;
+        return new LinkedHashMap<>(stats);
+    }
+
+    // ---- Search -------------------------------------------------------------------------------------------
+
+    /** A decision node: visits, and one edge per action once tried. */
+    private static final class Node {
+        final boolean terminal;
+        final Edge[] edges;
+        final int[] untried;
+        int numUntried;
+        int visits;
+
+        Node(int numActions, boolean terminal, Random rng) {
+            this.terminal = terminal;
+            this.edges = new Edge[numActions];
+            this.untried = new int[numActions];
+            for (int a = 0; a < numActions; a++) {
+                untried[a] = a;
+            }
+            for (int a = numActions - 1; a > 0; a--) { // try actions in random order
+                int j = rng.nextInt(a + 1);
+                int x = untried[a];
+                untried[a] = untried[j];
+                untried[j] = x;
+            }
+            this.numUntried = numActions;
+        }
+    }
+
+    /** An action edge and its chance node: the outcomes seen, each its own decision node. */
+    private static final class Edge {
+        final Map<Outcome, Node> children = new HashMap<>(2);
+        int visits;
+        double valueSum;
+
+        double q() {
+            return valueSum / visits;
+        }
+    }
+
+    /** What stepping the model returned, as the key of a chance node's children. */
+    private record Outcome(byte[] observation, double reward, boolean terminated, boolean truncated) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Outcome x && Arrays.equals(observation, x.observation) && reward == x.reward
+                    && terminated == x.terminated && truncated == x.truncated;
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(observation) * 31 + Double.hashCode(reward) + (terminated ? 2 : 0) + (truncated ? 1 : 0);
+        }
+
+        static Outcome of(StepResult r) {
+            byte[] obs = r.observations() instanceof Tensor t ? t.toByteArray()
+                    : r.observations().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return new Outcome(obs, r.rewards()[0], r.terminated()[0], r.truncated()[0]);
+        }
+    }
+
+    private long plan() {
+        long t0 = System.nanoTime();
+        top = reuse != null ? reuse : new Node(numActions, false, rng);
+        reuse = null;
+        minQ = Double.POSITIVE_INFINITY;
+        maxQ = Double.NEGATIVE_INFINITY;
+        modelSteps = 0;
+        nodes = 1;
+        maxDepth = 0;
+        for (int s = 0; s < config.simulations(); s++) {
+            if (config.reseed()) {
+                model.restore(0, root, rng.nextLong() & Long.MAX_VALUE);
+            } else {
+                model.restore(0, root);
+            }
+            simulate(top);
+        }
+        int best = 0;
+        for (int a = 1; a < numActions; a++) {
+            Edge e = top.edges[a];
+            Edge b = top.edges[best];
+            if (e != null && (b == null || e.visits > b.visits || e.visits == b.visits && e.q() > b.q())) {
+                best = a;
+            }
+        }
+        Edge chosen = top.edges[best];
+        stats.clear();
+        stats.put("simulations", (double) config.simulations());
+        stats.put("tree_nodes", (double) nodes);
+        stats.put("tree_depth", (double) maxDepth);
+        stats.put("model_steps", (double) modelSteps);
+        stats.put("root_value", chosen == null ? 0 : chosen.q());
+        stats.put("root_visit_share", chosen == null ? 0 : chosen.visits / (double) top.visits);
+        stats.put("plan_ms", (System.nanoTime() - t0) / 1e6);
+        totalModelSteps += modelSteps;
+        planned = true;
+        return best + actionStart;
+    }
+
+    /** One simulation from the (restored) root: selection, chance, expansion, rollout, backup. */
+    private void simulate(Node start) {
+        List<Edge> path = new ArrayList<>();
+        List<Node> parents = new ArrayList<>();
+        List<Double> rewards = new ArrayList<>();
+        Node node = start;
+        double leaf = 0;
+        int depth = 0;
+        while (depth < config.depth() && !node.terminal) {
+            int a = node.numUntried > 0 ? node.untried[--node.numUntried] : select(node);
+            StepResult r = model.step(actionValue(a + actionStart));
+            modelSteps++;
+            depth++;
+            Edge e = node.edges[a];
+            if (e == null) {
+                e = node.edges[a] = new Edge();
+            }
+            Outcome outcome = Outcome.of(r);
+            Node child = e.children.get(outcome);
+            boolean expanded = child == null;
+            if (expanded) {
+                child = new Node(numActions, r.done(0), rng);
+                e.children.put(outcome, child);
+                nodes++;
+            }
+            path.add(e);
+            parents.add(node);
+            rewards.add(r.rewards()[0]);
+            node = child;
+            if (expanded) {
+                if (!child.terminal) {
+                    leaf = rollout(r.observations(), depth);
+                }
+                break;
+            }
+        }
+        maxDepth = Math.max(maxDepth, path.size());
+        double g = leaf;
+        for (int k = path.size() - 1; k >= 0; k--) {
+            g = rewards.get(k) + config.gamma() * g;
+            Edge e = path.get(k);
+            e.visits++;
+            e.valueSum += g;
+            parents.get(k).visits++;
+            minQ = Math.min(minQ, e.q());
+            maxQ = Math.max(maxQ, e.q());
+        }
+    }
+
+    /** UCT over the tried actions of a fully expanded node. */
+    private int select(Node node) {
+        double logN = Math.log(node.visits);
+        double range = maxQ > minQ ? maxQ - minQ : 1;
+        int best = 0;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int a = 0; a < numActions; a++) {
+            Edge e = node.edges[a];
+            double score = (e.q() - minQ) / range + config.exploration() * Math.sqrt(logN / e.visits);
+            if (score > bestScore) {
+                bestScore = score;
+                best = a;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The discounted return of a rollout from a new leaf, until the episode ends or the depth is used up.
+     * Random rollouts do not depend on what they see, so their steps are pipelined a few at a time.
+     */
+    private double rollout(Value obs, int depth) {
+        double g = 0;
+        double discount = 1;
+        if (rolloutPolicy == null) {
+            Deque<CompletableFuture<StepResult>> inFlight = new ArrayDeque<>();
+            int sent = depth;
+            while (true) {
+                while (sent < config.depth() && inFlight.size() < 8) {
+                    inFlight.add(model.stepAsync(actionValue(rng.nextInt(numActions) + actionStart)));
+                    sent++;
+                }
+                if (inFlight.isEmpty()) {
+                    return g;
+                }
+                StepResult r = inFlight.removeFirst().join();
+                modelSteps++;
+                g += discount * r.rewards()[0];
+                discount *= config.gamma();
+                if (r.done(0)) {
+                    inFlight.forEach(CompletableFuture::join); // past the end: the next restore comes after them
+                    return g;
+                }
+            }
+        }
+        for (int d = depth; d < config.depth(); d++) {
+            long a = (long) rolloutPolicy.apply(observations.toBatch(obs)).getFloat(0) + actionStart;
+            StepResult r = model.step(actionValue(a));
+            modelSteps++;
+            g += discount * r.rewards()[0];
+            discount *= config.gamma();
+            if (r.done(0)) {
+                break;
+            }
+            obs = r.observations();
+        }
+        return g;
+    }
+
+    private static Value actionValue(long action) {
+        return Tensor.ofLongs(new long[] {action}, 1);
+    }
+
+    // ---- Checkpoints --------------------------------------------------------------------------------------
+
+    private record State(String algorithm, Random rng, boolean following, long resetSeed, long[] history, Long pending)
+            implements Serializable {
+    }
+
+    @Override
+    public void save(Path file) throws IOException {
+        Checkpoint.writeObject(file, new State("mcts", rng, following, resetSeed,
+                history.stream().mapToLong(Long::longValue).toArray(), pending));
+    }
+
+    /** Restores the generator and brings the model back to where the saved agent's was, by replaying its actions. */
+    @Override
+    public void load(Path file) throws IOException {
+        State state = Checkpoint.readObject(file, State.class);
+        if (!"mcts".equals(state.algorithm())) {
+            throw new IOException("checkpoint " + file + " holds a " + state.algorithm() + " agent, not mcts");
+        }
+        rng = state.rng();
+        if (state.following()) {
+            envReset(state.resetSeed());
+            for (long a : state.history()) {
+                mirror(a);
+            }
+        }
+        pending = state.pending();
+    }
+
+    /** Model steps taken by all searches so far (the planning cost in env steps). */
+    public long totalModelSteps() {
+        return totalModelSteps;
+    }
+
+    /** Closes the model session (and a local server it started). */
+    @Override
+    public void close() {
+        model.close();
+    }
+}
