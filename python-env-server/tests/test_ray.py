@@ -159,7 +159,9 @@ def test_pack_placement_and_bad_options_are_checked(ray_server):
 
 
 def test_a_reaped_session_releases_its_actors(ray_server):
-    env = remote(ray_server, "CartPole-v1", 2, 2)
+    # Unary calls: the server also ends an idle stream once its session is reaped (CANCELLED), while a
+    # unary step reaches the dispatcher and names the missing session.
+    env = remote(ray_server, "CartPole-v1", 2, 2, transport="unary")
     env.reset(seed=0)
     assert len(ray_processes()) == 2
     wait_for(lambda: ray_processes() == [], IDLE_TIMEOUT_S + 30, "the reaper left the session's actors")

@@ -59,6 +59,21 @@ def test_crafter_equals_one_server(server, second):
     compare(server, second, "Crafter-v1", 2, 8, seed=1)
 
 
+def test_make_vec_url_with_two_servers_equals_one_server(server, second):
+    import gymbridge
+
+    one = gymbridge.make_vec(f"grpc://{server.address}/CartPole-v1?num_envs=5")
+    both = gymbridge.make_vec(f"grpc://{server.address},{second.address}/CartPole-v1?num_envs=5&shards=2,3")
+    try:
+        assert isinstance(both, ShardedVectorEnv) and [sh.num_envs for sh in both.shards] == [2, 3]
+        assert step_like_sync(one, both, 40, 7, False) > 0
+    finally:
+        one.close()
+        both.close()
+    with pytest.raises(ValueError, match="names several: use gymbridge.make_vec"):
+        gymbridge.make(f"grpc://{server.address},{second.address}/CartPole-v1")
+
+
 def test_shard_sizes_must_add_up(server, second):
     with pytest.raises(ValueError, match="adds up to 5, not num_envs=4"):
         ShardedVectorEnv([server.address, second.address], "CartPole-v1", 4, shards=[3, 2])
