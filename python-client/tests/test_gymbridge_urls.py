@@ -62,6 +62,14 @@ def test_unix_socket_forms():
     assert (u.socket_path, u.env_id) == ("/run/gym", "CartPole-v1")
 
 
+def test_several_servers_make_one_sharded_target():
+    u = urls.parse("grpcs://h1:50052,[::1],h3/Crafter-v1?num_envs=64&shards=30,30,4&placement=pack&vectorization=ray")
+    assert u.servers == (("h1", 50052), ("::1", 50051), ("h3", 50051))
+    assert u.target == "h1:50052,[::1]:50051,h3:50051"
+    assert u.make["shards"] == [30, 30, 4] and u.make["placement"] == "pack" and u.make["tls"] is True
+    assert urls.parse("grpc://h1:1/CartPole-v1").servers == ()
+
+
 @pytest.mark.parametrize(
     "url, problem",
     [
@@ -77,6 +85,9 @@ def test_unix_socket_forms():
         ("local:CartPole-v1?wrappers=TimeLimit(200)", "not name=value"),
         ("local:CartPole-v1?ca=/nonexistent/ca.pem", "not a readable file"),
         ("local:CartPole-v1?env=Pendulum-v1", "env id given twice"),
+        ("grpc://h1:1,,h2:2/CartPole-v1", "an empty server in the list"),
+        ("grpc://h1:1,h2:2/CartPole-v1?shards=1,two", "not a list of integers"),
+        ("grpc://h1:1/CartPole-v1?shards=1", "URL naming several servers"),
     ],
 )
 def test_malformed_urls_name_the_problem(url, problem):

@@ -32,12 +32,14 @@ READY_TIMEOUT_S = 60.0
 class ServerProcess:
     """A running gymbridge-server subprocess and the address from its READY line."""
 
-    def __init__(self, *args: str, log_path: Path, stdin: int | None = subprocess.DEVNULL) -> None:
+    def __init__(self, *args: str, log_path: Path, stdin: int | None = subprocess.DEVNULL,
+                 prefix: tuple[str, ...] = ()) -> None:
+        """``prefix``: a command the server runs under (e.g. ``unshare -n ...`` for a private network)."""
         assert SERVER_EXE.exists(), f"{SERVER_EXE} missing: install the package (scripts/setup-venv.sh)"
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(
-            [str(SERVER_EXE), *args],
+            [*prefix, str(SERVER_EXE), *args],
             stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=self._log,

@@ -9,6 +9,7 @@ import os
 import socket
 import stat
 import struct
+import subprocess
 import time
 
 import grpc
@@ -18,14 +19,16 @@ import pytest
 
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
+from conftest import SERVER_EXE
 from gymbridge_server import codec
 
 
 class Lane:
     """A minimal fast-lane client: length-prefixed SessionRequest out, SessionResponse in."""
 
-    def __init__(self, path: str, token: str = "") -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    def __init__(self, path: str | tuple[str, int], token: str = "") -> None:
+        """``path``: the unix socket, or (host, port) of a TCP fast lane."""
+        self.sock = socket.socket(socket.AF_INET if isinstance(path, tuple) else socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self._send(token.encode())
         self.hello = epb.SessionResponse.FromString(self._recv())
@@ -225,3 +228,37 @@ def test_fast_lane_works_with_polling_turned_off(new_server):
             assert not step.HasField("error") and len(codec.decode_tensor(step.step.rewards)) == 2
         finally:
             lane.close()
+
+
+def test_the_tcp_fast_lane_serves_the_same_messages_and_checks_the_token(new_server):
+    srv = new_server("--port", "0", "--log-level", "warning", "--token", "s3cret", "--fast-lane-port", "0")
+    channel = grpc.insecure_channel(srv.address)
+    try:
+        stub = env_pb2_grpc.EnvServiceStub(channel)
+        caps = stub.Handshake(epb.HandshakeRequest(protocol_version=1), metadata=(("authorization", "Bearer s3cret"),)).capabilities
+        assert caps.fast_lane_port > 0 and caps.fast_lane  # both lanes
+        wrong = Lane(("127.0.0.1", caps.fast_lane_port), "nope")
+        assert wrong.hello.error.code == grpc.StatusCode.UNAUTHENTICATED.value[0]
+        wrong.close()
+        lane = Lane(("127.0.0.1", caps.fast_lane_port), "s3cret")
+        made = lane.call(make=epb.MakeRequest(env_id="CartPole-v1", num_envs=3)).make
+        local = gym.make_vec("CartPole-v1", 3, vectorization_mode="sync")
+        r = lane.call(reset=epb.ResetRequest(session_id=made.session_id, seed=4)).reset
+        assert codec.decode_tensor(r.observations.tensor).tobytes() == local.reset(seed=4)[0].tobytes()
+        for _ in range(20):
+            a = local.action_space.sample()
+            s = lane.call(step=epb.StepRequest(session_id=made.session_id, actions=codec.encode_value(local.action_space, a))).step
+            assert codec.decode_tensor(s.observations.tensor).tobytes() == local.step(a)[0].tobytes()
+        lane.close()
+        local.close()
+    finally:
+        channel.close()
+
+
+def test_the_tcp_fast_lane_is_refused_with_tls_and_off_by_default(stub, tmp_path):
+    assert stub.Handshake(epb.HandshakeRequest(protocol_version=1)).capabilities.fast_lane_port == 0
+    r = subprocess.run(
+        [str(SERVER_EXE), "--port", "0", "--fast-lane-port", "0", "--tls-cert", __file__, "--tls-key", __file__],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode == 2 and "cannot go with --tls-cert" in r.stderr, r.stderr

@@ -17,6 +17,7 @@ from gymbridge.client import (
     RemoteEnv,
     RemoteError,
     RemoteVectorEnv,
+    ShardedVectorEnv,
     open_channel,
 )
 from gymbridge.connect import make, make_vec
@@ -29,6 +30,7 @@ __all__ = [
     "make_vec",
     "RemoteEnv",
     "RemoteVectorEnv",
+    "ShardedVectorEnv",
     "RemoteError",
     "GymBridgeError",
     "NotCopyableError",

@@ -35,7 +35,7 @@ import grpc
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import concatenate, create_empty_array, iterate
+from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
 from gymbridge import codec
 from gymbridge.v1 import env_pb2 as epb
@@ -211,15 +211,22 @@ class _SessionStream:
 class RemoteVectorEnv(VectorEnv):
     """A Gymnasium ``VectorEnv`` whose envs live in a gymbridge server session.
 
-    ``target`` is ``host:port`` or ``unix:/path``. Options: ``seed`` (env *i* gets seed + i),
-    ``autoreset_mode``, ``kwargs`` (for ``gymnasium.make``), ``wrappers`` (server-side, innermost
-    first), ``render_mode``, ``max_episode_steps``, ``vectorization`` (sync/async/workers) and
-    ``num_workers``; connection: ``token``, ``tls``, ``ca``, ``timeout`` / ``reset_timeout`` /
+    ``target`` is ``host:port`` or ``unix:/path``; a target naming several servers
+    (``"h1:50051,h2:50051"``) gives a :class:`ShardedVectorEnv` instead. Options: ``seed`` (env *i*
+    gets seed + i), ``autoreset_mode``, ``kwargs`` (for ``gymnasium.make``), ``wrappers``
+    (server-side, innermost first), ``render_mode``, ``max_episode_steps``, ``vectorization``
+    (sync/async/workers/ray), ``num_workers`` (workers or Ray actors) and ``placement`` (ray:
+    "spread" or "pack"); connection: ``token``, ``tls``, ``ca``, ``timeout`` / ``reset_timeout`` /
     ``make_timeout`` (seconds; 60/300/120 by default), ``on_crash`` ("fail", or "recreate": a
     step whose env crashed or whose session was lost returns fresh observations with every env
     truncated and infos ``gymbridge_recovered`` / ``gymbridge_error``), ``transport``
     ("stream" or "unary") and ``channel`` (a channel of your own; connection options then unused).
     """
+
+    def __new__(cls, target: str = "", *args: Any, **kwargs: Any) -> Any:
+        if cls is RemoteVectorEnv and isinstance(target, str) and "," in target:
+            return ShardedVectorEnv(target, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -235,6 +242,7 @@ class RemoteVectorEnv(VectorEnv):
         max_episode_steps: int = 0,
         vectorization: str = "",
         num_workers: int = 0,
+        placement: str = "",
         transport: str = "stream",
         channel: grpc.Channel | None = None,
         token: str | None = None,
@@ -277,6 +285,7 @@ class RemoteVectorEnv(VectorEnv):
             vectorization=vectorization,
             max_episode_steps=max_episode_steps,
             num_workers=num_workers,
+            placement=placement,
         )
         if seed is not None:
             self._make_request.seed = seed
@@ -468,6 +477,206 @@ def _recoverable(e: RemoteError) -> bool:
     return e.code == grpc.StatusCode.ABORTED or (e.code == grpc.StatusCode.NOT_FOUND and "SESSION" in e.reason)
 
 
+class ShardedVectorEnv(VectorEnv):
+    """One ``VectorEnv`` whose envs are split over several servers, equal to one server with the same num_envs.
+
+    ``ShardedVectorEnv("h1:50051,h2:50051", "Crafter-v1", 64)`` (or ``RemoteVectorEnv`` with that target) makes
+    one session per server, shard sizes as even as possible (the first ones one larger) or ``shards=[48, 16]``.
+    A step sends every shard its slice of the actions at once (one request per server in flight) and joins the
+    answers in env order; shard j's envs are seeded ``seed + offset_j`` (Gymnasium's rule over the whole
+    vector), and infos are joined as Gymnasium joins envs' infos -- except an info key whose dtype differs
+    between envs of one call (FrozenLake's ``prob``: int after an autoreset, float after a step), which each
+    server has already cast to the dtype of its first env reporting it. A failing shard raises
+    :class:`RemoteError` naming the shard, its server and its envs; the other shards' sessions go on.
+    Options other than ``num_envs``, ``seed`` and ``shards`` are RemoteVectorEnv's, for every shard.
+    """
+
+    def __init__(
+        self,
+        targets: str | Sequence[str],
+        env_id: str,
+        num_envs: int | None = None,
+        *,
+        shards: Sequence[int] | None = None,
+        seed: int | None = None,
+        **options: Any,
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        hosts = [t.strip() for t in targets.split(",")] if isinstance(targets, str) else list(targets)
+        if not hosts or any(not h for h in hosts):
+            raise ValueError(f"targets {targets!r} has an empty server; write 'h1:50051,h2:50051'")
+        n = num_envs if num_envs is not None else (sum(shards) if shards else len(hosts))
+        sizes = list(shards) if shards is not None else [n // len(hosts) + (j < n % len(hosts)) for j in range(len(hosts))]
+        if len(sizes) != len(hosts):
+            raise ValueError(f"shards={sizes} lists {len(sizes)} sizes for {len(hosts)} servers")
+        if sum(sizes) != n:
+            raise ValueError(f"shards={sizes} adds up to {sum(sizes)}, not num_envs={n}")
+        if min(sizes) < 1:
+            raise ValueError(f"every server needs at least one env: num_envs={n} over {len(hosts)} servers gives {sizes}")
+        self.targets = hosts
+        self.offsets = [sum(sizes[:j]) for j in range(len(sizes) + 1)]
+        self.num_envs = n
+        self.shards: list[RemoteVectorEnv] = []
+        try:
+            for j, (host, size) in enumerate(zip(hosts, sizes)):
+                shard_seed = None if seed is None else seed + self.offsets[j]
+                self.shards.append(RemoteVectorEnv(host, env_id, size, seed=shard_seed, **options))
+        except BaseException:
+            for sh in self.shards:
+                sh.close()
+            raise
+        first = self.shards[0]
+        self.single_observation_space = first.single_observation_space
+        self.single_action_space = first.single_action_space
+        self.observation_space = batch_space(first.single_observation_space, n)
+        self.action_space = batch_space(first.single_action_space, n)
+        if seed is not None:
+            self.action_space.seed(seed)
+        self.render_mode = first.render_mode
+        self.metadata = dict(first.metadata)
+        self.spec_info = first.spec_info
+        self._last_obs: list[Any] = [None] * len(self.shards)
+        self._pool = ThreadPoolExecutor(max_workers=len(self.shards), thread_name_prefix="gymbridge-shard")
+
+    def _on_every_shard(self, call: Any) -> list[Any]:
+        """``call(j, shard)`` on every shard at once; the answers in shard order, or the first failure named."""
+        futures = [self._pool.submit(call, j, sh) for j, sh in enumerate(self.shards)]
+        out: list[Any] = []
+        first: BaseException | None = None
+        for j, f in enumerate(futures):
+            try:
+                out.append(f.result())
+            except RemoteError as e:
+                out.append(None)
+                if first is None:
+                    lo, hi = self.offsets[j], self.offsets[j + 1] - 1
+                    first = RemoteError(e.code, f"shard {j} (envs {lo}..{hi} on {self.targets[j]}) failed; the other "
+                                        f"shards are unaffected: {e.message}", e.reason, e.metadata)
+            except BaseException as e:  # noqa: BLE001 -- keep collecting, then raise the first
+                out.append(None)
+                first = first or e
+        if first is not None:
+            raise first
+        return out
+
+    def reset(self, *, seed: int | Sequence[int] | None = None, options: dict[str, Any] | None = None):
+        options = dict(options or {})
+        mask = options.pop("reset_mask", None)
+
+        def one(j: int, sh: RemoteVectorEnv) -> Any:
+            lo, hi = self.offsets[j], self.offsets[j + 1]
+            opts = dict(options)
+            if mask is not None:
+                part = np.asarray(mask, dtype=np.bool_)[lo:hi]
+                if not part.any():
+                    return None  # nothing to reset on this server: its envs keep their state
+                opts["reset_mask"] = part
+            if isinstance(seed, (int, np.integer)):
+                s: Any = int(seed) + lo
+            elif seed is not None:
+                s = list(seed)[lo:hi]
+            else:
+                s = None
+            return sh.reset(seed=s, options=opts or None)
+
+        results = self._on_every_shard(one)
+        for j, r in enumerate(results):
+            if r is not None:
+                self._last_obs[j] = r[0]
+        infos = [(r[1] if r is not None else {}, sh.num_envs) for r, sh in zip(results, self.shards)]
+        return self._observations(), _merge_infos(infos)
+
+    def step(self, actions: Any):
+        single = self.single_action_space
+        results = self._on_every_shard(
+            lambda j, sh: sh.step(_slice_batch(single, actions, self.offsets[j], self.offsets[j + 1]))
+        )
+        for j, r in enumerate(results):
+            self._last_obs[j] = r[0]
+        return (
+            self._observations(),
+            np.concatenate([r[1] for r in results]),
+            np.concatenate([r[2] for r in results]),
+            np.concatenate([r[3] for r in results]),
+            _merge_infos([(r[4], sh.num_envs) for r, sh in zip(results, self.shards)]),
+        )
+
+    def _observations(self) -> Any:
+        return _join_batches(self.single_observation_space, self._last_obs)
+
+    def render(self) -> Any:
+        frames = self._on_every_shard(lambda j, sh: sh.render())
+        if isinstance(frames[0], np.ndarray):
+            return np.concatenate(frames)
+        return _join_batches(gym.spaces.Text(1), frames)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        try:
+            for sh in self.shards:
+                try:
+                    sh.close()
+                except RemoteError:
+                    pass  # a dead server's session is gone anyway
+        finally:
+            self._pool.shutdown(wait=False)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise _not_copyable(self)
+
+
+_ARRAY_SPACES = (gym.spaces.Box, gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.MultiBinary)
+
+
+def _slice_batch(single: gym.Space, batched: Any, lo: int, hi: int) -> Any:
+    """Envs lo..hi-1 of a batched value, following Gymnasium's batch_space structure."""
+    if isinstance(single, gym.spaces.Dict):
+        return {k: _slice_batch(s, batched[k], lo, hi) for k, s in single.items()}
+    if isinstance(single, gym.spaces.Tuple):
+        return tuple(_slice_batch(s, b, lo, hi) for s, b in zip(single.spaces, batched))
+    if isinstance(single, _ARRAY_SPACES):
+        return np.asarray(batched)[lo:hi]
+    return tuple(batched[lo:hi])
+
+
+def _join_batches(single: gym.Space, parts: list[Any]) -> Any:
+    """Consecutive batched values as one batch, following Gymnasium's batch_space structure."""
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(single, gym.spaces.Dict):
+        return {k: _join_batches(s, [p[k] for p in parts]) for k, s in single.items()}
+    if isinstance(single, gym.spaces.Tuple):
+        return tuple(_join_batches(s, [p[i] for p in parts]) for i, s in enumerate(single.spaces))
+    if isinstance(single, _ARRAY_SPACES):
+        return np.concatenate(parts)
+    return tuple(x for p in parts for x in p)
+
+
+def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
+    """Vector infos over consecutive env ranges as one, as Gymnasium builds them env by env: keys in order of
+    first appearance, arrays joined; a part without a key adds zeros (None for object arrays) and a False mask."""
+    keys: list[str] = []
+    for info, _ in parts:
+        keys.extend(k for k in info if k not in keys)
+    out: dict[str, Any] = {}
+    for key in keys:
+        first = next(info[key] for info, _ in parts if key in info)
+        if isinstance(first, dict):
+            out[key] = _merge_infos([(info.get(key, {}), k) for info, k in parts])
+            continue
+        like = np.asarray(first)
+        chunks = []
+        for info, k in parts:
+            if key in info:
+                chunks.append(np.asarray(info[key]))
+            elif like.dtype == object:
+                chunks.append(np.full(k, None, dtype=object))
+            else:
+                chunks.append(np.zeros((k, *like.shape[1:]), dtype=like.dtype))
+        out[key] = np.concatenate(chunks).astype(like.dtype, copy=False)
+    return out
+
+
 class RemoteEnv(gym.Env):
     """A single Gymnasium ``Env`` backed by a one-env server session without autoreset.
 
@@ -591,6 +800,7 @@ def _unbatch_info(infos: dict[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "RemoteVectorEnv",
+    "ShardedVectorEnv",
     "RemoteEnv",
     "RemoteError",
     "GymBridgeError",

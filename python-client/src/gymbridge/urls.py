@@ -3,11 +3,13 @@
     local:CartPole-v1?num_envs=8&seed=1             a private server process started for this env
     grpc://host:50051/HalfCheetah-v5?num_envs=16    a running server over TCP (port default 50051)
     grpcs://host:50051/CartPole-v1?ca=/path/ca.pem  the same over TLS
+    grpc://h1:50051,h2:50051/Crafter-v1?num_envs=64 one vector env over several servers (&shards=48,16)
     unix:/tmp/gym.sock/FrozenLake-v1?map_name=8x8   a running server on a unix socket
     unix:/tmp/gym?env=FrozenLake-v1                 (the same, for socket names not ending in .sock)
 
 Query keys ``num_envs``, ``seed``, ``autoreset``, ``render_mode``, ``max_episode_steps``,
-``vectorization``, ``num_workers`` and ``wrappers`` configure the session; ``token``, ``ca``,
+``vectorization``, ``num_workers``, ``placement`` and ``wrappers`` configure the session (``shards``
+the split of a URL naming several servers); ``token``, ``ca``,
 ``timeout``, ``reset_timeout``, ``make_timeout`` and ``on_crash`` configure the client; every other
 key is an env kwarg typed like JSON (``true``/``false``, ``null``, integers, decimals; anything
 else, or a ``"quoted"`` value, is a string).
@@ -40,7 +42,7 @@ class ConnectionUrl:
 
     ``make`` holds the keyword arguments of :class:`gymbridge.RemoteVectorEnv` that the URL set
     (num_envs, seed, autoreset_mode, render_mode, max_episode_steps, vectorization, num_workers,
-    wrappers, kwargs, and the connection settings token, ca, tls, timeout, reset_timeout,
+    placement, wrappers, kwargs, shards, and the connection settings token, ca, tls, timeout, reset_timeout,
     make_timeout, on_crash).
     """
 
@@ -50,12 +52,14 @@ class ConnectionUrl:
     port: int = 0
     socket_path: str = ""
     make: dict[str, Any] = field(default_factory=dict)
+    servers: tuple[tuple[str, int], ...] = ()  # every (host, port) of a grpc URL naming several servers
 
     @property
     def target(self) -> str:
-        """The gRPC target of a running server (``host:port`` or ``unix:/path``); empty for local:."""
+        """The gRPC target of a running server (``host:port`` or ``unix:/path``; several servers:
+        ``h1:p1,h2:p2``, which RemoteVectorEnv makes a ShardedVectorEnv of); empty for local:."""
         if self.scheme in ("grpc", "grpcs"):
-            return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+            return ",".join(_host_port(h, p) for h, p in (self.servers or ((self.host, self.port),)))
         if self.scheme == "unix":
             return f"unix:{self.socket_path}"
         return ""
@@ -78,27 +82,14 @@ def parse(url: str) -> ConnectionUrl:
         rest = s[len(scheme) + 3:]
         authority, slash, path = rest.partition("/")
         env_id = _decode(path) if slash else ""
-        port = DEFAULT_PORT
-        if authority.startswith("["):
-            close = authority.find("]")
-            if close < 0:
-                raise _bad(url, "unterminated IPv6 address" + "; " + FORMS)
-            host, after = authority[1:close], authority[close + 1:]
-            if after.startswith(":"):
-                port = _parse_port(after[1:], url)
-            elif after:
-                raise _bad(url, f"unexpected '{after}' after the host" + "; " + FORMS)
-        else:
-            host, colon, p = authority.rpartition(":")
-            if colon:
-                port = _parse_port(p, url)
-            else:
-                host = authority
-        if not host:
-            raise _bad(url, "no host" + "; " + FORMS)
+        servers = tuple(_parse_authority(a, url) for a in authority.split(","))
+        if len(servers) == 1 and "shards" in make:
+            raise _bad(url, "shards= splits the envs of a URL naming several servers (grpc://h1:50051,h2:50051/EnvId)")
         if scheme == "grpcs":
             make["tls"] = True
-        return ConnectionUrl(scheme, _pick(env_id, env_param, url), host=host, port=port, make=make)
+        host, port = servers[0]
+        return ConnectionUrl(scheme, _pick(env_id, env_param, url), host=host, port=port, make=make,
+                             servers=servers if len(servers) > 1 else ())
     if s.startswith("unix:"):
         path = s[len("unix:"):]
         if path.startswith("//"):
@@ -126,6 +117,35 @@ def parse(url: str) -> ConnectionUrl:
             raise _bad(url, "a local: server is plaintext on loopback; drop ca= (TLS is for remote servers)")
         return ConnectionUrl("local", _pick(env_id, env_param, url), make=make)
     raise _bad(url, "unknown scheme" + "; " + FORMS)
+
+
+def _parse_authority(authority: str, url: str) -> tuple[str, int]:
+    """(host, port) of ``host``, ``host:port``, ``[v6]`` or ``[v6]:port``."""
+    if not authority.strip():
+        raise _bad(url, "an empty server in the list; write grpc://h1:50051,h2:50051/EnvId")
+    port = DEFAULT_PORT
+    if authority.startswith("["):
+        close = authority.find("]")
+        if close < 0:
+            raise _bad(url, "unterminated IPv6 address" + "; " + FORMS)
+        host, after = authority[1:close], authority[close + 1:]
+        if after.startswith(":"):
+            port = _parse_port(after[1:], url)
+        elif after:
+            raise _bad(url, f"unexpected '{after}' after the host" + "; " + FORMS)
+    else:
+        host, colon, p = authority.rpartition(":")
+        if colon:
+            port = _parse_port(p, url)
+        else:
+            host = authority
+    if not host:
+        raise _bad(url, "no host" + "; " + FORMS)
+    return host, port
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def redact(url: str) -> str:
@@ -221,8 +241,13 @@ def _options(params: dict[str, str], url: str) -> dict[str, Any]:
             if mode is None:
                 raise _bad(url, f"{k}={v} is not next_step, same_step or disabled")
             make["autoreset_mode"] = mode
-        elif k in ("render_mode", "vectorization"):
+        elif k in ("render_mode", "vectorization", "placement"):
             make[k] = v
+        elif k == "shards":
+            sizes = [x.strip() for x in v.split(",")]
+            if not all(_INTEGER.fullmatch(x) for x in sizes):
+                raise _bad(url, f"shards={v} is not a list of integers like shards=48,16")
+            make["shards"] = [int(x) for x in sizes]
         elif k == "wrappers":
             make["wrappers"] = parse_wrappers(v, url)
         elif k == "token":

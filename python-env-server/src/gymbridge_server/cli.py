@@ -76,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
         "sleeping (waking a sleeping thread costs tens of us on a VM); 0: always sleep (default: "
         "$GYMBRIDGE_SPIN_US, else 1000)",
     )
+    p.add_argument(
+        "--ray-address", metavar="ADDR",
+        help="join a Ray cluster so sessions can ask vectorization=ray (envs as Ray actors across its nodes): "
+        "auto (the cluster this machine belongs to), ray://HOST:PORT (Ray Client) or local (start a private "
+        "single-node Ray); needs pip install 'gymbridge-server[ray]'",
+    )
+    p.add_argument(
+        "--fast-lane-port", type=int, metavar="P",
+        help="also serve the fast lane's framing on TCP port P of --host (0: a free one), for clients on other "
+        "machines; token-checked, plaintext (not with --tls-cert)",
+    )
     p.add_argument("--no-fast-lane", action="store_true", help="serve gRPC only: no same-host unix-socket fast lane for the session messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
     from gymbridge_server import envmodules  # --env-module / --env-path
@@ -102,8 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     for path in (args.tls_cert, args.tls_key, args.token_file):
         if path and not os.path.isfile(path):
             build_parser().error(f"{path} is not a readable file")
+    if args.fast_lane_port is not None:
+        if not 0 <= args.fast_lane_port <= 65535:
+            build_parser().error(f"--fast-lane-port {args.fast_lane_port} is not in 0..65535")
+        if args.tls_cert:
+            build_parser().error("--fast-lane-port is plaintext: it cannot go with --tls-cert (clients would leave TLS)")
+        if args.unix or args.no_fast_lane:
+            build_parser().error("--fast-lane-port needs a TCP server with the fast lane on (not --unix, not --no-fast-lane)")
     if args.metrics_port is not None and not 0 <= args.metrics_port <= 65535:
         build_parser().error(f"--metrics-port {args.metrics_port} is not in 0..65535")
+    if args.ray_address is not None:
+        from gymbridge_server.vector import ray as ray_vec
+
+        if not args.ray_address:
+            build_parser().error("--ray-address needs a value: auto, ray://HOST:PORT or local")
+        try:
+            ray_vec.require_installed()
+        except ray_vec.RayUnavailableError as e:
+            build_parser().error(f"--ray-address: {e}")
     from gymbridge_server.transport.security import resolve_token
 
     from gymbridge_server.transport.spinwait import resolve_us
@@ -156,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             metrics_port=args.metrics_port,
             metrics_host=args.metrics_host,
             shutdown_grace_s=args.shutdown_grace,
+            fast_lane_port=args.fast_lane_port,
+            ray_address=args.ray_address,
+            env_modules=tuple(args.env_module),
+            env_paths=tuple(os.path.abspath(p) for p in args.env_path),
             max_streams=args.max_streams,
             isolate_envs=args.isolate_envs,
             limits=Limits(

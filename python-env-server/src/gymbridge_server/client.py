@@ -8,7 +8,8 @@ from gymbridge.client import (  # noqa: F401  (re-exports)
     RemoteEnv,
     RemoteError,
     RemoteVectorEnv,
+    ShardedVectorEnv,
     open_channel,
 )
 
-__all__ = ["DEFAULT_MAX_MESSAGE_BYTES", "RemoteEnv", "RemoteError", "RemoteVectorEnv", "open_channel"]
+__all__ = ["DEFAULT_MAX_MESSAGE_BYTES", "RemoteEnv", "RemoteError", "RemoteVectorEnv", "ShardedVectorEnv", "open_channel"]

@@ -25,6 +25,7 @@ from gymbridge_server.errors import BridgeError, aborted, exhausted, invalid, la
 from gymbridge_server.logsafe import log_safe
 from gymbridge_server.sessions import Session, SessionRegistry
 from gymbridge_server.vector import factory
+from gymbridge_server.vector.ray import PlacementError, RayUnavailableError
 from gymbridge_server.wrappers import WrapperError, check_wrappers
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,12 @@ class Dispatcher:
             raise invalid(
                 f"vectorization {req.vectorization!r} is not one of {', '.join(factory.VECTORIZATIONS)} (empty: sync)"
             )
-        if req.num_workers < 0 or (req.num_workers and vectorization != "workers"):
+        if req.num_workers < 0 or (req.num_workers and vectorization not in factory.WITH_WORKERS):
             raise invalid(
-                f"num_workers={req.num_workers}: use 0 (one per core) or more, together with vectorization='workers'"
+                f"num_workers={req.num_workers}: use 0 (one per core) or more, together with vectorization='workers' or 'ray'"
             )
+        if req.placement and (vectorization != "ray" or req.placement not in ("spread", "pack")):
+            raise invalid(f"placement={req.placement!r}: use 'spread' or 'pack', together with vectorization='ray'")
         if req.max_episode_steps < 0:
             raise invalid(f"max_episode_steps={req.max_episode_steps} is negative; use > 0 or 0 for the registered limit")
         try:
@@ -136,8 +139,13 @@ class Dispatcher:
                     max_episode_steps=max_episode_steps,
                     vectorization=vectorization,
                     num_workers=num_workers,
+                    placement=req.placement,
                     limits=limits,
                 )
+            except RayUnavailableError as e:
+                raise precondition(str(e), e.reason) from e
+            except PlacementError as e:
+                raise exhausted(str(e), "ray_placement", "num_workers") from e
             except lim.LimitError as e:
                 raise exhausted(e.message, e.limit, e.flag) from e
             except gym_adapter.UnknownEnvError as e:

@@ -58,6 +58,10 @@ class ServerConfig:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     shutdown_grace_s: float = 5.0
+    fast_lane_port: int | None = None  # also serve the fast lane's framing on this TCP port (0: free); plaintext only
+    ray_address: str | None = None  # join this Ray cluster for vectorization=ray (vector/ray.py)
+    env_modules: tuple[str, ...] = ()  # what --env-module loaded: Ray actors load it too
+    env_paths: tuple[str, ...] = ()
     isolate_envs: bool = False  # run every session's envs in worker processes (--isolate-envs)
     limits: Limits = field(default_factory=Limits)
 
@@ -124,6 +128,7 @@ class GymBridgeServer:
         self.service = EnvService(self.handler)
         add_to_server(self.service, self._server)
         self.fast_lane: FastLane | None = None
+        self.tcp_lane: FastLane | None = None
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         reflection.enable_server_reflection(
@@ -171,6 +176,11 @@ class GymBridgeServer:
 
     def start(self) -> None:
         spinwait.configure(self.config.spin_us)
+        if self.config.ray_address:
+            from gymbridge_server.vector import ray as ray_vec
+
+            setup = ray_vec.ActorSetup(self.config.env_modules, self.config.env_paths, self.config.fault_envs)
+            log.info("joined %s", ray_vec.connect(self.config.ray_address, setup))
         if self.metrics is not None:
             self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port or 0)
         self._server.start()
@@ -179,6 +189,10 @@ class GymBridgeServer:
                                                 self.config.unix, self.config.token)
             if self.fast_lane is not None:
                 self.service.fast_lane_path = self.fast_lane.path  # told to clients in the handshake
+        if self.config.fast_lane_port is not None:
+            self.tcp_lane = fastlane.start_tcp_for(self.handler, self.handler.dispatcher.max_message_bytes,
+                                                   self.config.host, self.config.fast_lane_port, self.config.token)
+            self.service.fast_lane_port = self.tcp_lane.port
         self.registry.start_reaper()
         for name in ("", SERVICE_NAME):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -199,7 +213,13 @@ class GymBridgeServer:
         self.registry.stop_reaper()
         if self.fast_lane is not None:
             self.fast_lane.stop()  # ends its connections, which close their sessions
+        if self.tcp_lane is not None:
+            self.tcp_lane.stop()
         self.registry.close_all()
+        if self.config.ray_address:
+            from gymbridge_server.vector import ray as ray_vec
+
+            ray_vec.disconnect()  # after every session's actors are gone; a private cluster stops
         if self.metrics is not None:
             self.metrics.stop()
         log.info("gymbridge-server stopped")
@@ -232,7 +252,11 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
     except OSError as e:
         log.error("%s", e)
         return 2
-    server.start()
+    try:
+        server.start()
+    except Exception as e:  # noqa: BLE001 -- e.g. --ray-address names no reachable cluster
+        log.error("could not start: %s", e)
+        return 2
 
     stop = threading.Event()
 

@@ -45,6 +45,7 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
     """gymbridge.v1.EnvService over the RequestHandler."""
 
     fast_lane_path = ""  # the same-host fast lane's socket, set by the server when it runs one (fastlane.py)
+    fast_lane_port = 0  # the TCP fast lane's port, set by the server when it runs one (--fast-lane-port)
 
     def __init__(self, handler: RequestHandler) -> None:
         self.handler = handler
@@ -83,7 +84,8 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 max_sessions=self.registry.max_sessions,
                 max_envs_per_session=self.registry.max_envs_per_session,
                 fast_lane=self.fast_lane_path,
-                vectorizations=list(factory.VECTORIZATIONS),
+                fast_lane_port=self.fast_lane_port,
+                vectorizations=factory.available_vectorizations(),
                 session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
                 max_total_envs=self.registry.max_total_envs,
                 snapshot_families=list(snapshots.FAMILIES),

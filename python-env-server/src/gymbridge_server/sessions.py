@@ -215,6 +215,12 @@ class Session:
                 options = dict(options or {})
                 options["reset_mask"] = mask
             if self.broken and self.remake is not None:
+                # Free the broken env first: what it holds (worker processes, a Ray placement group's
+                # CPUs) may be what the new one needs. replace_env closes it again, which does nothing.
+                try:
+                    crash.close_env(self.env)
+                except Exception:  # noqa: BLE001 -- the old env is already broken
+                    log.debug("closing the broken env of session %s raised", self.id, exc_info=True)
                 self.replace_env(self.remake())
             try:
                 obs, infos = self.env.reset(seed=seed, options=options)

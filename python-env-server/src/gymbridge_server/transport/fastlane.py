@@ -19,6 +19,11 @@ server's ``--spin-us`` before it blocks (``spinwait.py``: why, and when it does 
 The socket lives in a private directory (mode 0700) unless ``--unix PATH`` was given, in which case
 it is ``PATH.fast`` next to the gRPC socket; either way only local processes that may open that file
 can connect.
+
+Between machines (``--fast-lane-port P``): the same framing and token preface on a TCP port of the
+server's ``--host`` (``Capabilities.fast_lane_port``), with TCP_NODELAY. Plaintext, like the server's
+plaintext gRPC, so it is refused together with ``--tls-cert`` (a client must never fall from TLS to
+plaintext); the token is checked exactly as on the unix socket.
 """
 from __future__ import annotations
 
@@ -88,13 +93,30 @@ class FastLane:
         max_message_bytes: int,
         check_token: Callable[[str], str | None] | None = None,
         path: str | None = None,
+        tcp: tuple[str, int] | None = None,
     ) -> None:
         """``handler`` is the server's RequestHandler (handler.py), which serves each request;
-        ``check_token(token)`` returns None when the token is accepted, else the reason."""
+        ``check_token(token)`` returns None when the token is accepted, else the reason. ``tcp``
+        (host, port): listen on TCP instead of a unix socket (port 0: a free one, then ``self.port``)."""
         self._handler = handler
         self._max = max_message_bytes
         self._check_token = check_token
         self._own_dir = None
+        self.port = 0
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._accept_loop, name="fastlane-accept", daemon=True)
+        if tcp is not None:
+            host, port = tcp
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            self.path = ""
+            self._listener = socket.socket(family, socket.SOCK_STREAM)
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._listener.bind((host.strip("[]"), port))
+            self._listener.listen(64)
+            self.port = self._listener.getsockname()[1]
+            return
         if path is None:
             remove_stale_dirs()
             self._own_dir = tempfile.mkdtemp(prefix=f"{_DIR_PREFIX}{os.getpid()}-")
@@ -107,14 +129,10 @@ class FastLane:
         self._listener.bind(path)
         os.chmod(path, 0o600)
         self._listener.listen(64)
-        self._conns: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        self._thread = threading.Thread(target=self._accept_loop, name="fastlane-accept", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
-        log.info("fast lane on unix:%s", self.path)
+        log.info("fast lane on %s", f"unix:{self.path}" if self.path else f"TCP port {self.port}")
 
     def stop(self) -> None:
         """Stop accepting, end every connection (closing its sessions), remove the socket."""
@@ -134,11 +152,12 @@ class FastLane:
         self.remove_files()
 
     def remove_files(self) -> None:
-        """Remove the socket (and its private directory)."""
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+        """Remove the socket (and its private directory); a TCP lane has none."""
+        if self.path:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
 
@@ -150,6 +169,8 @@ class FastLane:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
+            if conn.family != socket.AF_UNIX:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a frame must not wait for the next
             with self._lock:
                 self._conns.add(conn)
             threading.Thread(target=self._serve, args=(conn,), name="fastlane-conn", daemon=True).start()
@@ -314,9 +335,14 @@ def _send_quietly(conn: socket.socket, data: bytes) -> None:
         pass
 
 
-def start_for(handler: Any, max_message_bytes: int, unix: str | None, token: str | None) -> FastLane | None:
-    """Start the fast lane of a server (``PATH.fast`` next to a ``--unix PATH`` socket, else a
-    private temp dir); None (and a warning) if it cannot bind -- clients then simply stay on gRPC."""
+def start_tcp_for(handler: Any, max_message_bytes: int, host: str, port: int, token: str | None) -> FastLane:
+    """Start the TCP fast lane of a server on ``host:port`` (0: a free port); OSError if it cannot bind."""
+    lane = FastLane(handler, max_message_bytes, _token_check(token), tcp=(host, port))
+    lane.start()
+    return lane
+
+
+def _token_check(token: str | None) -> Callable[[str], str | None] | None:
     check = None
     if token:
         from gymbridge_server.transport.security import TokenAuthInterceptor
@@ -326,6 +352,13 @@ def start_for(handler: Any, max_message_bytes: int, unix: str | None, token: str
         def check(got: str) -> str | None:
             return interceptor.check((("authorization", f"Bearer {got}"),))
 
+    return check
+
+
+def start_for(handler: Any, max_message_bytes: int, unix: str | None, token: str | None) -> FastLane | None:
+    """Start the fast lane of a server (``PATH.fast`` next to a ``--unix PATH`` socket, else a
+    private temp dir); None (and a warning) if it cannot bind -- clients then simply stay on gRPC."""
+    check = _token_check(token)
     try:
         lane = FastLane(handler, max_message_bytes, check, f"{unix}.fast" if unix else None)
     except OSError as e:

@@ -5,6 +5,8 @@ whether a broken one can be made again.
   :class:`LeanSyncVectorEnv`'s tighter step (same calls, bit-identical results; ``leanvec.py``).
 - ``async``: Gymnasium's ``AsyncVectorEnv``, one spawned process per env.
 - ``workers``: :class:`WorkerVectorEnv`, a few spawned processes sharing memory (``workers.py``).
+- ``ray``: :class:`RayVectorEnv`, slices of the envs as Ray actors across a cluster the server joined with
+  ``--ray-address`` (``ray.py``; Ray is an optional extra, refused with its pip command when missing).
 
 A process-backed env whose worker raised or died has closed its pipes for good, so the session's
 next reset makes a fresh one (:func:`remakeable`); a sync env just resets its envs.
@@ -21,8 +23,17 @@ from gymbridge_server.limits import Limits
 from gymbridge_server.vector.leanvec import LeanSyncVectorEnv
 
 # MakeRequest.vectorization values (empty: sync), as the handshake advertises them.
-VECTORIZATIONS = ("sync", "async", "workers")
-_REMAKEABLE = frozenset(("async", "workers"))
+VECTORIZATIONS = ("sync", "async", "workers", "ray")
+_REMAKEABLE = frozenset(("async", "workers", "ray"))
+# Modes that split the envs over num_workers processes or actors.
+WITH_WORKERS = frozenset(("workers", "ray"))
+
+
+def available_vectorizations() -> list[str]:
+    """The modes this server can run now (``ray`` only once it joined a cluster): the handshake's list."""
+    from gymbridge_server.vector import ray as ray_vec
+
+    return [v for v in VECTORIZATIONS if v != "ray" or ray_vec.available()]
 
 
 def remakeable(vectorization: str) -> bool:
@@ -41,17 +52,35 @@ def make_vector_env(
     max_episode_steps: int | None = None,
     vectorization: str = "sync",
     num_workers: int = 0,
+    placement: str = "",
     limits: Limits | None = None,
     session_envs: int | None = None,
 ) -> VectorEnv:
-    """A session's vector env in the given mode (``num_workers``: ``workers`` only, 0 = one per core).
+    """A session's vector env in the given mode (``num_workers``: ``workers`` and ``ray``, 0 = one per
+    core; ``placement``: ``ray`` only, spread or pack).
 
     ``limits`` bound what the wrappers may allocate per env: a ``session_envs``-th (default
     ``num_envs``; a worker makes a slice of the session) of --max-session-mb each.
 
     Raises the adapter's UnknownEnvError / EnvDependencyError, WrapperError, and whatever the env's
-    constructor raises; ValueError for an unknown mode.
+    constructor raises; ValueError for an unknown mode; for ``ray``, RayUnavailableError (not installed,
+    or no cluster) and PlacementError (the cluster has no room).
     """
+    if vectorization == "ray":
+        from gymbridge_server.vector.ray import RayVectorEnv
+
+        return RayVectorEnv(
+            env_id,
+            num_envs,
+            num_workers=num_workers,
+            placement=placement,
+            autoreset_mode=autoreset_mode,
+            kwargs=kwargs,
+            wrappers=list(wrappers),
+            render_mode=render_mode,
+            max_episode_steps=max_episode_steps,
+            limits=limits,
+        )
     if vectorization == "workers":
         from gymbridge_server.vector.workers import WorkerVectorEnv
 

@@ -148,13 +148,17 @@ public final class BenchCommand implements Callable<Integer> {
             Process tcpServer = startServer(server, tmp, List.of("--port", "0", "--no-fast-lane"), cleanup);
             Process unixServer = startServer(server, tmp, List.of("--unix", tmp.resolve("gb.sock").toString(), "--no-fast-lane"), cleanup);
             Process fastServer = startServer(server, tmp, List.of("--unix", tmp.resolve("fast.sock").toString()), cleanup);
+            // Between machines: the fast lane's framing over TCP (--fast-lane-port), taken by the client with gymbridge.fastLane=tcp.
+            Process tcpLaneServer = startServer(server, tmp, List.of("--port", "0", "--fast-lane-port", "0"), cleanup);
             servers.put("tcp", tcpServer);
             servers.put("unix", unixServer);
             servers.put("fast", fastServer);
+            servers.put("tcplane", tcpLaneServer);
             Map<String, String> transports = new LinkedHashMap<>();
             transports.put("tcp", "grpc://" + readyAddress(tcpServer, tmp, "tcp"));
             transports.put("unix", readyAddress(unixServer, tmp, "unix"));
             transports.put("fast", readyAddress(fastServer, tmp, "fast-lane"));
+            transports.put("tcplane", "grpc://" + readyAddress(tcpLaneServer, tmp, "tcp-lane"));
 
             warmUp(transports);
             for (Case c : cases) {
@@ -320,14 +324,27 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Measured measure(String transport, String url, Case c, InProcess ip, Path tmp, String vectorization)
             throws IOException {
+        try {
+            return measureOn(transport, url, c, ip, tmp, vectorization);
+        } finally {
+            System.clearProperty("gymbridge.fastLane"); // set for the tcplane transport only
+        }
+    }
+
+    private Measured measureOn(String transport, String url, Case c, InProcess ip, Path tmp, String vectorization)
+            throws IOException {
         List<Tensor> actions = loadActions(ip, tmp);
         MakeOptions.Builder options = MakeOptions.builder().numEnvs(c.numEnvs());
         if (vectorization != null) {
             options.vectorization(vectorization);
         }
+        boolean lane = transport.equals("fast") || transport.equals("tcplane");
+        if (transport.equals("tcplane")) {
+            System.setProperty("gymbridge.fastLane", "tcp");
+        }
         try (GymBridgeClient client = GymBridge.connect(url, ClientOptions.defaults());
              VectorEnv env = client.makeVec(c.env(), options.build())) {
-            if (client.fastLane() != (transport.equals("fast"))) {
+            if (client.fastLane() != lane) {
                 throw new IllegalStateException("transport " + transport + ": the client " + (client.fastLane() ? "uses" : "does not use")
                         + " the fast lane (is it disabled by -Dgymbridge.fastLane=false or GYMBRIDGE_FAST_LANE=0?)");
             }
@@ -380,9 +397,21 @@ public final class BenchCommand implements Callable<Integer> {
      * server for the two cores, a cost no long-running training sees.
      */
     private void warmUp(Map<String, String> transports) {
+        try {
+            warmUpEach(transports);
+        } finally {
+            System.clearProperty("gymbridge.fastLane");
+        }
+    }
+
+    private void warmUpEach(Map<String, String> transports) {
         for (Map.Entry<String, String> t : transports.entrySet()) {
             // The fast lane carries most rows: longest. C2 kept compiling for ~15 s of a run without this (JFR).
             long nanos = quick ? 50_000_000L : t.getKey().equals("fast") ? 4_000_000_000L : 1_500_000_000L;
+            System.clearProperty("gymbridge.fastLane");
+            if (t.getKey().equals("tcplane")) {
+                System.setProperty("gymbridge.fastLane", "tcp");
+            }
             try (GymBridgeClient client = GymBridge.connect(t.getValue(), ClientOptions.defaults());
                  VectorEnv small = client.makeVec("gymbridge/NoOp-v0", MakeOptions.builder().numEnvs(1).build());
                  VectorEnv large = client.makeVec("gymbridge/NoOp-v0", MakeOptions.builder().numEnvs(64).build())) {

@@ -37,6 +37,10 @@ final class BenchResults {
                 target(t[0] + " x" + t[1] + ": bridge (" + key + ") / in-process", (double) r.get(key + "_ratio"), (double) t[2], true);
             }
         }
+        Map<String, Object> cp64 = row("CartPole-v1", 64);
+        if (cp64 != null && cp64.containsKey("tcplane_ratio")) {
+            target("CartPole-v1 x64: over TCP (tcplane) / in-process", (double) cp64.get("tcplane_ratio"), 0.80, true);
+        }
         Map<String, Object> ant = row("Ant-v5", 16);
         if (ant != null && ant.containsKey("workers_vs_one_process")) {
             target("Ant-v5 x16: worker processes / one process", (double) ant.get("workers_vs_one_process"), 1.6, true);
@@ -54,6 +58,10 @@ final class BenchResults {
                 double bridgeUs = (double) noop.get(key + "_p50_us");
                 target("no-op x1 round trip (" + key + ", p50) / " + t + " socket floor (p50)",
                         bridgeUs / (double) floor.get("p50_us"), 2.5, false);
+                if (t.equals("tcp") && noop.containsKey("tcplane_p50_us")) {
+                    target("no-op x1 round trip (tcplane, p50) / tcp socket floor (p50)",
+                            (double) noop.get("tcplane_p50_us") / (double) floor.get("p50_us"), 5.0, false);
+                }
             }
         }
     }

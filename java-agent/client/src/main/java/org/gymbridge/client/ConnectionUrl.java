@@ -18,7 +18,7 @@ import org.gymbridge.env.AutoresetMode;
  *   unix:/path/to/socket?env=EnvId&amp;...                 (the same, for socket names not ending in .sock)
  *   local:EnvId?...                                   a private server process started for this env
  * </pre>
- * Query keys num_envs, seed, autoreset, render_mode, max_episode_steps, vectorization, num_workers and wrappers
+ * Query keys num_envs, seed, autoreset, render_mode, max_episode_steps, vectorization, num_workers, placement and wrappers
  * set {@link MakeOptions}; every other key is an env kwarg typed like JSON (true/false, integers,
  * decimals, null; anything else, or a "quoted" value, is a string). Env ids may contain '/'.
  * {@code wrappers=TimeLimit(max_episode_steps=200),NormalizeObservation,ResizeObservation(shape=(32,32))}
@@ -242,6 +242,7 @@ record ConnectionUrl(Scheme scheme, String host, int port, String socketPath, St
                     case "max_episode_steps" -> b.maxEpisodeSteps(Integer.parseInt(v));
                     case "vectorization" -> b.vectorization(v);
                     case "num_workers" -> b.numWorkers(Integer.parseInt(v));
+                    case "placement" -> b.placement(v);
                     case "wrappers" -> parseWrappers(v, url).forEach(w -> b.wrapper(w.name(), w.kwargs()));
                     default -> b.kwarg(k, typed(v));
                 }

@@ -33,7 +33,9 @@ import org.gymbridge.proto.v1.SessionResponse;
  * ({@code Capabilities.fast_lane}). The server dispatches them exactly like the gRPC stream, so only the
  * per-message cost changes (grpcio's ~260 us become a few tens of microseconds). The {@link Transport} of a
  * {@link SessionStream} whose server is on this host; disabled with the system property
- * {@code gymbridge.fastLane=false} or the environment variable {@code GYMBRIDGE_FAST_LANE=0}.
+ * {@code gymbridge.fastLane=false} or the environment variable {@code GYMBRIDGE_FAST_LANE=0}. A server started
+ * with {@code --fast-lane-port} offers the same framing on a TCP port for clients on other hosts
+ * ({@code Capabilities.fast_lane_port}; plaintext, so a TLS client never uses it).
  *
  * <p>Who reads the socket: a thread that waits for its own answer ({@code step}, {@code reset} ...) reads it
  * itself ({@link #await}), so a synchronous round trip wakes one client thread, not a reader thread that
@@ -107,12 +109,16 @@ final class FastLane implements Transport, AutoCloseable {
      * which hands every response to {@code onResponse} and, once, the end of the connection to
      * {@code onEnd} (null: the server closed it; else the I/O error).
      */
-    FastLane(Path socket, String token, int maxMessageBytes, Consumer<SessionResponse> onResponse,
+    FastLane(java.net.SocketAddress address, String token, int maxMessageBytes, Consumer<SessionResponse> onResponse,
              Consumer<IOException> onEnd) throws IOException {
         this.maxMessageBytes = maxMessageBytes;
-        this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        boolean tcp = address instanceof java.net.InetSocketAddress;
+        this.channel = tcp ? SocketChannel.open() : SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            channel.connect(UnixDomainSocketAddress.of(socket));
+            if (tcp) {
+                channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true); // a frame must not wait
+            }
+            channel.connect(address);
             byte[] t = token == null ? new byte[0] : token.getBytes(StandardCharsets.UTF_8);
             ByteBuffer preface = ByteBuffer.allocate(4 + t.length).order(ByteOrder.LITTLE_ENDIAN).putInt(t.length).put(t);
             writeFully(preface.flip());
@@ -164,8 +170,35 @@ final class FastLane implements Transport, AutoCloseable {
      * wrong token the usual way. The end of the connection reaches {@code receiver} as onCompleted (the server
      * closed it) or as an UNAVAILABLE onError (an I/O error).
      */
+    /**
+     * Where this client's fast lane is: the unix socket for a server on this host, else the server's TCP
+     * fast-lane port when it offers one and the connection is plaintext (a TLS client never leaves TLS);
+     * {@code gymbridge.fastLane=tcp} prefers the TCP port even on this host. Null for none.
+     */
+    static java.net.SocketAddress address(GymBridgeClient client) {
+        if (disabled()) {
+            return null;
+        }
+        boolean preferTcp = "tcp".equalsIgnoreCase(System.getProperty(PROPERTY));
+        Path p = preferTcp ? null : eligible(client.target(), client.fastLanePath());
+        if (p != null) {
+            return UnixDomainSocketAddress.of(p);
+        }
+        String target = client.target();
+        int port = client.fastLanePort();
+        if (port <= 0 || client.options().tls() || target.startsWith("unix:")) {
+            return null;
+        }
+        int colon = target.lastIndexOf(':');
+        String host = target.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new java.net.InetSocketAddress(host, port);
+    }
+
     static FastLane open(GymBridgeClient client, Receiver receiver) {
-        Path p = eligible(client.target(), client.fastLanePath());
+        java.net.SocketAddress p = address(client);
         if (p == null) {
             return null;
         }

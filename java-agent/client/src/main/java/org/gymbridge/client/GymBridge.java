@@ -14,7 +14,8 @@ import org.gymbridge.env.VectorEnv;
  * }</pre>
  * URL forms: {@code grpc://host:port/EnvId?...} (a running server), {@code unix:/path/server.sock/EnvId?...}
  * (a running server on a unix socket), {@code local:EnvId?...} (a private server process, stopped when
- * the env closes). Query keys: num_envs, seed, autoreset (next_step | same_step | disabled),
+ * the env closes); {@code grpc://h1:p1,h2:p2/EnvId?num_envs=64} (optionally {@code &shards=48,16}) splits one
+ * vector env over several servers, equal to one server with the same num_envs. Query keys: num_envs, seed, autoreset (next_step | same_step | disabled),
  * render_mode, max_episode_steps, vectorization (sync | async | workers), num_workers; any other key is a
  * gymnasium.make kwarg typed like JSON ({@code is_slippery=false} a bool, {@code map_name=8x8} a string, {@code frame_skip=5} an int).
  * Connection keys configure the client instead (see {@link ClientOptions}): {@code grpcs://} (TLS),
@@ -32,6 +33,9 @@ public final class GymBridge {
 
     /** {@link #makeVec(String)} with explicit timeouts and limits. */
     public static VectorEnv makeVec(String url, ClientOptions options) {
+        if (ShardedVectorEnv.isSharded(url)) { // grpc://h1:p1,h2:p2/EnvId: one vector env over several servers
+            return ShardedVectorEnv.open(url, options);
+        }
         ConnectionUrl u = ConnectionUrl.parse(url, options);
         requireEnv(u, url);
         GymBridgeClient client = GymBridgeClient.open(u);

@@ -57,6 +57,7 @@ public final class GymBridgeClient implements AutoCloseable {
     private final ServerInfo serverInfo;
     private volatile boolean closed;
     private volatile String fastLanePath = ""; // Capabilities.fast_lane of the last handshake
+    private volatile int fastLanePort; // Capabilities.fast_lane_port of the last handshake (0: none)
     // Open fast-lane connections of this client's streams: closed with the client, like gRPC streams with the channel.
     final java.util.Set<FastLane> lanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -175,6 +176,7 @@ public final class GymBridgeClient implements AutoCloseable {
             throw translate(e, "handshake with " + target);
         }
         fastLanePath = r.getCapabilities().getFastLane();
+        fastLanePort = r.getCapabilities().getFastLanePort();
         return serverInfo(r, target);
     }
 
@@ -286,6 +288,9 @@ public final class GymBridgeClient implements AutoCloseable {
         if (options.numWorkers() > 0) {
             req.setNumWorkers(options.numWorkers());
         }
+        if (options.placement() != null) {
+            req.setPlacement(options.placement());
+        }
         MakeResponse r;
         try {
             r = blocking.withDeadlineAfter(this.options.makeTimeout().toMillis(), TimeUnit.MILLISECONDS).make(req.build());
@@ -298,13 +303,19 @@ public final class GymBridgeClient implements AutoCloseable {
     }
 
     /**
-     * Whether this client's session streams take the server's same-host fast lane (the same messages over
-     * a unix socket, bypassing grpcio's per-message cost) rather than gRPC: true when the server offers one,
-     * is on this host, and the lane is not disabled ({@code -Dgymbridge.fastLane=false} or
+     * Whether this client's session streams take the server's fast lane (the same messages over a unix
+     * socket, or over its TCP fast-lane port, bypassing grpcio's per-message cost) rather than gRPC: true when
+     * the server offers one this client can use (the unix socket: on this host; the TCP port: without TLS),
+     * and the lane is not disabled ({@code -Dgymbridge.fastLane=false} or
      * {@code GYMBRIDGE_FAST_LANE=0}). Everything else always uses gRPC.
      */
     public boolean fastLane() {
-        return FastLane.eligible(target, fastLanePath) != null;
+        return FastLane.address(this) != null;
+    }
+
+    /** The TCP fast-lane port the server advertised in the handshake (0 for none). */
+    int fastLanePort() {
+        return fastLanePort;
     }
 
     /** The fast-lane socket the server advertised in the handshake ("" for none). */

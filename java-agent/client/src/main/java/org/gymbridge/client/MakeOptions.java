@@ -20,6 +20,7 @@ public final class MakeOptions {
     private final int maxEpisodeSteps;
     private final String vectorization;
     private final int numWorkers;
+    private final String placement;
     private final Map<String, Object> kwargs;
     private final java.util.List<Wrapper> wrappers;
 
@@ -43,6 +44,7 @@ public final class MakeOptions {
         this.maxEpisodeSteps = b.maxEpisodeSteps;
         this.vectorization = b.vectorization;
         this.numWorkers = b.numWorkers;
+        this.placement = b.placement;
         this.kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.kwargs));
         this.wrappers = java.util.List.copyOf(b.wrappers);
     }
@@ -66,6 +68,7 @@ public final class MakeOptions {
         b.maxEpisodeSteps = maxEpisodeSteps;
         b.vectorization = vectorization;
         b.numWorkers = numWorkers;
+        b.placement = placement;
         b.kwargs.putAll(kwargs);
         b.wrappers.addAll(wrappers);
         return b;
@@ -96,7 +99,7 @@ public final class MakeOptions {
         return maxEpisodeSteps;
     }
 
-    /** "sync", "async", "workers" or null to let the server pick. */
+    /** "sync", "async", "workers", "ray" or null to let the server pick. */
     public String vectorization() {
         return vectorization;
     }
@@ -104,6 +107,11 @@ public final class MakeOptions {
     /** Worker processes of a {@code vectorization=workers} session, or 0 for the server's default (one per core). */
     public int numWorkers() {
         return numWorkers;
+    }
+
+    /** Where a {@code vectorization=ray} session's actors go: "spread" (over the nodes), "pack", or null (spread). */
+    public String placement() {
+        return placement;
     }
 
     /** Keyword arguments for gymnasium.make (JSON-like values), in insertion order. */
@@ -120,7 +128,7 @@ public final class MakeOptions {
     public String toString() {
         return "MakeOptions{numEnvs=" + numEnvs + ", seed=" + seed + ", autoreset=" + autoreset + ", renderMode="
                 + renderMode + ", maxEpisodeSteps=" + maxEpisodeSteps + ", vectorization=" + vectorization
-                + ", numWorkers=" + numWorkers + ", kwargs=" + kwargs + ", wrappers=" + wrappers + "}";
+                + ", numWorkers=" + numWorkers + ", placement=" + placement + ", kwargs=" + kwargs + ", wrappers=" + wrappers + "}";
     }
 
     @Override
@@ -128,14 +136,14 @@ public final class MakeOptions {
         return o instanceof MakeOptions m && numEnvs == m.numEnvs && Objects.equals(seed, m.seed)
                 && autoreset == m.autoreset && Objects.equals(renderMode, m.renderMode)
                 && maxEpisodeSteps == m.maxEpisodeSteps && Objects.equals(vectorization, m.vectorization)
-                && numWorkers == m.numWorkers
+                && numWorkers == m.numWorkers && Objects.equals(placement, m.placement)
                 && kwargs.equals(m.kwargs) && wrappers.equals(m.wrappers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, numWorkers, kwargs,
-                wrappers);
+        return Objects.hash(numEnvs, seed, autoreset, renderMode, maxEpisodeSteps, vectorization, numWorkers, placement,
+                kwargs, wrappers);
     }
 
     /** Builder of {@link MakeOptions}. */
@@ -147,6 +155,7 @@ public final class MakeOptions {
         private int maxEpisodeSteps;
         private String vectorization;
         private int numWorkers;
+        private String placement;
         private final Map<String, Object> kwargs = new LinkedHashMap<>();
         private final java.util.List<Wrapper> wrappers = new java.util.ArrayList<>();
 
@@ -200,6 +209,12 @@ public final class MakeOptions {
                 throw new IllegalArgumentException("num_workers must be >= 0 (0: one per core), got " + workers);
             }
             this.numWorkers = workers;
+            return this;
+        }
+
+        /** Placement of a {@code vectorization("ray")} session's actors: "spread" (default) or "pack". */
+        public Builder placement(String placement) {
+            this.placement = placement;
             return this;
         }
 
