@@ -97,6 +97,14 @@ public final class EnvsCommand implements Callable<Integer> {
 
     /** Left-aligned columns two spaces apart; the last column is not padded. */
     static void printTable(PrintWriter out, List<String[]> rows) {
+        printTable(out, rows, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #printTable(PrintWriter, List)} within {@code maxWidth} columns: a last column that would pass it
+     * is wrapped at spaces (or commas) onto continuation lines indented to its start, never cut.
+     */
+    static void printTable(PrintWriter out, List<String[]> rows, int maxWidth) {
         int cols = rows.get(0).length;
         int[] width = new int[cols];
         for (String[] r : rows) {
@@ -104,12 +112,44 @@ public final class EnvsCommand implements Callable<Integer> {
                 width[c] = Math.max(width[c], r[c].length());
             }
         }
+        int indent = 0;
+        for (int c = 0; c < cols - 1; c++) {
+            indent += width[c] + 2;
+        }
+        int room = Math.max(20, maxWidth - indent);
         for (String[] r : rows) {
             StringBuilder sb = new StringBuilder();
-            for (int c = 0; c < cols; c++) {
-                sb.append(c == cols - 1 ? r[c] : String.format("%-" + width[c] + "s  ", r[c]));
+            for (int c = 0; c < cols - 1; c++) {
+                sb.append(String.format("%-" + width[c] + "s  ", r[c]));
             }
-            out.println(sb.toString().stripTrailing());
+            List<String> last = wrap(r[cols - 1], room);
+            out.println((sb + last.get(0)).stripTrailing());
+            for (String more : last.subList(1, last.size())) {
+                out.println(" ".repeat(indent) + more);
+            }
         }
+    }
+
+    /** {@code text} in lines of at most {@code width} characters, broken after spaces or commas where possible. */
+    static List<String> wrap(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        String rest = text;
+        while (rest.length() > width) {
+            int cut = -1;
+            for (int i = width; i > width / 3; i--) {
+                char ch = rest.charAt(i - 1);
+                if (ch == ' ' || ch == ',') {
+                    cut = i;
+                    break;
+                }
+            }
+            if (cut < 0) {
+                cut = width;
+            }
+            lines.add(rest.substring(0, cut).stripTrailing());
+            rest = rest.substring(cut).stripLeading();
+        }
+        lines.add(rest);
+        return lines;
     }
 }

@@ -532,7 +532,10 @@ public final class TrainingRun {
             boolean finished = state.steps >= spec.steps();
             EvalResult finalEval = null;
             if (finished && tc.finalEvalEpisodes() > 0) {
-                finalEval = Evaluation.run(agent, env, tc.finalEvalEpisodes(), tc.evalSeed());
+                EvaluationProgress progress = new EvaluationProgress(out, tc.finalEvalEpisodes());
+                finalEval = Evaluation.run(obs -> agent.act(obs, false), env, tc.finalEvalEpisodes(), tc.evalSeed(),
+                        progress);
+                progress.done();
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("env", spec.envUrl());
                 summary.put("algo", algorithm.name());
