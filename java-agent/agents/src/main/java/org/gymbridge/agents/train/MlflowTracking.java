@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code /api/2.0/mlflow/...}, plain {@link HttpClient}, no MLflow client library): one MLflow run per training
  * run, with the run's settings and the algorithm's resolved config as parameters, the {@code train} and
  * {@code eval} rows of metrics.jsonl as metrics while the run trains (read as the trainer flushes them, sent in
- * batches), and at the end the config files, the learning curve, eval.json and the checkpoint as artifacts and
+ * batches), eval.json's figures as {@code final_eval/...} metrics, and at the end the config files, the learning curve, eval.json and the checkpoint as artifacts and
  * the run's status.
  *
  * <pre>{@code
@@ -131,6 +131,7 @@ public final class MlflowTracking implements AutoCloseable {
         }
         try {
             sendMetrics();
+            sendFinalEvaluation();
             uploadArtifacts();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("run_id", runId);
@@ -269,6 +270,26 @@ public final class MlflowTracking implements AutoCloseable {
         for (int i = 0; i < metrics.size(); i += MAX_METRICS_PER_BATCH) {
             post("runs/log-batch", Map.of("run_id", runId, "metrics",
                     metrics.subList(i, Math.min(metrics.size(), i + MAX_METRICS_PER_BATCH))));
+        }
+    }
+
+    /** eval.json's figures as {@code final_eval/mean_return} ... at the run's last step. */
+    private void sendFinalEvaluation() throws IOException {
+        Path file = run.dir().resolve(TrainingRun.EVAL_FILE);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        Map<String, Object> eval = map(Configs.parseJson(Files.readString(file)));
+        long step = eval.get("steps") instanceof Number n ? n.longValue() : run.spec().steps();
+        List<Map<String, Object>> metrics = new ArrayList<>();
+        for (String key : List.of("mean_return", "std_return", "min_return", "max_return", "episodes")) {
+            if (eval.get(key) instanceof Number x && Double.isFinite(x.doubleValue())) {
+                metrics.add(Map.of("key", "final_eval/" + key, "value", x.doubleValue(),
+                        "timestamp", System.currentTimeMillis(), "step", step));
+            }
+        }
+        if (!metrics.isEmpty()) {
+            post("runs/log-batch", Map.of("run_id", runId, "metrics", metrics));
         }
     }
 
