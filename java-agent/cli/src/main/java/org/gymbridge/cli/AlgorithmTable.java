@@ -29,7 +29,7 @@ final class AlgorithmTable {
     }
 
     static void keys(PrintWriter out, Algorithm<?> algorithm) {
-        out.println(algorithm.name() + ": " + algorithm.summary());
+        EnvsCommand.wrap(algorithm.name() + ": " + algorithm.summary(), WIDTH).forEach(out::println);
         out.println();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"KEY", "DEFAULT"});
