@@ -122,7 +122,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         }, "gymbridge-train-stop"));
         Runtime.getRuntime().addShutdownHook(hook.get());
         MlflowTracking tracking = mlflow == null ? null
-                : MlflowTracking.start(mlflow, mlflowExperiment, run, System.out);
+                : MlflowTracking.start(mlflow, mlflowExperiment, run, System.out,
+                        java.time.Duration.ofMillis(Long.getLong("gymbridge.mlflow.interval.ms", 5000)));
         try {
             TrainingRun.Result result = run.train(System.out);
             if (tracking != null) {

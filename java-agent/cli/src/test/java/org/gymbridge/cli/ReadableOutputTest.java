@@ -92,6 +92,23 @@ class ReadableOutputTest {
         }
     }
 
+    @Test
+    void anUnreachableMlflowServerTurnsTrackingOffOnceAndTheRunGoesOn() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path dir = tmp.resolve("e");
+        CliRun r = CliRun.of("train", "--env", "local:FrozenLake-v1?num_envs=2", "--algo", "q-learning", "--steps", "400",
+                "--out", dir.toString(), "--mlflow", "http://127.0.0.1:" + port);
+        assertEquals(0, r.code(), r.all());
+        List<String> off = r.all().lines().filter(l -> l.contains("MLflow tracking is off")).toList();
+        assertEquals(1, off.size(), r.all());
+        assertTrue(off.get(0).contains("cannot reach the MLflow server at http://127.0.0.1:" + port
+                + " (connection refused)"), off.get(0));
+        assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("eval.json")), "the run finished: " + r.all());
+    }
+
     private static void assertFitsColumns(String text, int width) {
         text.lines().forEach(l -> assertTrue(l.length() <= width, l.length() + " columns: " + l));
     }
