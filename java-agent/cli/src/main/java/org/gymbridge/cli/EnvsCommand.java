@@ -95,8 +95,8 @@ public final class EnvsCommand implements Callable<Integer> {
             String[] head = {"ID", "OBSERVATION SPACE", "ACTION SPACE", "STEPS", "RENDER"};
             List<String[]> rows = new ArrayList<>();
             for (EnvInfo e : available) {
-                rows.add(new String[] {e.envId(), compact(SpaceText.of(e.observationSpace())),
-                        compact(SpaceText.of(e.actionSpace())), steps(e), renderModes(e.renderModes())});
+                rows.add(new String[] {e.envId(), SpaceText.of(e.observationSpace()), SpaceText.of(e.actionSpace()),
+                        steps(e), renderModes(e.renderModes())});
             }
             if (!wide) {
                 fit(head, rows);
@@ -121,9 +121,15 @@ public final class EnvsCommand implements Callable<Integer> {
 
     /**
      * Makes the rows fit {@link #WIDTH}: an id longer than {@link #ID_WIDTH} moves to a line of its own above
-     * its row, and the two space columns are cut, each to its share of what is left.
+     * its row; if the space columns are still too wide they lose the blanks after commas, then are cut, each
+     * to its share of what is left.
      */
     private static void fit(String[] head, List<String[]> rows) {
+        fit(head, rows, false);
+    }
+
+    /** {@link #fit(String[], List)}; {@code compacted}: the space texts have lost the blanks after their commas. */
+    private static void fit(String[] head, List<String[]> rows, boolean compacted) {
         int[] need = new int[head.length];
         for (int c = 0; c < head.length; c++) {
             need[c] = head[c].length();
@@ -135,6 +141,14 @@ public final class EnvsCommand implements Callable<Integer> {
         int room = WIDTH - need[0] - need[3] - need[4] - 2 * (head.length - 1);
         int obs = need[1];
         int act = need[2];
+        if (obs + act > room && !compacted) {
+            for (String[] r : rows) {
+                r[1] = r[1].replace(", ", ",");
+                r[2] = r[2].replace(", ", ",");
+            }
+            fit(head, rows, true);
+            return;
+        }
         if (obs + act > room) {
             // Give each space column its share, but never more than it needs.
             int half = room / 2;
@@ -174,10 +188,6 @@ public final class EnvsCommand implements Callable<Integer> {
         return shown.isEmpty() ? "-" : String.join(",", shown);
     }
 
-    /** A space text without the blanks after commas, unless --wide. */
-    private String compact(String space) {
-        return wide ? space : space.replace(", ", ",");
-    }
 
     private static String steps(EnvInfo e) {
         return e.maxEpisodeSteps() > 0 ? Integer.toString(e.maxEpisodeSteps()) : "-";
