@@ -9,11 +9,16 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "gymbridge", mixinStandardHelpOptions = true, version = "gymbridge 0.1.0-SNAPSHOT",
         description = "Train reinforcement-learning agents from Java on Gymnasium envs served over gRPC.",
-        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, EnvsCommand.class, LabelCommand.class, TrainCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, EnvsCommand.class, EvalCommand.class,
+                LabelCommand.class, RecordCommand.class, TrainCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "on failure, print the stack trace after the one-line message")
+    boolean debug;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -21,7 +26,9 @@ public final class Main implements Runnable {
 
     /** The configured command line; tests call {@code execute} on it instead of {@link #main}. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        Quiet.logging();
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(new Failures());
     }
 
     @Override

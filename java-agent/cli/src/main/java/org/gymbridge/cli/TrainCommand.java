@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.gymbridge.agents.Algorithms;
 import org.gymbridge.agents.core.Algorithm;
 import org.gymbridge.agents.train.Configs;
+import org.gymbridge.agents.train.MlflowTracking;
 import org.gymbridge.agents.train.TrainerConfig;
 import org.gymbridge.agents.train.TrainingRun;
 import picocli.CommandLine;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
                 "  gymbridge train --env 'local:CartPole-v1?num_envs=8' --algo ppo --steps 150000 --seed 1 --out runs/ppo",
                 "  gymbridge train --config configs/dqn-cartpole.yaml --out runs/dqn",
                 "  gymbridge train --resume runs/dqn            (after Ctrl-C, or with --steps N to train longer)",
-                "  gymbridge train --list"})
+                "  gymbridge train --env local:CartPole-v1 --algo dqn --mlflow http://127.0.0.1:5000",
+                "  gymbridge train --list          gymbridge train --list dqn     (its config keys)"})
 public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--env", paramLabel = "URL", description = "env URL, e.g. local:CartPole-v1?num_envs=8")
@@ -55,8 +57,17 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint")
     Path resume;
 
-    @Option(names = "--list", description = "list the algorithms and their config keys with defaults")
-    boolean list;
+    @Option(names = "--list", arity = "0..1", paramLabel = "ALGO", fallbackValue = "",
+            description = "list the algorithms; with ALGO, that algorithm's config keys and their defaults")
+    String list;
+
+    @Option(names = "--mlflow", paramLabel = "URI", description = "also track the run in this MLflow tracking server,"
+            + " e.g. http://127.0.0.1:5000: parameters, live metrics, config, curve, eval and checkpoint")
+    java.net.URI mlflow;
+
+    @Option(names = "--mlflow-experiment", paramLabel = "NAME", defaultValue = "gymbridge",
+            description = "MLflow experiment of the run (made if missing; default ${DEFAULT-VALUE})")
+    String mlflowExperiment;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -77,10 +88,11 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
                 System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         var stdout = spec.commandLine().getOut();
-        if (list) {
-            for (Algorithm<?> a : Algorithms.all()) {
-                stdout.printf("%-16s %s%n", a.name(), a.summary());
-                stdout.printf("%-16s   %s%n", "", Configs.toJson(Configs.toMap(a.defaults())));
+        if (list != null) {
+            if (list.isEmpty()) {
+                AlgorithmTable.all(stdout, Algorithms.all());
+            } else {
+                AlgorithmTable.keys(stdout, Algorithms.get(list));
             }
             stdout.flush();
             return 0;
@@ -109,8 +121,14 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             }
         }, "gymbridge-train-stop"));
         Runtime.getRuntime().addShutdownHook(hook.get());
+        MlflowTracking tracking = mlflow == null ? null
+                : MlflowTracking.start(mlflow, mlflowExperiment, run, System.out,
+                        java.time.Duration.ofMillis(Long.getLong("gymbridge.mlflow.interval.ms", 5000)));
         try {
             TrainingRun.Result result = run.train(System.out);
+            if (tracking != null) {
+                tracking.finish(result.finished() ? MlflowTracking.Status.FINISHED : MlflowTracking.Status.KILLED);
+            }
             System.out.printf("%s after %,d env steps, %d episodes, %.1f s (%,.0f steps/s); files in %s%n",
                     result.finished() ? "finished" : "stopped", result.steps(), result.episodes(), result.seconds(),
                     result.stepsPerSecond(), result.dir());
@@ -119,6 +137,9 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             }
             return 0;
         } finally {
+            if (tracking != null) {
+                tracking.close();                   // FAILED unless finished above
+            }
             done.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook.get());

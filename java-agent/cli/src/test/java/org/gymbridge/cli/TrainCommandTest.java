@@ -43,7 +43,9 @@ class TrainCommandTest {
         for (String name : new String[] {"ppo", "q-learning", "sarsa", "dyna-q", "ucb", "dqn", "per-dqn"}) {
             assertTrue(o.out().contains(name + " "), name + " missing in\n" + o.out());
         }
-        assertTrue(o.out().contains("\"target_update_interval\""), o.out());
+        Outcome dqn = run("train", "--list", "dqn");
+        assertEquals(0, dqn.code());
+        assertTrue(dqn.out().contains("target_update_interval"), dqn.out());
     }
 
     @Test

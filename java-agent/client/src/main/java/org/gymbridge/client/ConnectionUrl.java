@@ -244,7 +244,10 @@ record ConnectionUrl(Scheme scheme, String host, int port, String socketPath, St
                     case "num_workers" -> b.numWorkers(Integer.parseInt(v));
                     case "placement" -> b.placement(v);
                     case "wrappers" -> parseWrappers(v, url).forEach(w -> b.wrapper(w.name(), w.kwargs()));
-                    default -> b.kwarg(k, typed(v));
+                    default -> {
+                        requireNoTypo(k);
+                        b.kwarg(k, typed(v));
+                    }
                 }
             } catch (NumberFormatException ex) {
                 throw bad(url, k + "=" + v + " is not an integer");
@@ -253,6 +256,48 @@ record ConnectionUrl(Scheme scheme, String host, int port, String socketPath, St
             }
         }
         return b.build();
+    }
+
+    /** The query keys that are options of the URL rather than env kwargs. */
+    static final java.util.List<String> OPTION_KEYS = java.util.List.of("num_envs", "seed", "autoreset",
+            "autoreset_mode", "render_mode", "max_episode_steps", "vectorization", "num_workers", "wrappers", "env",
+            "token", "ca", "timeout", "reset_timeout", "make_timeout", "on_crash");
+
+    /**
+     * Rejects an env kwarg that is a near miss of an option key ({@code num_env}, {@code n_envs}, {@code render-mode}):
+     * sent to the server it would fail as an unknown env argument, which hides the typo. Options of 6-7 letters
+     * allow one edit, longer ones two; shorter ones (seed, env, ca, token) none, so that real env arguments such as
+     * {@code speed} pass.
+     */
+    private static void requireNoTypo(String key) {
+        String k = key.toLowerCase(Locale.ROOT).replace('-', '_');
+        for (String option : OPTION_KEYS) {
+            int allowed = option.length() >= 8 ? 2 : option.length() >= 6 ? 1 : 0;
+            if (allowed > 0 && distance(k, option) <= allowed) {
+                throw new IllegalArgumentException("'" + key + "' is not a URL option: did you mean " + option + "? (an env argument this"
+                        + " close to an option name is taken for a typo)");
+            }
+        }
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /**

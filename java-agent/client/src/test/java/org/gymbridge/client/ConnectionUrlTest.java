@@ -112,6 +112,21 @@ class ConnectionUrlTest {
     }
 
     @Test
+    void aMistypedOptionIsNamedInsteadOfSentAsAnEnvArgument() {
+        Map<String, String> cases = Map.of("num_env=8", "num_envs", "n_envs=8", "num_envs", "render-mode=rgb_array",
+                "render_mode", "max_episode_step=50", "max_episode_steps", "wrapper=NormalizeObservation", "wrappers",
+                "num_worker=2", "num_workers");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ConnectionUrl.parse("local:CartPole-v1?" + c.getKey()), c.getKey());
+            assertTrue(e.getMessage().contains("did you mean " + c.getValue() + "?"), c.getKey() + " -> " + e.getMessage());
+        }
+        // Env arguments that are not near an option name (or near a short one only) still reach the env.
+        Map<String, Object> k = ConnectionUrl.parse("local:LunarLander-v3?speed=2&continuous=true&seeds=3").options().kwargs();
+        assertEquals(Map.of("speed", 2L, "continuous", true, "seeds", 3L), k);
+    }
+
+    @Test
     void malformedUrlsSayTheExpectedForm() {
         Map<String, String> cases = new HashMap<>();
         cases.put("http://host/CartPole-v1", "unknown scheme");

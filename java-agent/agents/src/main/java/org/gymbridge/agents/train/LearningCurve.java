@@ -14,21 +14,36 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Learning-curve PNGs (XChart, headless): episode returns against env steps, their moving average, and
- * the greedy evaluation means when there are any.
+ * marks for the greedy evaluations: each periodic one's mean with a ±std bar, and the final one (eval.json) as a
+ * triangle whose figures are in the legend.
  */
 public final class LearningCurve {
 
     private LearningCurve() {
     }
 
+    /** The final evaluation of a run (eval.json): drawn as its own marker with a ±std bar and its figures in the legend. */
+    public record FinalEvaluation(long step, double mean, double std, int episodes) {
+    }
+
     /** Plots and writes {@code png}. Series may be empty; the title names the run. */
     public static void write(Path png, String title, long[] episodeSteps, double[] episodeReturns, int window,
                              long[] evalSteps, double[] evalMeans) throws IOException {
+        write(png, title, episodeSteps, episodeReturns, window, evalSteps, evalMeans, null, null);
+    }
+
+    /**
+     * Plots and writes {@code png}, marking each periodic evaluation (mean, with a ±std bar when {@code evalStds} is
+     * given) and the final evaluation ({@code finalEval}, may be null).
+     */
+    public static void write(Path png, String title, long[] episodeSteps, double[] episodeReturns, int window,
+                             long[] evalSteps, double[] evalMeans, double[] evalStds, FinalEvaluation finalEval)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle("env steps")
                 .yAxisTitle("episode return").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
-        chart.getStyler().setMarkerSize(3);
+        chart.getStyler().setMarkerSize(6);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         if (episodeSteps.length > 0) {
             int stride = Math.max(1, episodeSteps.length / 4000);   // keep the PNG readable for 100k episodes
@@ -63,12 +78,31 @@ public final class LearningCurve {
                 xs.add((double) evalSteps[i]);
                 ys.add(evalMeans[i]);
             }
-            XYSeries eval = chart.addSeries("greedy evaluation", xs, ys);
+            XYSeries eval;
+            if (evalStds != null) {
+                List<Double> bars = new ArrayList<>();
+                for (double std : evalStds) {
+                    bars.add(std);
+                }
+                eval = chart.addSeries("greedy evaluation (mean, ±std)", xs, ys, bars);
+            } else {
+                eval = chart.addSeries("greedy evaluation", xs, ys);
+            }
             eval.setMarker(SeriesMarkers.DIAMOND);
             eval.setMarkerColor(new Color(200, 60, 20));
             eval.setLineColor(new Color(200, 60, 20));
         }
-        if (episodeSteps.length == 0 && evalSteps.length == 0) {
+        if (finalEval != null) {
+            XYSeries last = chart.addSeries(String.format("final evaluation: %.2f ± %.2f over %d episodes",
+                    finalEval.mean(), finalEval.std(), finalEval.episodes()),
+                    new double[] {finalEval.step()}, new double[] {finalEval.mean()}, new double[] {finalEval.std()});
+            last.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            last.setMarker(SeriesMarkers.TRIANGLE_UP);
+            last.setMarkerColor(new Color(20, 140, 60));
+            last.setLineColor(new Color(20, 140, 60));
+        }
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+        if (episodeSteps.length == 0 && evalSteps.length == 0 && finalEval == null) {
             chart.addSeries("no finished episode yet", new double[] {0}, new double[] {0});
         }
         String name = png.toString();

@@ -532,7 +532,10 @@ public final class TrainingRun {
             boolean finished = state.steps >= spec.steps();
             EvalResult finalEval = null;
             if (finished && tc.finalEvalEpisodes() > 0) {
-                finalEval = Evaluation.run(agent, env, tc.finalEvalEpisodes(), tc.evalSeed());
+                EvaluationProgress progress = new EvaluationProgress(out, tc.finalEvalEpisodes());
+                finalEval = Evaluation.run(obs -> agent.act(obs, false), env, tc.finalEvalEpisodes(), tc.evalSeed(),
+                        progress);
+                progress.done();
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("env", spec.envUrl());
                 summary.put("algo", algorithm.name());
@@ -641,6 +644,7 @@ public final class TrainingRun {
         List<Double> returns = new ArrayList<>();
         List<Long> evalSteps = new ArrayList<>();
         List<Double> evalMeans = new ArrayList<>();
+        List<Double> evalStds = new ArrayList<>();
         for (Map<String, Object> row : readMetrics(dir)) {
             long step = ((Number) row.get("step")).longValue();
             if ("episode".equals(row.get("kind"))) {
@@ -649,6 +653,16 @@ public final class TrainingRun {
             } else if ("eval".equals(row.get("kind"))) {
                 evalSteps.add(step);
                 evalMeans.add(((Number) row.get("mean")).doubleValue());
+                evalStds.add(row.get("std") instanceof Number std ? std.doubleValue() : 0.0);
+            }
+        }
+        LearningCurve.FinalEvaluation finalEval = null;
+        if (Files.isRegularFile(dir.resolve(EVAL_FILE))) {
+            Map<String, Object> e = castMap(Configs.parseJson(Files.readString(dir.resolve(EVAL_FILE))));
+            if (e.get("steps") instanceof Number st && e.get("mean_return") instanceof Number m
+                    && e.get("std_return") instanceof Number sd && e.get("episodes") instanceof Number n) {
+                finalEval = new LearningCurve.FinalEvaluation(st.longValue(), m.doubleValue(), sd.doubleValue(),
+                        n.intValue());
             }
         }
         String env = spec.envUrl().replaceFirst("^[a-z]+:(//[^/]*/)?", "").replaceFirst("\\?.*", "");
@@ -656,7 +670,8 @@ public final class TrainingRun {
                 episodeSteps.stream().mapToLong(Long::longValue).toArray(),
                 returns.stream().mapToDouble(Double::doubleValue).toArray(), spec.trainer().window(),
                 evalSteps.stream().mapToLong(Long::longValue).toArray(),
-                evalMeans.stream().mapToDouble(Double::doubleValue).toArray());
+                evalMeans.stream().mapToDouble(Double::doubleValue).toArray(),
+                evalStds.stream().mapToDouble(Double::doubleValue).toArray(), finalEval);
     }
 
     /** The rows of a run folder's metrics.jsonl. */
