@@ -20,6 +20,9 @@ import org.gymbridge.proto.v1.SessionResponse;
  * {@link Transport}: the gRPC stream or the same-host fast lane.
  */
 final class SessionStream {
+    /** How long a stream may sit without requests before the next one first checks that it is still open. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private final GymBridgeClient client;
     private Call call; // guarded by this
     private long nextSeq = 1; // guarded by this
@@ -35,6 +38,14 @@ final class SessionStream {
      */
     synchronized PendingResponse send(SessionRequest.Builder request, String what, boolean awaited) {
         client.checkOpen();
+        if (call != null && !call.broken && call.pending.isEmpty()
+                && System.nanoTime() - call.lastSentNanos > IDLE_CHECK_NANOS) {
+            // The server ends a stream that stayed idle past its session timeout. A fast-lane connection learns
+            // that only when it reads, so a stream idle for a while reads what arrived first: its end marks the
+            // call broken and this request opens a new stream (which then gets the session's real state, e.g.
+            // NOT_FOUND after a reap) instead of failing on a dead connection.
+            call.transport.poll();
+        }
         if (call == null || call.broken) {
             call = new Call();
         }
@@ -44,6 +55,7 @@ final class SessionStream {
         try {
             call.transport.send(request.setSeq(seq).build(), awaited);
             f.sentNanos = System.nanoTime();
+            call.lastSentNanos = f.sentNanos;
         } catch (RuntimeException e) {
             call.pending.remove(seq);
             call.broken = true;
@@ -137,6 +149,7 @@ final class SessionStream {
         final Map<Long, CompletableFuture<SessionResponse>> pending = new ConcurrentHashMap<>();
         final Transport transport;
         volatile boolean broken;
+        long lastSentNanos = System.nanoTime(); // guarded by SessionStream.this
 
         Call() {
             this.transport = Transport.open(client, this);

@@ -138,11 +138,14 @@ class ErrorsTest extends LocalServerFixture {
     }
 
     @Test
-    void anEnvConstructorThatRaisesIsEnvCrashedWithThePythonError() {
-        EnvCrashedException e = assertThrows(EnvCrashedException.class, () -> client.makeVec("FrozenLake-v1",
+    void anEnvConstructorThatRejectsItsArgumentsIsInvalidArgumentWithThePythonError() {
+        // The constructor's own error about its arguments is the caller's to fix (INVALID_ARGUMENT), not an
+        // env crash (ABORTED, which on_crash=recreate would retry forever).
+        GymBridgeException e = assertThrows(GymBridgeException.class, () -> client.makeVec("FrozenLake-v1",
                 MakeOptions.builder().kwarg("map_name", "no-such-map").build()));
-        assertEquals(Status.Code.ABORTED, e.code());
-        assertTrue(e.getMessage().contains("no-such-map"), e.getMessage());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+        assertTrue(!(e instanceof EnvCrashedException), e.getClass().getName());
+        assertTrue(e.getMessage().contains("no-such-map") && e.getMessage().contains("KeyError"), e.getMessage());
     }
 
     @Test
