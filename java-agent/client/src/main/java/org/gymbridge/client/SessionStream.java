@@ -23,6 +23,8 @@ final class SessionStream {
     private final GymBridgeClient client;
     private Call call; // guarded by this
     private long nextSeq = 1; // guarded by this
+    /** A stream idle this long is checked for having been ended by the server before the next send. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     SessionStream(GymBridgeClient client) {
         this.client = client;
@@ -35,9 +37,17 @@ final class SessionStream {
      */
     synchronized PendingResponse send(SessionRequest.Builder request, String what, boolean awaited) {
         client.checkOpen();
+        if (call != null && !call.broken && call.pending.isEmpty()
+                && System.nanoTime() - call.lastSendNanos > IDLE_CHECK_NANOS) {
+            // The server ends a stream left idle without a live session (its session reaped); the fast lane
+            // learns of that only by reading, so read what arrived before sending into a closed stream.
+            call.transport.poll();
+        }
+        boolean reused = call != null && !call.broken && call.pending.isEmpty();
         if (call == null || call.broken) {
             call = new Call();
         }
+        call.lastSendNanos = System.nanoTime();
         long seq = nextSeq++;
         PendingResponse f = new PendingResponse(call.transport, request.hasStep());
         call.pending.put(seq, f);
@@ -47,6 +57,11 @@ final class SessionStream {
         } catch (RuntimeException e) {
             call.pending.remove(seq);
             call.broken = true;
+            if (reused) {
+                // Writing into an idle stream that the server had just ended: the request never left, so it
+                // goes on a new stream (once: a new stream that fails too means the server is gone).
+                return send(request, what, awaited);
+            }
             f.completeExceptionally(client.translate(e, what));
         }
         return f;
@@ -137,6 +152,7 @@ final class SessionStream {
         final Map<Long, CompletableFuture<SessionResponse>> pending = new ConcurrentHashMap<>();
         final Transport transport;
         volatile boolean broken;
+        long lastSendNanos; // guarded by SessionStream.this
 
         Call() {
             this.transport = Transport.open(client, this);
