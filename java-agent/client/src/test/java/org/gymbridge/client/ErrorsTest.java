@@ -138,10 +138,11 @@ class ErrorsTest extends LocalServerFixture {
     }
 
     @Test
-    void anEnvConstructorThatRaisesIsEnvCrashedWithThePythonError() {
-        EnvCrashedException e = assertThrows(EnvCrashedException.class, () -> client.makeVec("FrozenLake-v1",
+    void anEnvConstructorThatRefusesItsArgumentIsInvalidArgumentWithThePythonError() {
+        GymBridgeException e = assertThrows(GymBridgeException.class, () -> client.makeVec("FrozenLake-v1",
                 MakeOptions.builder().kwarg("map_name", "no-such-map").build()));
-        assertEquals(Status.Code.ABORTED, e.code());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+        assertEquals("BAD_KWARGS", e.reason());
         assertTrue(e.getMessage().contains("no-such-map"), e.getMessage());
     }
 
