@@ -462,6 +462,40 @@ def test_worker_sessions_leave_no_descriptors_behind(srv, stub):
         assert fds() <= before, f"{fds() - before} descriptors left after 5 worker sessions"
 
 
+def test_async_sessions_leave_no_descriptors_behind(srv, stub):
+    """AsyncVectorEnv's pipes (its error queue among them) are closed at session close, whether the
+    session ended cleanly, after a worker crash and reset, or with its stream cancelled -- not when
+    the env object is garbage collected, which in a busy server comes late."""
+    fds = lambda: len(os.listdir(f"/proc/{srv.proc.pid}/fd"))  # noqa: E731
+
+    def session() -> str:
+        sid = _make(stub, FAULT_ID, num_envs=2, vectorization="async")
+        stub.Reset(epb.ResetRequest(session_id=sid, seed=0), timeout=60)
+        return sid
+
+    stub.Close(epb.CloseRequest(session_id=session()), timeout=60)
+    before = fds()
+    for k in range(4):  # counted right after each Close: no garbage collection to wait for
+        stub.Close(epb.CloseRequest(session_id=session()), timeout=60)
+        assert fds() <= before, f"{fds() - before} descriptors left after {k + 1} closed async sessions"
+    with Bystander(srv):
+        sid = session()
+        with pytest.raises(grpc.RpcError):  # a worker aborts: the env is replaced at the next reset
+            stub.Step(epb.StepRequest(session_id=sid, actions=int_actions([0, 2])), timeout=60)
+        stub.Reset(epb.ResetRequest(session_id=sid, seed=0), timeout=60)
+        stub.Close(epb.CloseRequest(session_id=sid), timeout=60)
+        with srv.channel() as ch:  # a stream that made a session and was cancelled without Close
+            requests: queue.Queue = queue.Queue()
+            responses = env_pb2_grpc.EnvServiceStub(ch).Session(iter(requests.get, None))
+            requests.put(epb.SessionRequest(seq=1, make=epb.MakeRequest(env_id=FAULT_ID, num_envs=2, vectorization="async")))
+            assert next(responses).HasField("make")
+            responses.cancel()
+        deadline = time.monotonic() + 30
+        while fds() > before and time.monotonic() < deadline:  # the cancelled stream closes its session
+            time.sleep(0.1)
+        assert fds() <= before, f"{fds() - before} descriptors left after 6 async sessions"
+
+
 def test_a_crashed_servers_fast_lane_directory_is_removed_by_the_next(new_server):
     dead = subprocess.Popen(["true"])
     dead.wait()

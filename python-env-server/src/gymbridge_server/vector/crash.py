@@ -110,3 +110,19 @@ def close_env(env: Any) -> None:
                     pipe.close()
             except Exception:  # noqa: BLE001
                 pass
+        _close_queue(getattr(env, "error_queue", None))
+
+
+def _close_queue(q: Any) -> None:
+    """Close both ends of a ``multiprocessing.Queue`` now. AsyncVectorEnv's ``error_queue`` is a pipe
+    the server never writes to, so ``Queue.close()`` closes only its reader; the writer would stay
+    open until the env object is garbage collected -- two descriptors per ``async`` session, piling
+    up in a server whose sessions are collected late."""
+    if q is None:
+        return
+    for end in (getattr(q, "_reader", None), getattr(q, "_writer", None)):
+        try:
+            if end is not None and not end.closed:
+                end.close()
+        except Exception:  # noqa: BLE001 -- freeing what we can
+            log.debug("closing a queue of a closed env failed", exc_info=True)

@@ -47,6 +47,7 @@ public final class PipelinedEnvPool implements AutoCloseable {
     private final PendingResponse[] sent;
     private final List<CompletableFuture<StepResult>> results;
     private final long[] sentAt;
+    private final long[] sentGeneration; // the group's recovery generation when its step was sent (on_crash)
     private long sends; // guarded by this
 
     /** One finished step: which group, and its result. */
@@ -60,6 +61,7 @@ public final class PipelinedEnvPool implements AutoCloseable {
         this.sent = new PendingResponse[groups.size()];
         this.results = new ArrayList<>(java.util.Collections.nCopies(groups.size(), null));
         this.sentAt = new long[groups.size()];
+        this.sentGeneration = new long[groups.size()];
     }
 
     /**
@@ -118,6 +120,7 @@ public final class PipelinedEnvPool implements AutoCloseable {
     /** Starts a step of group {@code g} with its batched actions; returns at once. */
     public synchronized void send(int g, Value actions) {
         requireIdle(g);
+        sentGeneration[g] = groups.get(g).generation();
         PendingResponse f = groups.get(g).sendStepReadByCaller(actions);
         sent[g] = f;
         sentAt[g] = sends++;
@@ -127,7 +130,9 @@ public final class PipelinedEnvPool implements AutoCloseable {
 
     /**
      * The next group whose step finished, waiting up to the call timeout. A failed step throws its
-     * GymBridgeException; the group is then idle again (send or reset it).
+     * GymBridgeException; the group is then idle again (send or reset it). With on_crash=recreate, a group
+     * whose env crashed or whose session was lost is recovered like {@link VectorEnv#step}: its result is
+     * the fresh observations, every env truncated, infos {@code gymbridge_recovered} and {@code gymbridge_error}.
      *
      * <p>It takes an answer that has arrived (the earliest sent, if several have), else waits for one; on the
      * same-host fast lane this thread reads the answers itself and waits for the step sent first -- groups of
@@ -205,8 +210,10 @@ public final class PipelinedEnvPool implements AutoCloseable {
     /** The finished step of group g (its error thrown); the group is idle again either way. */
     private GroupStep finish(int g) {
         CompletableFuture<StepResult> r;
+        long generation;
         synchronized (this) {
             r = results.get(g);
+            generation = sentGeneration[g];
             sent[g] = null;
             results.set(g, null);
         }
@@ -214,7 +221,10 @@ public final class PipelinedEnvPool implements AutoCloseable {
             return new GroupStep(g, r.join()); // on gRPC, may wait for the conversion on gRPC's thread
         } catch (CompletionException e) {
             Throwable c = e.getCause() != null ? e.getCause() : e;
-            throw c instanceof GymBridgeException gb ? gb : new GymBridgeException("step of group " + g + " failed: " + c,
+            if (c instanceof GymBridgeException gb) {
+                return new GroupStep(g, groups.get(g).recovered(gb, generation)); // or throws gb
+            }
+            throw new GymBridgeException("step of group " + g + " failed: " + c,
                     Status.Code.INTERNAL, "", c);
         }
     }

@@ -45,6 +45,9 @@ final class RemoteVectorEnv implements VectorEnv {
     private volatile MakeRequest makeRequest; // how this session was made, for on_crash=recreate
     private final java.util.concurrent.atomic.AtomicInteger recoveries = new java.util.concurrent.atomic.AtomicInteger();
     private volatile TabularModel model; // fetched on first use; the model never changes
+    private final Object recoveryLock = new Object();
+    private long generation; // guarded by recoveryLock: recoveries started
+    private CompletableFuture<ResetResult> recovery; // guarded by recoveryLock: the latest recovery
 
     RemoteVectorEnv(GymBridgeClient client, MakeResponse r, AutoCloseable owned, SessionStream shared) {
         this.client = client;
@@ -173,13 +176,11 @@ final class RemoteVectorEnv implements VectorEnv {
 
     @Override
     public StepResult step(Value actions) {
+        long generation = generation();
         try {
             return toStepResult(stream.await(sendStep(actions, true), "step"));
-        } catch (EnvCrashedException | SessionNotFoundException e) {
-            if (!recreating()) {
-                throw e;
-            }
-            return recover(e);
+        } catch (GymBridgeException e) {
+            return recovered(e, generation);
         }
     }
 
@@ -198,11 +199,62 @@ final class RemoteVectorEnv implements VectorEnv {
     }
 
     /**
-     * on_crash=recreate: the step failed because the env crashed (the session survives and needs a reset,
-     * which restarts its workers) or the session is gone (a new one is made). The failed step returns the
-     * fresh observations with every env truncated, so the episode bookkeeping of a trainer stays right.
+     * How many recoveries have started; a step remembers it when it is sent, so that a step sent before a
+     * recovery and failed by the same crash is recovered by it instead of resetting the env again.
      */
-    private synchronized StepResult recover(GymBridgeException cause) {
+    long generation() {
+        synchronized (recoveryLock) {
+            return generation;
+        }
+    }
+
+    /**
+     * The result of a step that failed with {@code cause}, sent at {@code sentGeneration}: on_crash=recreate
+     * turns a crashed env or a lost session into a recovered step (see {@link #recoveryOf}), waiting for the
+     * recovery on this thread; anything else is thrown.
+     */
+    StepResult recovered(GymBridgeException cause, long sentGeneration) {
+        CompletableFuture<ResetResult> fresh = recoveryOf(cause, sentGeneration, Runnable::run);
+        if (fresh == null) {
+            throw cause;
+        }
+        try {
+            return recoveredStep(fresh.join(), cause);
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof GymBridgeException g ? g : e;
+        }
+    }
+
+    /**
+     * The recovery that answers a step failed with {@code cause} and sent at {@code sentGeneration}, or null
+     * when the failure is not recovered (the caller throws it). Called in the order the answers arrive, so the
+     * first failure of a crash starts the recovery (on {@code runner}) and the steps pipelined behind it, which
+     * the server fails too (env crashed, reset required, session not found), share it.
+     */
+    private CompletableFuture<ResetResult> recoveryOf(GymBridgeException cause, long sentGeneration,
+                                                      java.util.concurrent.Executor runner) {
+        boolean lost = cause instanceof EnvCrashedException || cause instanceof SessionNotFoundException;
+        if (!recreating() || !(lost || cause instanceof ResetRequiredException)) {
+            return null;
+        }
+        synchronized (recoveryLock) {
+            if (generation > sentGeneration) {
+                return recovery; // sent before the env was recreated: failed by the same crash
+            }
+            if (!lost) {
+                return null; // a step without a reset, not a crash
+            }
+            generation++;
+            recovery = CompletableFuture.supplyAsync(() -> restart(cause), runner);
+            return recovery;
+        }
+    }
+
+    /**
+     * on_crash=recreate: the env crashed (the session survives and needs a reset, which restarts its workers)
+     * or the session is gone (a new one is made); either way the env is reset.
+     */
+    private synchronized ResetResult restart(GymBridgeException cause) {
         ResetResult fresh;
         try {
             if (cause instanceof SessionNotFoundException) {
@@ -216,6 +268,14 @@ final class RemoteVectorEnv implements VectorEnv {
         recoveries.incrementAndGet();
         System.getLogger(RemoteVectorEnv.class.getName()).log(System.Logger.Level.WARNING,
                 "gymbridge: recovered " + spec.envId() + " (session " + sessionId + ") after: " + cause.getMessage());
+        return fresh;
+    }
+
+    /**
+     * A failed step as on_crash=recreate returns it: the fresh observations with every env truncated, so the
+     * episode bookkeeping of a trainer stays right, and infos saying why.
+     */
+    private StepResult recoveredStep(ResetResult fresh, GymBridgeException cause) {
         boolean[] truncated = new boolean[numEnvs];
         java.util.Arrays.fill(truncated, true);
         java.util.LinkedHashMap<String, org.gymbridge.tensor.Value> infos = new java.util.LinkedHashMap<>(fresh.infos().entries());
@@ -240,7 +300,22 @@ final class RemoteVectorEnv implements VectorEnv {
 
     @Override
     public CompletableFuture<StepResult> stepAsync(Value actions) {
-        return sendStep(actions, false).thenApply(RemoteVectorEnv::toStepResult);
+        long sentGeneration = generation();
+        return sendStep(actions, false).thenApply(RemoteVectorEnv::toStepResult).exceptionallyCompose(t -> {
+            Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            // Decided on the thread that delivers the answers, in their order; the recovery itself makes calls
+            // on this env's stream, so it runs on a thread of its own.
+            CompletableFuture<ResetResult> fresh = c instanceof GymBridgeException g
+                    ? recoveryOf(g, sentGeneration, RemoteVectorEnv::onRecoveryThread) : null;
+            return fresh == null ? CompletableFuture.failedFuture(t)
+                    : fresh.thenApply(f -> recoveredStep(f, (GymBridgeException) c));
+        });
+    }
+
+    private static void onRecoveryThread(Runnable recovery) {
+        Thread t = new Thread(recovery, "gymbridge-recover");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**

@@ -20,12 +20,11 @@ import org.gymbridge.proto.v1.SessionResponse;
  * {@link Transport}: the gRPC stream or the same-host fast lane.
  */
 final class SessionStream {
-    /** How long a stream may sit without requests before the next one first checks that it is still open. */
-    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-
     private final GymBridgeClient client;
     private Call call; // guarded by this
     private long nextSeq = 1; // guarded by this
+    /** A stream idle this long is checked for having been ended by the server before the next send. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     SessionStream(GymBridgeClient client) {
         this.client = client;
@@ -39,26 +38,30 @@ final class SessionStream {
     synchronized PendingResponse send(SessionRequest.Builder request, String what, boolean awaited) {
         client.checkOpen();
         if (call != null && !call.broken && call.pending.isEmpty()
-                && System.nanoTime() - call.lastSentNanos > IDLE_CHECK_NANOS) {
-            // The server ends a stream that stayed idle past its session timeout. A fast-lane connection learns
-            // that only when it reads, so a stream idle for a while reads what arrived first: its end marks the
-            // call broken and this request opens a new stream (which then gets the session's real state, e.g.
-            // NOT_FOUND after a reap) instead of failing on a dead connection.
+                && System.nanoTime() - call.lastSendNanos > IDLE_CHECK_NANOS) {
+            // The server ends a stream left idle without a live session (its session reaped); the fast lane
+            // learns of that only by reading, so read what arrived before sending into a closed stream.
             call.transport.poll();
         }
+        boolean reused = call != null && !call.broken && call.pending.isEmpty();
         if (call == null || call.broken) {
             call = new Call();
         }
+        call.lastSendNanos = System.nanoTime();
         long seq = nextSeq++;
         PendingResponse f = new PendingResponse(call.transport, request.hasStep());
         call.pending.put(seq, f);
         try {
             call.transport.send(request.setSeq(seq).build(), awaited);
             f.sentNanos = System.nanoTime();
-            call.lastSentNanos = f.sentNanos;
         } catch (RuntimeException e) {
             call.pending.remove(seq);
             call.broken = true;
+            if (reused) {
+                // Writing into an idle stream that the server had just ended: the request never left, so it
+                // goes on a new stream (once: a new stream that fails too means the server is gone).
+                return send(request, what, awaited);
+            }
             f.completeExceptionally(client.translate(e, what));
         }
         return f;
@@ -149,7 +152,7 @@ final class SessionStream {
         final Map<Long, CompletableFuture<SessionResponse>> pending = new ConcurrentHashMap<>();
         final Transport transport;
         volatile boolean broken;
-        long lastSentNanos = System.nanoTime(); // guarded by SessionStream.this
+        long lastSendNanos; // guarded by SessionStream.this
 
         Call() {
             this.transport = Transport.open(client, this);

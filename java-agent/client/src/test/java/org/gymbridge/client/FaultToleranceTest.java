@@ -2,11 +2,15 @@ package org.gymbridge.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.tensor.TextValue;
@@ -125,6 +129,88 @@ class FaultToleranceTest {
             awaitReaped(session); // idle longer than --session-idle-timeout 1.5: the server reaps it
             assertArrayEquals(first, env.reset(4).observations().asTensor().toDoubleArray(), "same seed, same start");
             assertTrue(!session.equals(((RemoteVectorEnv) env).sessionId()), "a new session was made");
+        }
+    }
+
+    @Test
+    void onCrashRecreateRecoversAStepAsyncAndTheStepPipelinedBehindIt() {
+        try (HealthyStepper healthy = new HealthyStepper(admin);
+             VectorEnv env = GymBridge.makeVec(base + "?num_envs=2&vectorization=async&on_crash=recreate")) {
+            long before = healthy.steps();
+            env.reset(0);
+            CompletableFuture<StepResult> crashing = env.stepAsync(Tensor.ofLongs(new long[] {OK, ABORT}));
+            CompletableFuture<StepResult> behind = env.stepAsync(Tensor.ofLongs(new long[] {OK, OK}));
+            StepResult r = crashing.join();
+            assertArrayEquals(new boolean[] {true, true}, r.truncated(), "a recovered step truncates every episode");
+            assertArrayEquals(new double[] {0.0, 0.0}, r.rewards());
+            assertEquals(Tensor.ofBools(new boolean[] {true, true}, 2), r.infos().get("gymbridge_recovered"));
+            String why = ((TextValue) r.infos().get("gymbridge_error")).get(0);
+            assertTrue(why.contains("SIGABRT"), why);
+            // The step sent before the recovery was failed by the same crash: recovered too, without a second reset.
+            StepResult next = behind.join();
+            assertArrayEquals(new boolean[] {true, true}, next.truncated());
+            assertEquals(Tensor.ofBools(new boolean[] {true, true}, 2), next.infos().get("gymbridge_recovered"));
+            assertEquals(1, ((RemoteVectorEnv) env).recoveries());
+            StepResult after = env.stepAsync(Tensor.ofLongs(new long[] {OK, OK})).join();
+            assertArrayEquals(new double[] {1.0, 1.0}, after.rewards());
+            assertFalse(after.infos().has("gymbridge_recovered"));
+            healthy.assertKeptStepping(before);
+        }
+    }
+
+    @Test
+    void onCrashRecreateRemakesAReapedSessionForAStepAsync() throws Exception {
+        try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=1&on_crash=recreate")) {
+            env.reset(0);
+            String first = ((RemoteVectorEnv) env).sessionId();
+            awaitReaped(first);
+            StepResult r = env.stepAsync(Tensor.ofLongs(new long[] {OK})).get(30, TimeUnit.SECONDS);
+            assertArrayEquals(new boolean[] {true}, r.truncated());
+            String why = ((TextValue) r.infos().get("gymbridge_error")).get(0);
+            assertTrue(why.contains("--session-idle-timeout"), why);
+            assertTrue(!first.equals(((RemoteVectorEnv) env).sessionId()), "a new session was made");
+            assertArrayEquals(new double[] {1.0}, env.stepAsync(Tensor.ofLongs(new long[] {OK})).join().rewards());
+        }
+    }
+
+    @Test
+    void withoutRecreateACrashedStepAsyncFailsWithEnvCrashed() {
+        try (VectorEnv env = GymBridge.makeVec(base + "?num_envs=2&vectorization=async")) {
+            env.reset(0);
+            CompletionException e = assertThrows(CompletionException.class,
+                    () -> env.stepAsync(Tensor.ofLongs(new long[] {OK, ABORT})).join());
+            assertTrue(e.getCause() instanceof EnvCrashedException, String.valueOf(e.getCause()));
+        }
+    }
+
+    @Test
+    void onCrashRecreateRecoversACrashedGroupOfAPipelinedPool() {
+        // A server of its own, without the short idle timeout: making and resetting the async groups on a busy
+        // machine may take longer than 1.5 s, and a reaped group would be recovered for the wrong reason.
+        ClientOptions recreate = ClientOptions.defaults().withOnCrash(ClientOptions.CrashPolicy.RECREATE);
+        try (GymBridgeClient client = GymBridgeClient.startLocal(null, List.of("--fault-envs"), recreate);
+             HealthyStepper healthy = new HealthyStepper(client);
+             PipelinedEnvPool pool = PipelinedEnvPool.make(client, "gymbridge/Fault-v0",
+                     MakeOptions.builder().numEnvs(4).vectorization("async").build(), 2)) {
+            long before = healthy.steps();
+            pool.reset(0, 0);
+            pool.reset(1, 0);
+            pool.send(0, Tensor.ofLongs(new long[] {OK, ABORT}));
+            pool.send(1, Tensor.ofLongs(new long[] {OK, OK}));
+            StepResult[] byGroup = new StepResult[2];
+            for (int k = 0; k < 2; k++) {
+                PipelinedEnvPool.GroupStep s = pool.recv();
+                byGroup[s.group()] = s.result();
+            }
+            assertArrayEquals(new boolean[] {true, true}, byGroup[0].truncated());
+            assertEquals(Tensor.ofBools(new boolean[] {true, true}, 2), byGroup[0].infos().get("gymbridge_recovered"));
+            String why = ((TextValue) byGroup[0].infos().get("gymbridge_error")).get(0);
+            assertTrue(why.contains("SIGABRT"), why);
+            assertArrayEquals(new double[] {1.0, 1.0}, byGroup[1].rewards(), "the other group stepped normally");
+            assertFalse(byGroup[1].infos().has("gymbridge_recovered"));
+            pool.send(0, Tensor.ofLongs(new long[] {OK, OK}));
+            assertArrayEquals(new double[] {1.0, 1.0}, pool.recv().result().rewards(), "the recovered group steps on");
+            healthy.assertKeptStepping(before);
         }
     }
 

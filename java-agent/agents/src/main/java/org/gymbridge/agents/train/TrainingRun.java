@@ -97,6 +97,11 @@ public final class TrainingRun {
         this.envFactory = envFactory;
     }
 
+    /** The same run making its envs (training and evaluation, by URL) with {@code factory}; for tests. */
+    TrainingRun withEnvFactory(Function<String, VectorEnv> factory) {
+        return new TrainingRun(dir, spec, algorithm, config, factory);
+    }
+
     /**
      * A new run in {@code dir} (which must not exist or be empty). Writes run.yaml and config.yaml.
      *
@@ -446,8 +451,37 @@ public final class TrainingRun {
                         }
                     }
                 });
-                // Periodic greedy evaluation on a second env, keeping the best agent seen.
+                // Checkpoints: every checkpointEvery steps, at the end and when asked to stop.
                 loop.listen(new StepLoop.Listener() {
+                    @Override
+                    public void learned(Map<String, Double> stats) throws IOException {
+                        stopped[0] = stopRequested || state.steps >= stopAt;
+                        if (state.steps < state.nextCheckpoint && state.steps < spec.steps() && !stopped[0]) {
+                            return;
+                        }
+                        state.seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
+                        state.observations = encode(loop.observations());
+                        metrics.flush();
+                        events.flush();
+                        actionLog.flush();
+                        state.metricsBytes = Files.size(dir.resolve(METRICS_FILE));
+                        state.eventsBytes = Files.size(dir.resolve(state.eventsFile));
+                        Path tmp = ckpt.resolve("agent.bin.tmp");
+                        agent.save(tmp);
+                        Files.move(tmp, agentFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        Path tmpState = ckpt.resolve("trainer.json.tmp");
+                        Files.writeString(tmpState, Configs.toJson(state.toMap()));
+                        Files.move(tmpState, trainerFile, StandardCopyOption.REPLACE_EXISTING,
+                                StandardCopyOption.ATOMIC_MOVE);
+                        while (state.nextCheckpoint <= state.steps) {
+                            state.nextCheckpoint += tc.checkpointEvery();
+                        }
+                    }
+                });
+                // Periodic greedy evaluation on a second env, keeping the best agent seen. After the checkpoint
+                // of the same step, so that a crash inside an evaluation keeps the interval's training; a run
+                // resumed from that checkpoint evaluates first, where the interrupted run would have.
+                StepLoop.Listener evaluation = new StepLoop.Listener() {
                     @Override
                     public void learned(Map<String, Double> stats) throws IOException {
                         if (state.steps < state.nextEval) {
@@ -477,34 +511,11 @@ public final class TrainingRun {
                             state.nextEval += tc.evalEvery();
                         }
                     }
-                });
-                // Checkpoints: every checkpointEvery steps, at the end and when asked to stop.
-                loop.listen(new StepLoop.Listener() {
-                    @Override
-                    public void learned(Map<String, Double> stats) throws IOException {
-                        stopped[0] = stopRequested || state.steps >= stopAt;
-                        if (state.steps < state.nextCheckpoint && state.steps < spec.steps() && !stopped[0]) {
-                            return;
-                        }
-                        state.seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
-                        state.observations = encode(loop.observations());
-                        metrics.flush();
-                        events.flush();
-                        actionLog.flush();
-                        state.metricsBytes = Files.size(dir.resolve(METRICS_FILE));
-                        state.eventsBytes = Files.size(dir.resolve(state.eventsFile));
-                        Path tmp = ckpt.resolve("agent.bin.tmp");
-                        agent.save(tmp);
-                        Files.move(tmp, agentFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                        Path tmpState = ckpt.resolve("trainer.json.tmp");
-                        Files.writeString(tmpState, Configs.toJson(state.toMap()));
-                        Files.move(tmpState, trainerFile, StandardCopyOption.REPLACE_EXISTING,
-                                StandardCopyOption.ATOMIC_MOVE);
-                        while (state.nextCheckpoint <= state.steps) {
-                            state.nextCheckpoint += tc.checkpointEvery();
-                        }
-                    }
-                });
+                };
+                loop.listen(evaluation);
+                if (resumed && state.steps >= state.nextEval) {
+                    evaluation.learned(Map.of());
+                }
                 while (state.steps < spec.steps()) {
                     if (loop.step() == null) {
                         continue;

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.gymbridge.agents.Algorithms;
 import org.gymbridge.agents.ppo.Ppo;
 import org.gymbridge.agents.ppo.PpoConfig;
+import org.gymbridge.client.GymBridge;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +66,31 @@ class TrainingRunTest {
         // The periodic evaluation at 512 steps kept its agent as the best so far.
         assertTrue(Files.isRegularFile(whole.resolve("checkpoint/best-agent.bin")));
         assertTrue(Files.readString(whole.resolve("eval.json")).contains("\"best_periodic_eval_step\":512"));
+    }
+
+    @Test
+    void aRunWhoseEvaluationThrowsKeepsTheCheckpointOfThatIntervalAndResumesExactly() throws IOException {
+        // Checkpoint and evaluation both due at step 512; the evaluation env fails as a crashed session would.
+        TrainingRun.Spec both = new TrainingRun.Spec(ENV, "ppo", 1024, 7, new TrainerConfig(128, 512, 2, 3, 10_000, 512, 20));
+        Path whole = dir.resolve("whole");
+        TrainingRun.create(whole, both, Algorithms.get("ppo"), config()).train(quiet());
+
+        Path crashed = dir.resolve("crashed");
+        String evalUrl = TrainingRun.evalUrl(ENV);
+        TrainingRun failing = TrainingRun.create(crashed, both, Algorithms.get("ppo"), config()).withEnvFactory(url -> {
+            if (url.equals(evalUrl)) {
+                throw new IllegalStateException("the evaluation env crashed");
+            }
+            return GymBridge.makeVec(url);
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> failing.train(quiet()));
+        assertEquals("the evaluation env crashed", e.getMessage());
+        String trainer = Files.readString(crashed.resolve("checkpoint/trainer.json"));
+        assertTrue(trainer.contains("\"steps\":512"), trainer);
+
+        TrainingRun.Result resumed = TrainingRun.resume(crashed, null, Algorithms::get).train(quiet());
+        assertTrue(resumed.finished());
+        assertEquals(withoutClock(whole), withoutClock(crashed), "the resumed run evaluates at 512 as the whole run did");
     }
 
     @Test
