@@ -66,10 +66,15 @@ public final class A3cRun {
         Configs.writeYaml(dir.resolve(TrainingRun.CONFIG_FILE), Configs.toMap(config));
 
         long start = System.nanoTime();
+        // The first env gives the spaces and becomes actor-learner 0's (a local: URL starts a server per env).
+        VectorEnv first = envFactory.apply(envUrl);
         A3c agent;
-        try (VectorEnv probe = envFactory.apply(envUrl)) {
-            agent = A3c.create(new AgentContext(probe.singleObservationSpace(), probe.singleActionSpace(),
-                    probe.numEnvs(), probe.spec() != null ? probe.spec().envId() : envUrl, steps, envUrl), config, seed);
+        try {
+            agent = A3c.create(new AgentContext(first.singleObservationSpace(), first.singleActionSpace(),
+                    first.numEnvs(), first.spec() != null ? first.spec().envId() : envUrl, steps, envUrl), config, seed);
+        } catch (RuntimeException e) {
+            first.close();
+            throw e;
         }
         List<Long> episodeSteps = new ArrayList<>();
         List<Double> episodeReturns = new ArrayList<>();
@@ -78,7 +83,7 @@ public final class A3cRun {
             ArrayDeque<Double> recent = new ArrayDeque<>();
             long[] nextLog = {tc.logEvery()};
             double[] vLoss = new double[2];
-            agent.train(w -> envFactory.apply(envUrl), steps, new A3c.Listener() {
+            agent.train(w -> w == 0 ? first : envFactory.apply(envUrl), steps, new A3c.Listener() {
                 @Override
                 public void episodeEnd(int worker, long step, double episodeReturn, long length) throws IOException {
                     episodeSteps.add(step);
