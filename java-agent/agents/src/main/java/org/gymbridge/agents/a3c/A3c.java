@@ -352,14 +352,16 @@ public final class A3c implements Agent {
 
     @Override
     public synchronized void save(Path file) throws IOException {
-        Checkpoint.write(file, shared.graph(), Map.of("a3c", new State(config, adam.state(), updates, envSteps.get())));
+        Checkpoint.of("a3c").putNetwork("net", shared.graph())
+                .put("state", new State(config, adam.state(), updates, envSteps.get()))
+                .write(file);
     }
 
     @Override
     public synchronized void load(Path file) throws IOException {
-        INDArray restored = Checkpoint.readParams(file, shared.params().length());
-        State state = Checkpoint.readExtra(file, "a3c", State.class);
-        shared.params().assign(restored);
+        Checkpoint checkpoint = Checkpoint.read(file, "a3c");
+        checkpoint.restoreNetwork("net", shared.params());
+        State state = checkpoint.get("state", State.class);
         adam.restore(state.adam());
         updates = state.updates();
         envSteps.set(state.envSteps());
