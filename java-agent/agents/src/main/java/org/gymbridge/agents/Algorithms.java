@@ -70,6 +70,9 @@ public final class Algorithms {
                 org.gymbridge.agents.reinforce.Reinforce::create));
         ALL.add(Algorithm.of("a2c", "synchronous advantage actor-critic (n-step / GAE); Discrete, MultiDiscrete or Box"
                 + " actions", org.gymbridge.agents.a2c.A2cConfig.defaults(), org.gymbridge.agents.a2c.A2c::create));
+        ALL.add(Algorithm.of("a3c", "asynchronous advantage actor-critic: `threads` actor-learners, one env session"
+                + " each, updating shared parameters; Discrete or MultiDiscrete actions",
+                org.gymbridge.agents.a3c.A3cConfig.defaults(), org.gymbridge.agents.a3c.A3c::create));
         ALL.add(Algorithm.of("ddpg", "Deep Deterministic Policy Gradient; Box actions",
                 org.gymbridge.agents.ddpg.DdpgConfig.defaults(), org.gymbridge.agents.ddpg.Ddpg::create));
         ALL.add(Algorithm.of("td3", "Twin Delayed DDPG (twin critics, target smoothing, delayed actor); Box actions",

@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.gymbridge.agents.Algorithms;
+import org.gymbridge.agents.a3c.A3cConfig;
+import org.gymbridge.agents.a3c.A3cRun;
 import org.gymbridge.agents.core.Algorithm;
 import org.gymbridge.agents.train.Configs;
 import org.gymbridge.agents.train.MlflowTracking;
@@ -105,7 +107,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             }
             run = TrainingRun.resume(resume, steps, Algorithms::get);
         } else {
-            run = create();
+            Request request = parse();
+            if (request.algorithm().name().equals("a3c")) {
+                // A3C owns one env session per actor-learner thread: its own driver, the same run folder.
+                A3cRun.run(request.dir(), request.envUrl(), (A3cConfig) request.agentConfig(), request.steps(),
+                        request.seed(), request.trainer(), System.out);
+                return 0;
+            }
+            run = TrainingRun.create(request.dir(), new TrainingRun.Spec(request.envUrl(),
+                    request.algorithm().name(), request.steps(), request.seed(), request.trainer()),
+                    request.algorithm(), request.agentConfig());
         }
         System.out.printf("run folder %s: %s on %s, %,d steps, seed %d%n", run.dir(), run.spec().algorithm(),
                 run.spec().envUrl(), run.spec().steps(), run.spec().seed());
@@ -149,7 +160,11 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         }
     }
 
-    private TrainingRun create() throws Exception {
+    private record Request(String envUrl, Algorithm<?> algorithm, long steps, long seed, TrainerConfig trainer,
+                           Record agentConfig, Path dir) {
+    }
+
+    private Request parse() throws Exception {
         Map<String, Object> file = config != null ? Configs.readFile(config) : new LinkedHashMap<>();
         String where = config != null ? config.toString() : "the defaults";
         String envUrl = env != null ? env : (String) file.remove("env");
@@ -175,8 +190,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 : Configs.bind(TrainerConfig.defaults(), (Map<String, Object>) trainerMap, where + " (trainer:)");
         Record agentConfig = Configs.bind(algorithm.defaults(), file, where + " for " + algorithm.name());
         Path dir = out != null ? out : Path.of("runs", algorithm.name() + "-" + envId(envUrl) + "-s" + runSeed);
-        return TrainingRun.create(dir, new TrainingRun.Spec(envUrl, algorithm.name(), totalSteps, runSeed, trainer),
-                algorithm, agentConfig);
+        return new Request(envUrl, algorithm, totalSteps, runSeed, trainer, agentConfig, dir);
     }
 
     private static String envId(String url) {
