@@ -74,6 +74,18 @@ public final class BenchCommand implements Callable<Integer> {
             + "Crafter-v1 runs the optional Crafter x8 case (one process and 2 worker processes)")
     String only;
 
+    @Option(names = "--learners", description = "benchmark one learner update of each agent (SAC, TD3, DQN, PPO, the "
+            + "Nature CNN) instead of the bridge; with --torch-python, next to the same updates in PyTorch")
+    boolean learners;
+
+    @Option(names = "--torch-python", paramLabel = "PATH",
+            description = "with --learners: a python with torch installed (benchmark-only; see docs/performance.md)")
+    Path torchPython;
+
+    @Option(names = "--threads", defaultValue = "1",
+            description = "with --learners: native threads of ND4J and of torch (default ${DEFAULT-VALUE})")
+    int threads;
+
     @Option(names = "--agent-steps", defaultValue = "32768",
             description = "env steps of the demo PPO agent (CartPole-v1 x8) whose act/learn cost is measured; 0 skips "
                     + "(default ${DEFAULT-VALUE}; --quick: 0)")
@@ -121,6 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (learners) {
+            return LearnerBench.run(new LearnerBench.Options(threads, quick ? Math.min(repeats, 2) : repeats, quick,
+                    torchPython, out));
+        }
         Path root = repoRoot();
         Path py = python != null ? python : root.resolve("python-env-server/.venv/bin/python");
         Path server = py.resolveSibling("gymbridge-server");

@@ -1,0 +1,52 @@
+package org.gymbridge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Smoke test of {@code gymbridge bench --learners --quick} (Java side only, no torch): every row runs the agents'
+ * real update code and is written with positive CPU and wall figures. It never asserts speed (the suite runs on a
+ * loaded machine).
+ */
+class LearnerBenchTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void quickLearnerBenchWritesEveryRowWithPositiveJavaFigures() throws Exception {
+        Path out = tmp.resolve("learners.json");
+        int code = Main.commandLine().execute("bench", "--learners", "--quick", "--out", out.toString());
+        assertEquals(0, code, "bench exit code");
+        String text = Files.readString(out);
+        JsonObject json = JsonParser.parseString(text).getAsJsonObject();
+        List<String> names = new ArrayList<>();
+        for (JsonElement e : json.getAsJsonArray("rows")) {
+            JsonObject row = e.getAsJsonObject();
+            names.add(row.get("name").getAsString());
+            for (String figure : List.of("java_cpu_ms", "java_wall_ms")) {
+                assertTrue(row.get(figure).getAsDouble() > 0, figure + " of " + row + " is not positive");
+            }
+            // Without --torch-python there is no torch figure, and so no ratio.
+            assertTrue(row.get("torch_cpu_ms").isJsonNull() && row.get("ratio").isJsonNull(), row.toString());
+        }
+        assertEquals(List.of("sac_update_halfcheetah", "td3_update_halfcheetah", "dqn_update_cartpole",
+                "ppo_minibatch_cartpole", "ppo_minibatch_halfcheetah", "cnn_frame_crafter", "cnn_act_batch8"), names);
+        assertEquals(1, json.get("threads").getAsInt());
+    }
+
+    @Test
+    void medianOfAnEvenCountAveragesTheMiddleTwo() {
+        assertEquals(2.5, LearnerBench.median(new double[] {4, 1, 3, 2}));
+        assertEquals(3.0, LearnerBench.median(new double[] {5, 3, 1}));
+    }
+}
