@@ -69,7 +69,7 @@ public final class EvalCommand implements Callable<Integer> {
                     run, trained.algorithm.name(), trained.checkpoint.getFileName(), url, n, s);
             out.flush();
             EvaluationProgress progress = new EvaluationProgress(System.out, n);
-            result = Evaluation.run(obs -> agent.act(obs, false), venv, n, s, progress);
+            result = Evaluation.run(agent, venv, n, s, progress);
             progress.done();
         }
         List<String[]> rows = new ArrayList<>();

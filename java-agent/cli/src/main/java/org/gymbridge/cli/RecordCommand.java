@@ -81,7 +81,7 @@ public final class RecordCommand implements Callable<Integer> {
             Frames frames = mp4 ? new Mp4Writer(ffmpeg, out, fps) : new Gif(GifWriter.create(out, fps));
             EvalResult result;
             try (frames) {
-                result = Evaluation.run(obs -> agent.act(obs, false), venv, episodes, seed, new Evaluation.Listener() {
+                result = Evaluation.run(agent, venv, episodes, seed, new Evaluation.Listener() {
                     @Override
                     public void reset(Value observations) {
                         frames.add(frame(venv));

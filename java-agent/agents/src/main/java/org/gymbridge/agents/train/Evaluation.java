@@ -50,10 +50,18 @@ public final class Evaluation {
      * The env must use NEXT_STEP autoreset (the default). Its episodes must end (CartPole's time limit).
      */
     public static EvalResult run(Agent agent, VectorEnv env, int episodes, long seed) {
+        return run(agent, env, episodes, seed, new Listener() { });
+    }
+
+    /**
+     * Evaluates {@code agent} greedily, telling {@code listener} what happens. An agent that follows its env's
+     * resets (a planner with a model session) is told the evaluation's seed first.
+     */
+    public static EvalResult run(Agent agent, VectorEnv env, int episodes, long seed, Listener listener) {
         if (agent instanceof FollowsResets follower) {
             follower.envReset(seed);
         }
-        return run(obs -> agent.act(obs, false), env, episodes, seed, new Listener() { });
+        return run(obs -> agent.act(obs, false), env, episodes, seed, listener);
     }
 
     /**

@@ -544,7 +544,7 @@ public final class TrainingRun {
             EvalResult finalEval = null;
             if (finished && tc.finalEvalEpisodes() > 0) {
                 EvaluationProgress progress = new EvaluationProgress(out, tc.finalEvalEpisodes());
-                finalEval = Evaluation.run(obs -> agent.act(obs, false), env, tc.finalEvalEpisodes(), tc.evalSeed(),
+                finalEval = Evaluation.run(agent, env, tc.finalEvalEpisodes(), tc.evalSeed(),
                         progress);
                 progress.done();
                 Map<String, Object> summary = new LinkedHashMap<>();
