@@ -2,12 +2,10 @@ package org.gymbridge.client;
 
 import io.grpc.Status;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,9 +24,7 @@ import java.util.concurrent.TimeoutException;
  * line, and stops it on {@link #close()} or at JVM shutdown.
  */
 final class LocalServer implements AutoCloseable {
-    static final String PROPERTY = "gymbridge.server";
-    static final String ENV_VAR = "GYMBRIDGE_SERVER";
-    static final String VENV_EXECUTABLE = "python-env-server/.venv/bin/gymbridge-server";
+    static final String PROPERTY = ServerCommand.PROPERTY;
     private static final String READY = "GYMBRIDGE_READY ";
     private static final int TAIL_LINES = 40;
 
@@ -215,54 +211,9 @@ final class LocalServer implements AutoCloseable {
         children.forEach(ProcessHandle::destroyForcibly);
     }
 
-    /**
-     * The server command: system property gymbridge.server, env var GYMBRIDGE_SERVER,
-     * python-env-server/.venv/bin/gymbridge-server in the working directory or a parent, or
-     * gymbridge-server on the PATH.
-     */
+    /** The server command ({@link ServerCommand}: a -D property, $GYMBRIDGE_SERVER, a checkout, the PATH, a cache venv). */
     static Path findExecutable() {
-        String prop = System.getProperty(PROPERTY);
-        if (prop != null && !prop.isBlank()) {
-            return requireExecutable(Path.of(prop), "system property " + PROPERTY);
-        }
-        String env = System.getenv(ENV_VAR);
-        if (env != null && !env.isBlank()) {
-            return requireExecutable(Path.of(env), "environment variable " + ENV_VAR);
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(VENV_EXECUTABLE);
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                if (dir.isEmpty()) {
-                    continue;
-                }
-                Path candidate = Path.of(dir, "gymbridge-server");
-                if (Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        throw new ServerUnavailableException("cannot find the gymbridge-server command for a local: URL. Looked at "
-                + "-D" + PROPERTY + ", $" + ENV_VAR + ", " + VENV_EXECUTABLE + " in " + Path.of("").toAbsolutePath()
-                + " and its parents, and the PATH. Build it from the repository root with "
-                + "`mvn -B -pl python-env-server generate-resources` (creates " + VENV_EXECUTABLE + "), or install it "
-                + "with `python3 -m venv .venv && .venv/bin/pip install ./python-env-server` and set -D" + PROPERTY
-                + "=/path/to/.venv/bin/gymbridge-server; or connect to a running server with grpc://host:port/EnvId.",
-                Status.Code.UNAVAILABLE, "SERVER_NOT_FOUND");
-    }
-
-    private static Path requireExecutable(Path p, String source) {
-        if (!Files.isExecutable(p)) {
-            throw new ServerUnavailableException(source + " names " + p + ", which is not an executable file; point it "
-                    + "at gymbridge-server (e.g. python-env-server/.venv/bin/gymbridge-server)",
-                    Status.Code.UNAVAILABLE, "SERVER_NOT_FOUND");
-        }
-        return p;
+        return ServerCommand.find();
     }
 
     private static String exitCode(Process p) {
