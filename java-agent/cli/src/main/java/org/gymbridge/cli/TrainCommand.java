@@ -95,6 +95,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Counted down when the command has printed its last line: the Ctrl-C hook lets the JVM exit then. */
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final AtomicBoolean interrupted = new AtomicBoolean();
+
     @Override
     public Integer call() throws Exception {
         try {
@@ -103,6 +107,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             // Bad input (unknown algorithm or key, damaged run folder ...): the message says what to fix.
             spec.commandLine().getErr().println("gymbridge train: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            if (!interrupted.get()) {
+                throw e;
+            }
+            // After Ctrl-C the JVM exits as soon as this returns: report here, on one line.
+            spec.commandLine().getErr().println("gymbridge train: " + Failures.oneLine(e));
+            return 1;
+        } finally {
+            spec.commandLine().getErr().flush();
+            done.countDown();
         }
     }
 
@@ -146,8 +160,6 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
         // Ctrl-C: stop at the next learning step, checkpoint (the local server is held up until then), then let the
         // JVM exit (with 130, as for any SIGINT).
-        CountDownLatch done = new CountDownLatch(1);
-        AtomicBoolean interrupted = new AtomicBoolean();
         AutoCloseable serverHold = GymBridge.holdLocalServersAtShutdown(Duration.ofSeconds(120));
         AtomicReference<Thread> hook = new AtomicReference<>(new Thread(() -> {
             interrupted.set(true);
@@ -184,7 +196,6 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             if (tracking != null) {
                 tracking.close();                   // FAILED unless finished above
             }
-            done.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook.get());
             } catch (IllegalStateException shuttingDown) {

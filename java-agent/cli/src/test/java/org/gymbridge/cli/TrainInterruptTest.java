@@ -89,6 +89,8 @@ class TrainInterruptTest {
         long saved = ((Number) trainer.get("steps")).longValue();
         assertTrue(saved > 0 && saved % 64 == 0, "checkpoint at a learning step: " + saved);
         assertTrue(Files.isRegularFile(dir.resolve("checkpoint/agent.bin")));
+        byte[] png = Files.readAllBytes(dir.resolve(TrainingRun.CURVE_FILE));
+        assertTrue(png.length > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "the curve is drawn at the stop");
 
         CliRun resumed = CliRun.of("train", "--resume", dir.toString(), "--steps", String.valueOf(saved + 128));
         assertEquals(0, resumed.code(), resumed.all());
