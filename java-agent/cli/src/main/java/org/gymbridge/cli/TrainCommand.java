@@ -45,10 +45,11 @@ import picocli.CommandLine.Option;
                 "  gymbridge train --config configs/dqn-cartpole.yaml --out runs/dqn",
                 "  gymbridge train --resume runs/dqn            (after Ctrl-C, or with --steps N to train longer)",
                 "  gymbridge train --env local:CartPole-v1 --algo dqn --eval-every 10000 --eval-seed 123",
-                "Every run ends with a checkpoint; Ctrl-C writes one, then exits with 130. The final evaluation runs"
-                        + " the greedy policy for 100 episodes (trainer: final_eval_episodes) from the evaluation seed.",
                 "  gymbridge train --env local:CartPole-v1 --algo dqn --mlflow http://127.0.0.1:5000",
-                "  gymbridge train --list          gymbridge train --list dqn     (its config keys)"})
+                "  gymbridge train --list          gymbridge train --list dqn     (its config keys)",
+                "Every run ends with a checkpoint; Ctrl-C writes one, then exits with 130. The final evaluation runs"
+                        + " the greedy policy for 100 episodes (trainer: final_eval_episodes) from the evaluation seed,"
+                        + " and prints both."})
 public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--env", paramLabel = "URL", description = "env URL, e.g. local:CartPole-v1?num_envs=8")
@@ -160,7 +161,6 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
         // Ctrl-C: stop at the next learning step, checkpoint (the local server is held up until then), then let the
         // JVM exit (with 130, as for any SIGINT).
-        AutoCloseable serverHold = GymBridge.holdLocalServersAtShutdown(Duration.ofSeconds(120));
         AtomicReference<Thread> hook = new AtomicReference<>(new Thread(() -> {
             interrupted.set(true);
             run.requestStop();
@@ -174,6 +174,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         MlflowTracking tracking = mlflow == null ? null
                 : MlflowTracking.start(mlflow, mlflowExperiment, run, System.out,
                         java.time.Duration.ofMillis(Long.getLong("gymbridge.mlflow.interval.ms", 5000)));
+        AutoCloseable serverHold = GymBridge.holdLocalServersAtShutdown(Duration.ofSeconds(120));
         try {
             TrainingRun.Result result = run.train(System.out);
             if (tracking != null) {
