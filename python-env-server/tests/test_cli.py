@@ -2,6 +2,7 @@
 --exit-with-parent."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 
@@ -76,6 +77,22 @@ def test_exit_with_parent_exits_when_stdin_closes(new_server):
     srv.proc.stdin.close()  # what the OS does when the parent JVM dies
     assert wait_exit(srv.proc, 15) == 0
     assert "stdin closed" in srv.log()
+
+
+def test_exit_with_parent_ignores_ctrl_c_so_the_parent_can_finish_first(new_server):
+    # Ctrl-C in a terminal reaches the parent JVM and this server alike; the parent still steps its envs
+    # to a checkpoint, then closes stdin.
+    srv = new_server("--port", "0", "--exit-with-parent", stdin=subprocess.PIPE)
+    envs = RemoteVectorEnv(srv.address, "CartPole-v1", 1, seed=0)
+    envs.reset()
+    srv.proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert srv.proc.poll() is None
+    obs, rewards, *_ = envs.step(np.array([0]))
+    assert rewards.tolist() == [1.0]
+    envs.close()
+    srv.proc.stdin.close()
+    assert wait_exit(srv.proc, 15) == 0
 
 
 def test_limits_are_resource_exhausted_naming_limit_and_flag(new_server):

@@ -19,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)")
     p.add_argument("--port", type=int, default=50051, help="TCP port; 0 binds a free port (default 50051)")
     p.add_argument("--unix", metavar="PATH", help="serve on a unix domain socket at PATH instead of TCP")
-    p.add_argument("--exit-with-parent", action="store_true", help="exit (closing all sessions) when stdin reaches EOF")
+    p.add_argument("--exit-with-parent", action="store_true", help="exit (closing all sessions) when stdin reaches EOF;"
+                   " SIGINT (Ctrl-C to the process group) is then ignored: the parent decides when to stop")
     p.add_argument("--max-sessions", type=int, default=0, metavar="N", help="concurrent sessions allowed (0: unlimited)")
     p.add_argument("--max-envs-per-session", type=int, default=1024, metavar="N", help="num_envs allowed per session (default 1024; 0: unlimited)")
     p.add_argument("--max-total-envs", type=int, default=4096, metavar="N", help="envs allowed across all sessions (default 4096; 0: unlimited)")

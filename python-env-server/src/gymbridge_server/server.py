@@ -237,7 +237,7 @@ def _host_port(host: str, port: int) -> str:
 
 
 def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
-    """Run a server until SIGTERM/SIGINT (or stdin EOF with ``exit_with_parent``); the exit code.
+    """Run a server until SIGTERM/SIGINT (or, with ``exit_with_parent``, stdin EOF or SIGTERM); the exit code.
 
     Prints the READY line once serving. Exit code 0 after a graceful stop, 2 if binding failed.
     """
@@ -265,7 +265,13 @@ def serve(config: ServerConfig, exit_with_parent: bool = False) -> int:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    if exit_with_parent:
+        # The parent owns this server's life. Ctrl-C in a terminal reaches the whole process group, and the
+        # parent (gymbridge train) still needs its envs to finish the step and write a checkpoint: it closes
+        # stdin when done. Ignored here, SIGINT stays ignored in env worker processes started later.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGINT, on_signal)
     if exit_with_parent:
         threading.Thread(target=_watch_stdin, args=(stop,), name="stdin-watch", daemon=True).start()
 

@@ -1,10 +1,12 @@
 package org.gymbridge.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.gymbridge.agents.Algorithms;
 import org.gymbridge.agents.a3c.A3cConfig;
@@ -14,14 +16,22 @@ import org.gymbridge.agents.train.Configs;
 import org.gymbridge.agents.train.MlflowTracking;
 import org.gymbridge.agents.train.TrainerConfig;
 import org.gymbridge.agents.train.TrainingRun;
+import org.gymbridge.client.GymBridge;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code gymbridge train}: trains an agent on an env URL into a run folder (see {@link TrainingRun} for the
- * folder's files), or continues one with {@code --resume}. Ctrl-C stops at the next learning step and
- * writes a checkpoint, so {@code --resume} continues exactly there.
+ * folder's files), or continues one with {@code --resume}. Every run ends with a checkpoint, whatever its step
+ * count. Ctrl-C stops at the next learning step (or where the run is, if none comes within two seconds), writes
+ * a checkpoint while the {@code local:} server is held up, prints one line and exits with 130; {@code --resume}
+ * continues there.
+ *
+ * <p>{@code --steps} is the run's length and the length of its whole-run schedules (the config's
+ * {@code total_steps}, e.g. PPO's learning-rate annealing). The final evaluation runs the greedy policy for
+ * {@code final_eval_episodes} (100) episodes from the evaluation seed: {@code --eval-seed}, else the config's
+ * {@code trainer: eval_seed}, else the run's seed + 9,999 (10,000 for seed 1).
  *
  * <p>A config file (YAML or JSON) holds the algorithm's keys at the top level, plus optionally
  * {@code env}, {@code algo}, {@code steps}, {@code seed} (defaults for the options of the same name) and a
@@ -34,8 +44,12 @@ import picocli.CommandLine.Option;
                 "  gymbridge train --env 'local:CartPole-v1?num_envs=8' --algo ppo --steps 150000 --seed 1 --out runs/ppo",
                 "  gymbridge train --config configs/dqn-cartpole.yaml --out runs/dqn",
                 "  gymbridge train --resume runs/dqn            (after Ctrl-C, or with --steps N to train longer)",
+                "  gymbridge train --env local:CartPole-v1 --algo dqn --eval-every 10000 --eval-seed 123",
                 "  gymbridge train --env local:CartPole-v1 --algo dqn --mlflow http://127.0.0.1:5000",
-                "  gymbridge train --list          gymbridge train --list dqn     (its config keys)"})
+                "  gymbridge train --list          gymbridge train --list dqn     (its config keys)",
+                "Every run ends with a checkpoint; Ctrl-C writes one, then exits with 130. The final evaluation runs"
+                        + " the greedy policy for 100 episodes (trainer: final_eval_episodes) from the evaluation seed,"
+                        + " and prints both."})
 public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--env", paramLabel = "URL", description = "env URL, e.g. local:CartPole-v1?num_envs=8")
@@ -52,6 +66,14 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
     @Option(names = "--seed", paramLabel = "S", description = "seed of weights, exploration and env resets (default 1)")
     Long seed;
+
+    @Option(names = "--eval-every", paramLabel = "N", description = "a greedy evaluation (10 episodes) every N steps,"
+            + " written to metrics.jsonl and TensorBoard; the best agent seen is kept (default: config, else off)")
+    Long evalEvery;
+
+    @Option(names = "--eval-seed", paramLabel = "S", description = "seed of the evaluation envs (env i gets S + i;"
+            + " default: config, else the run's seed + 9999)")
+    Long evalSeed;
 
     @Option(names = "--out", paramLabel = "DIR", description = "run folder (default runs/<algo>-<env>-s<seed>)")
     Path out;
@@ -74,6 +96,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Counted down when the command has printed its last line: the Ctrl-C hook lets the JVM exit then. */
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final AtomicBoolean interrupted = new AtomicBoolean();
+
     @Override
     public Integer call() throws Exception {
         try {
@@ -82,6 +108,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             // Bad input (unknown algorithm or key, damaged run folder ...): the message says what to fix.
             spec.commandLine().getErr().println("gymbridge train: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            if (!interrupted.get()) {
+                throw e;
+            }
+            // After Ctrl-C the JVM exits as soon as this returns: report here, on one line.
+            spec.commandLine().getErr().println("gymbridge train: " + Failures.oneLine(e));
+            return 1;
+        } finally {
+            spec.commandLine().getErr().flush();
+            done.countDown();
         }
     }
 
@@ -101,7 +137,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         }
         TrainingRun run;
         if (resume != null) {
-            if (env != null || algo != null || config != null || seed != null || out != null) {
+            if (env != null || algo != null || config != null || seed != null || out != null || evalEvery != null
+                    || evalSeed != null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--resume takes the env, algorithm, config"
                         + " and seed from the run folder; only --steps may be given with it");
             }
@@ -110,7 +147,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             Request request = parse();
             if (request.algorithm().name().equals("a3c")) {
                 // A3C owns one env session per actor-learner thread: its own driver, the same run folder.
-                A3cRun.run(request.dir(), request.envUrl(), (A3cConfig) request.agentConfig(), request.steps(),
+                A3cRun.run(request.dir(), request.envUrl(),
+                        (A3cConfig) TrainingRun.withRunSteps(request.agentConfig(), request.steps()), request.steps(),
                         request.seed(), request.trainer(), System.out);
                 return 0;
             }
@@ -121,9 +159,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         System.out.printf("run folder %s: %s on %s, %,d steps, seed %d%n", run.dir(), run.spec().algorithm(),
                 run.spec().envUrl(), run.spec().steps(), run.spec().seed());
 
-        // Ctrl-C: stop at the next learning step, checkpoint, then let the JVM exit.
-        CountDownLatch done = new CountDownLatch(1);
+        // Ctrl-C: stop at the next learning step, checkpoint (the local server is held up until then), then let the
+        // JVM exit (with 130, as for any SIGINT).
         AtomicReference<Thread> hook = new AtomicReference<>(new Thread(() -> {
+            interrupted.set(true);
             run.requestStop();
             try {
                 done.await(120, TimeUnit.SECONDS);
@@ -135,10 +174,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         MlflowTracking tracking = mlflow == null ? null
                 : MlflowTracking.start(mlflow, mlflowExperiment, run, System.out,
                         java.time.Duration.ofMillis(Long.getLong("gymbridge.mlflow.interval.ms", 5000)));
+        AutoCloseable serverHold = GymBridge.holdLocalServersAtShutdown(Duration.ofSeconds(120));
         try {
             TrainingRun.Result result = run.train(System.out);
             if (tracking != null) {
                 tracking.finish(result.finished() ? MlflowTracking.Status.FINISHED : MlflowTracking.Status.KILLED);
+            }
+            if (!result.finished() && interrupted.get()) {
+                System.out.printf("interrupted at step %,d: checkpoint saved; continue with: gymbridge train --resume"
+                        + " %s%n", result.steps(), result.dir());
+                return 130;
             }
             System.out.printf("%s after %,d env steps, %d episodes, %.1f s (%,.0f steps/s); files in %s%n",
                     result.finished() ? "finished" : "stopped", result.steps(), result.episodes(), result.seconds(),
@@ -148,10 +193,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             }
             return 0;
         } finally {
+            serverHold.close();
             if (tracking != null) {
                 tracking.close();                   // FAILED unless finished above
             }
-            done.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook.get());
             } catch (IllegalStateException shuttingDown) {
@@ -186,11 +231,32 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         long totalSteps = steps != null ? steps : fileSteps != null ? ((Number) fileSteps).longValue() : 100_000;
         long runSeed = seed != null ? seed : fileSeed != null ? ((Number) fileSeed).longValue() : 1;
         @SuppressWarnings("unchecked")
-        TrainerConfig trainer = trainerMap == null ? TrainerConfig.defaults()
-                : Configs.bind(TrainerConfig.defaults(), (Map<String, Object>) trainerMap, where + " (trainer:)");
+        Map<String, Object> trainerKeys = trainerMap == null ? new LinkedHashMap<>()
+                : new LinkedHashMap<>((Map<String, Object>) trainerMap);
+        if (evalEvery != null) {
+            replaceKey(trainerKeys, "eval_every", evalEvery);
+        }
+        if (evalSeed != null) {
+            replaceKey(trainerKeys, "eval_seed", evalSeed);
+        } else if (trainerKeys.keySet().stream().noneMatch(k -> sameKey(k, "eval_seed"))) {
+            // Derived from the run's seed, so that runs with different seeds are also evaluated differently;
+            // seed 1 keeps 10,000, the evaluation seed of the documented figures.
+            trainerKeys.put("eval_seed", runSeed + 9_999);
+        }
+        TrainerConfig trainer = Configs.bind(TrainerConfig.defaults(), trainerKeys, where + " (trainer:)");
         Record agentConfig = Configs.bind(algorithm.defaults(), file, where + " for " + algorithm.name());
         Path dir = out != null ? out : Path.of("runs", algorithm.name() + "-" + envId(envUrl) + "-s" + runSeed);
         return new Request(envUrl, algorithm, totalSteps, runSeed, trainer, agentConfig, dir);
+    }
+
+    /** Sets {@code key}, replacing the config file's spelling of it (eval-every, evalEvery ...): the option wins. */
+    private static void replaceKey(Map<String, Object> map, String key, Object value) {
+        map.keySet().removeIf(k -> sameKey(k, key));
+        map.put(key, value);
+    }
+
+    private static boolean sameKey(String a, String b) {
+        return a.replace("_", "").replace("-", "").equalsIgnoreCase(b.replace("_", "").replace("-", ""));
     }
 
     private static String envId(String url) {

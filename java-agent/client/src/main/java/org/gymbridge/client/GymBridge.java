@@ -26,6 +26,16 @@ public final class GymBridge {
     private GymBridge() {
     }
 
+    /**
+     * Keeps the servers of {@code local:} URLs running through JVM shutdown (Ctrl-C) until the returned hold is
+     * closed, for at most {@code limit}: a program that saves its work in a shutdown hook (as {@code gymbridge
+     * train} writes a checkpoint) still has its envs while it does. Without a hold, a local server is stopped as
+     * soon as the JVM begins to shut down. Holds nest; closing one twice is harmless.
+     */
+    public static AutoCloseable holdLocalServersAtShutdown(java.time.Duration limit) {
+        return LocalServer.hold(limit);
+    }
+
     /** A vector env as the URL says; closing it also closes the connection (and a local server). */
     public static VectorEnv makeVec(String url) {
         return makeVec(url, ClientOptions.defaults());

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeoutException;
  * A private gymbridge server process for {@code local:} URLs. Finds the {@code gymbridge-server}
  * command, starts it on a free loopback port (or a unix socket) with {@code --exit-with-parent} (so it
  * exits when this JVM's pipe to it closes, even on a crash), waits for its {@code GYMBRIDGE_READY}
- * line, and stops it on {@link #close()} or at JVM shutdown.
+ * line, and stops it on {@link #close()} or at JVM shutdown (after the holds of
+ * {@link GymBridge#holdLocalServersAtShutdown} are released). The server ignores SIGINT under
+ * {@code --exit-with-parent}, so Ctrl-C in a terminal reaches this JVM only, which decides when it stops.
  */
 final class LocalServer implements AutoCloseable {
     static final String PROPERTY = ServerCommand.PROPERTY;
@@ -79,7 +81,10 @@ final class LocalServer implements AutoCloseable {
             throw new ServerUnavailableException("could not start the local gymbridge server " + executable + ": "
                     + e.getMessage(), Status.Code.UNAVAILABLE, "LOCAL_SERVER_FAILED", e);
         }
-        Thread hook = new Thread(() -> destroyTree(process), "gymbridge-local-server-shutdown");
+        Thread hook = new Thread(() -> {
+            awaitHolds();
+            destroyTree(process);
+        }, "gymbridge-local-server-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         Deque<String> tail = new ArrayDeque<>();
@@ -125,6 +130,43 @@ final class LocalServer implements AutoCloseable {
             throw server.failure("start interrupted", e);
         }
         return server;
+    }
+
+    private static final Object HOLDS = new Object();
+    private static int holds;
+    private static long holdDeadline;           // System.nanoTime() after which shutdown stops waiting
+
+    /** See {@link GymBridge#holdLocalServersAtShutdown}. */
+    static AutoCloseable hold(Duration limit) {
+        synchronized (HOLDS) {
+            holds++;
+            holdDeadline = Math.max(holdDeadline, System.nanoTime() + limit.toNanos());
+        }
+        boolean[] released = {false};
+        return () -> {
+            synchronized (HOLDS) {
+                if (!released[0]) {
+                    released[0] = true;
+                    holds--;
+                    HOLDS.notifyAll();
+                }
+            }
+        };
+    }
+
+    /** Waits (in the shutdown hook) until no hold is left or the holds' limit has passed. */
+    private static void awaitHolds() {
+        synchronized (HOLDS) {
+            long left;
+            while (holds > 0 && (left = holdDeadline - System.nanoTime()) > 0) {
+                try {
+                    HOLDS.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** The address printed by the server: "127.0.0.1:43521" or "unix:/path". */

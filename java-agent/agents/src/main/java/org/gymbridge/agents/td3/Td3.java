@@ -151,7 +151,9 @@ public final class Td3 extends OffPolicyAgent {
         Map<String, Double> stats = new LinkedHashMap<>();
         stats.put("q_loss", (loss1[0] + loss2[0]) / 2);
         stats.put("q1", mean(q1));
-        stats.put("actor_loss", lastActorLoss);
+        if (!Double.isNaN(lastActorLoss)) {
+            stats.put("actor_loss", lastActorLoss);     // none until the first delayed actor update
+        }
         return stats;
     }
 

@@ -1,8 +1,12 @@
 package org.gymbridge.agents.train;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
@@ -34,13 +38,36 @@ import org.gymbridge.agents.core.Schedule;
  */
 public final class Configs {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** JSON has no NaN or infinity: non-finite numbers are written as null (Jackson's default is the string "NaN"). */
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new SimpleModule()
+            .addSerializer(Double.class, new NonFiniteAsNull<>(Double.class))
+            .addSerializer(double.class, new NonFiniteAsNull<>(double.class))
+            .addSerializer(Float.class, new NonFiniteAsNull<>(Float.class))
+            .addSerializer(float.class, new NonFiniteAsNull<>(float.class)));
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     private Configs() {
+    }
+
+    private static final class NonFiniteAsNull<T extends Number> extends StdSerializer<T> {
+        NonFiniteAsNull(Class<T> type) {
+            super(type);
+        }
+
+        @Override
+        public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            double d = value.doubleValue();
+            if (!Double.isFinite(d)) {
+                gen.writeNull();
+            } else if (value instanceof Float f) {
+                gen.writeNumber(f);
+            } else {
+                gen.writeNumber(d);
+            }
+        }
     }
 
     /** Reads a YAML ({@code .yaml}, {@code .yml}) or JSON ({@code .json}) file into a map (empty file: empty map). */

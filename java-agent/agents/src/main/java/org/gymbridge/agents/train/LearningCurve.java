@@ -105,8 +105,17 @@ public final class LearningCurve {
         if (episodeSteps.length == 0 && evalSteps.length == 0 && finalEval == null) {
             chart.addSeries("no finished episode yet", new double[] {0}, new double[] {0});
         }
-        String name = png.toString();
-        String base = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
-        BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
+        // Encoded in memory (ImageIO's default file cache registers a JVM shutdown hook on first use, which
+        // fails while a Ctrl-C shutdown saves the run) and moved into place, so a reader never sees half a PNG.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream out = new javax.imageio.stream.MemoryCacheImageOutputStream(bytes)) {
+            if (!javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out)) {
+                throw new IOException("no PNG writer in this JVM");
+            }
+        }
+        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
+        java.nio.file.Files.write(tmp, bytes.toByteArray());
+        java.nio.file.Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

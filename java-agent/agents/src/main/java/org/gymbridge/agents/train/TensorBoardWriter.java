@@ -63,9 +63,21 @@ public final class TensorBoardWriter implements AutoCloseable {
         return file;
     }
 
-    /** One event at {@code step} with a scalar per tag (tags like {@code train/episode_return}). */
+    /**
+     * One event at {@code step} with a scalar per tag (tags like {@code train/episode_return}). NaN and infinite
+     * values are left out (TensorBoard would draw them as gaps or spikes); nothing is written if none is left.
+     */
     public void scalars(long step, double wallTime, Map<String, Double> values) throws IOException {
-        writeRecord(event(wallTime, step, null, values));
+        Map<String, Double> finite = new java.util.LinkedHashMap<>();
+        values.forEach((tag, v) -> {
+            if (v != null && Double.isFinite(v)) {
+                finite.put(tag, v);
+            }
+        });
+        if (finite.isEmpty()) {
+            return;
+        }
+        writeRecord(event(wallTime, step, null, finite));
     }
 
     public void flush() throws IOException {

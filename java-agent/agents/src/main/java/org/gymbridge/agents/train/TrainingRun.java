@@ -87,6 +87,16 @@ public final class TrainingRun {
     private final Function<String, VectorEnv> envFactory;
     private EpisodeInfo episodeInfo = EpisodeInfo.achievements();
     private volatile boolean stopRequested;
+    private volatile long stopRequestedNanos;
+    private boolean createdDir;      // create() made the folder: a run that fails before its first step removes it
+    private boolean stepped;
+
+    /**
+     * After a stop request, how long the run waits for the agent's next learning step (where a checkpoint resumes
+     * bit for bit) before it stops where it is: an agent that learns rarely (DQN before learning_starts) must not
+     * keep a Ctrl-C waiting.
+     */
+    static final long STOP_GRACE_NANOS = 2_000_000_000L;
 
     private TrainingRun(Path dir, Spec spec, Algorithm<?> algorithm, Record config,
                         Function<String, VectorEnv> envFactory) {
@@ -99,11 +109,28 @@ public final class TrainingRun {
 
     /** The same run making its envs (training and evaluation, by URL) with {@code factory}; for tests. */
     TrainingRun withEnvFactory(Function<String, VectorEnv> factory) {
-        return new TrainingRun(dir, spec, algorithm, config, factory);
+        TrainingRun run = new TrainingRun(dir, spec, algorithm, config, factory);
+        run.createdDir = createdDir;
+        return run;
     }
 
     /**
-     * A new run in {@code dir} (which must not exist or be empty). Writes run.yaml and config.yaml.
+     * {@code config} with its {@code total_steps} (the length of the schedules defined over the whole run, such as
+     * PPO's learning-rate annealing) set to the run's {@code steps}; configs without that key unchanged.
+     */
+    public static Record withRunSteps(Record config, long steps) {
+        for (java.lang.reflect.RecordComponent c : config.getClass().getRecordComponents()) {
+            if (c.getName().equals("totalSteps")) {
+                return Configs.bind(config, Map.of("total_steps", steps), "the run's steps");
+            }
+        }
+        return config;
+    }
+
+    /**
+     * A new run in {@code dir} (which must not exist or be empty). Writes run.yaml and config.yaml. The config's
+     * {@code total_steps}, if it has one, becomes the run's steps ({@link #withRunSteps}). If the run then fails
+     * before its first env step (an unknown env, no server), {@link #train} removes the folder again.
      *
      * @param config the algorithm config (a record of {@code algorithm.config()})
      */
@@ -120,6 +147,8 @@ public final class TrainingRun {
             throw new IllegalArgumentException("steps must be > 0, got " + spec.steps());
         }
         algorithm.config().cast(config);
+        config = withRunSteps(config, spec.steps());
+        boolean created = !Files.exists(dir);
         Files.createDirectories(dir);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("env", spec.envUrl());
@@ -129,12 +158,15 @@ public final class TrainingRun {
         run.put("trainer", Configs.toMap(spec.trainer()));
         Configs.writeYaml(dir.resolve(RUN_FILE), run);
         Configs.writeYaml(dir.resolve(CONFIG_FILE), Configs.toMap(config));
-        return new TrainingRun(dir, spec, algorithm, config, GymBridge::makeVec);
+        TrainingRun training = new TrainingRun(dir, spec, algorithm, config, GymBridge::makeVec);
+        training.createdDir = created;
+        return training;
     }
 
     /**
      * Re-opens the run in {@code dir} from its run.yaml and config.yaml; {@link #train} continues from the
-     * last checkpoint. {@code steps} (if not null) replaces the run's total, e.g. to train a finished run longer.
+     * last checkpoint. {@code steps} (if not null) replaces the run's total, e.g. to train a finished run longer
+     * (and the config's {@code total_steps} with it, so that the schedules span the new total).
      *
      * @param registry looks algorithms up by name (org.gymbridge.agents.Algorithms::get)
      */
@@ -144,10 +176,18 @@ public final class TrainingRun {
             throw new IllegalArgumentException("no run to resume in " + dir + " (no " + RUN_FILE + "): start one with"
                     + " gymbridge train --out " + dir);
         }
+        if (!Files.isRegularFile(dir.resolve(CHECKPOINT_DIR).resolve("trainer.json"))) {
+            throw new IllegalArgumentException("nothing to resume in " + dir + ": the run stopped before its first"
+                    + " checkpoint; delete the folder and run the original train command again");
+        }
         Map<String, Object> run = Configs.readFile(runFile);
         Algorithm<?> algorithm = registry.apply(String.valueOf(run.get("algo")));
         Record config = Configs.bind(algorithm.defaults(), Configs.readFile(dir.resolve(CONFIG_FILE)),
                 dir.resolve(CONFIG_FILE).toString());
+        if (steps != null) {
+            config = withRunSteps(config, steps);
+            Configs.writeYaml(dir.resolve(CONFIG_FILE), Configs.toMap(config));
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> trainerMap = (Map<String, Object>) run.getOrDefault("trainer", Map.of());
         TrainerConfig trainer = Configs.bind(TrainerConfig.defaults(), trainerMap, runFile + " trainer");
@@ -185,10 +225,11 @@ public final class TrainingRun {
     }
 
     /**
-     * Asks {@link #train} to stop at the next learning step, write a checkpoint and return (for Ctrl-C,
-     * or a test that interrupts a run). Safe from any thread.
+     * Asks {@link #train} to stop at the next learning step (or where it is, if none comes within two seconds),
+     * write a checkpoint and return (for Ctrl-C, or a test that interrupts a run). Safe from any thread.
      */
     public void requestStop() {
+        stopRequestedNanos = System.nanoTime();
         stopRequested = true;
     }
 
@@ -300,7 +341,34 @@ public final class TrainingRun {
         }
     }
 
+    /** Something done with the run's files. */
+    private interface FileAction {
+        void run() throws IOException;
+    }
+
     private Result train(PrintStream out, long stopAt) throws IOException {
+        try {
+            return trainOrFail(out, stopAt);
+        } catch (IOException | RuntimeException | Error e) {
+            if (createdDir && !stepped) {
+                // Nothing was trained (unknown env, no server ...): leave no folder that blocks the corrected command.
+                deleteTree(dir);
+            }
+            throw e;
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException ignored) {
+            // Best effort: the failure being reported matters more than a leftover file.
+        }
+    }
+
+    private Result trainOrFail(PrintStream out, long stopAt) throws IOException {
         Path ckpt = dir.resolve(CHECKPOINT_DIR);
         Path trainerFile = ckpt.resolve("trainer.json");
         Path agentFile = ckpt.resolve("agent.bin");
@@ -377,6 +445,7 @@ public final class TrainingRun {
                 loop.listen(new StepLoop.Listener() {
                     @Override
                     public void stepped(StepResult step, boolean[] valid) {
+                        stepped = true;
                         state.vectorSteps++;
                         state.steps += numEnvs;
                     }
@@ -412,6 +481,9 @@ public final class TrainingRun {
                         state.actSeconds = actBefore + loop.actSeconds();
                         state.learnSeconds = learnBefore + loop.learnSeconds();
                         stats.forEach((k, v) -> {
+                            if (Double.isNaN(v)) {
+                                return;                 // a statistic this update did not compute
+                            }
                             double[] sum = state.statSums.computeIfAbsent(k, x -> new double[2]);
                             sum[0] += v;
                             sum[1]++;
@@ -451,7 +523,30 @@ public final class TrainingRun {
                         }
                     }
                 });
-                // Checkpoints: every checkpointEvery steps, at the end and when asked to stop.
+                // Checkpoints: every checkpointEvery steps, at the end and when asked to stop. Taken right after a
+                // learning step where possible (an on-policy agent's partial rollout is not saved); a run whose
+                // steps end between learning steps gets one where it ends.
+                long[] checkpointed = {resumed ? state.steps : -1};
+                FileAction checkpoint = () -> {
+                    state.seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
+                    state.observations = encode(loop.observations());
+                    metrics.flush();
+                    events.flush();
+                    actionLog.flush();
+                    state.metricsBytes = Files.size(dir.resolve(METRICS_FILE));
+                    state.eventsBytes = Files.size(dir.resolve(state.eventsFile));
+                    Path tmp = ckpt.resolve("agent.bin.tmp");
+                    agent.save(tmp);
+                    Files.move(tmp, agentFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    Path tmpState = ckpt.resolve("trainer.json.tmp");
+                    Files.writeString(tmpState, Configs.toJson(state.toMap()));
+                    Files.move(tmpState, trainerFile, StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                    checkpointed[0] = state.steps;
+                    while (state.nextCheckpoint <= state.steps) {
+                        state.nextCheckpoint += tc.checkpointEvery();
+                    }
+                };
                 loop.listen(new StepLoop.Listener() {
                     @Override
                     public void learned(Map<String, Double> stats) throws IOException {
@@ -459,23 +554,7 @@ public final class TrainingRun {
                         if (state.steps < state.nextCheckpoint && state.steps < spec.steps() && !stopped[0]) {
                             return;
                         }
-                        state.seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
-                        state.observations = encode(loop.observations());
-                        metrics.flush();
-                        events.flush();
-                        actionLog.flush();
-                        state.metricsBytes = Files.size(dir.resolve(METRICS_FILE));
-                        state.eventsBytes = Files.size(dir.resolve(state.eventsFile));
-                        Path tmp = ckpt.resolve("agent.bin.tmp");
-                        agent.save(tmp);
-                        Files.move(tmp, agentFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                        Path tmpState = ckpt.resolve("trainer.json.tmp");
-                        Files.writeString(tmpState, Configs.toJson(state.toMap()));
-                        Files.move(tmpState, trainerFile, StandardCopyOption.REPLACE_EXISTING,
-                                StandardCopyOption.ATOMIC_MOVE);
-                        while (state.nextCheckpoint <= state.steps) {
-                            state.nextCheckpoint += tc.checkpointEvery();
-                        }
+                        checkpoint.run();
                     }
                 });
                 // Periodic greedy evaluation on a second env, keeping the best agent seen. After the checkpoint
@@ -518,6 +597,10 @@ public final class TrainingRun {
                 }
                 while (state.steps < spec.steps()) {
                     if (loop.step() == null) {
+                        if (stopRequested && System.nanoTime() - stopRequestedNanos > STOP_GRACE_NANOS) {
+                            stopped[0] = true;
+                            break;
+                        }
                         continue;
                     }
                     if (stopped[0]) {
@@ -531,6 +614,9 @@ public final class TrainingRun {
                 if (bar) {
                     out.println();
                 }
+                if (checkpointed[0] != state.steps) {
+                    checkpoint.run();
+                }
             } finally {
                 if (evalEnv[0] != null) {
                     evalEnv[0].close();
@@ -543,6 +629,8 @@ public final class TrainingRun {
             boolean finished = state.steps >= spec.steps();
             EvalResult finalEval = null;
             if (finished && tc.finalEvalEpisodes() > 0) {
+                out.printf("final evaluation: %d episodes of the greedy policy, eval seed %d (env i reset with %d + i)%n",
+                        tc.finalEvalEpisodes(), tc.evalSeed(), tc.evalSeed());
                 EvaluationProgress progress = new EvaluationProgress(out, tc.finalEvalEpisodes());
                 finalEval = Evaluation.run(agent, env, tc.finalEvalEpisodes(), tc.evalSeed(),
                         progress);

@@ -40,4 +40,26 @@ class TensorBoardWriterTest {
             assertTrue(writer.file().getFileName().toString().startsWith("events.out.tfevents.1700000000."));
         }
     }
+
+    @Test
+    void nanAndInfiniteScalarsAreLeftOut() throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Files.createDirectories(a);
+        Files.createDirectories(b);
+        try (TensorBoardWriter withNan = TensorBoardWriter.create(a, 1700000000.0);
+             TensorBoardWriter finite = TensorBoardWriter.create(b, 1700000000.0)) {
+            Map<String, Double> values = new java.util.LinkedHashMap<>();
+            values.put("train/actor_loss", Double.NaN);
+            values.put("train/q_loss", 0.5);
+            values.put("train/x", Double.POSITIVE_INFINITY);
+            withNan.scalars(7, 1700000001.0, values);
+            withNan.scalars(8, 1700000002.0, Map.of("train/actor_loss", Double.NaN));
+            finite.scalars(7, 1700000001.0, Map.of("train/q_loss", 0.5));
+            withNan.flush();
+            finite.flush();
+            assertEquals(HexFormat.of().formatHex(Files.readAllBytes(finite.file())),
+                    HexFormat.of().formatHex(Files.readAllBytes(withNan.file())));
+        }
+    }
 }
