@@ -260,6 +260,15 @@ public final class GymBridgeClient implements AutoCloseable {
 
     /** {@code stream}: the session stream its requests go on, shared with other sessions (null: its own). */
     RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned, SessionStream stream) {
+        return makeSession(envId, options, owned, stream, false);
+    }
+
+    /**
+     * {@code exactInfos}: the session sends an info key whose envs disagree on a dtype uncast, with the dtype
+     * its vector env would have cast it to ({@link RemoteVectorEnv#lastInfoDtypes}); for {@link ShardedVectorEnv}.
+     */
+    RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned, SessionStream stream,
+                                boolean exactInfos) {
         Objects.requireNonNull(envId, "envId");
         if (envId.isEmpty()) {
             throw new IllegalArgumentException("no env id given; name one, e.g. local:CartPole-v1 or "
@@ -291,6 +300,7 @@ public final class GymBridgeClient implements AutoCloseable {
         if (options.placement() != null) {
             req.setPlacement(options.placement());
         }
+        req.setExactInfos(exactInfos);
         MakeResponse r;
         try {
             r = blocking.withDeadlineAfter(this.options.makeTimeout().toMillis(), TimeUnit.MILLISECONDS).make(req.build());
