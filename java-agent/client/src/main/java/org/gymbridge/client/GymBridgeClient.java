@@ -126,6 +126,11 @@ public final class GymBridgeClient implements AutoCloseable {
             }
             // grpc-netty-shaded serves unix: targets through its epoll domain-socket transport.
             b = Grpc.newChannelBuilder("unix://" + Path.of(path).toAbsolutePath(), creds);
+            if (b instanceof io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder netty) {
+                // grpc-netty sets SO_KEEPALIVE on every channel, and Netty logs a WARN for each unix-domain
+                // channel, which has no such option; null removes it (the HTTP/2 keepalive pings below remain).
+                netty.withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
+            }
         } else {
             int colon = target.lastIndexOf(':');
             String host = target.substring(0, colon);
