@@ -60,6 +60,8 @@ public final class GymBridgeClient implements AutoCloseable {
     private volatile int fastLanePort; // Capabilities.fast_lane_port of the last handshake (0: none)
     // Open fast-lane connections of this client's streams: closed with the client, like gRPC streams with the channel.
     final java.util.Set<FastLane> lanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.Set<TlsLane> tlsLanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean fastLaneTls; // Capabilities.fast_lane_tls of the last handshake
 
     private GymBridgeClient(String target, ManagedChannel channel, LocalServer server, ClientOptions options) {
         this.target = target;
@@ -182,6 +184,7 @@ public final class GymBridgeClient implements AutoCloseable {
         }
         fastLanePath = r.getCapabilities().getFastLane();
         fastLanePort = r.getCapabilities().getFastLanePort();
+        fastLaneTls = r.getCapabilities().getFastLaneTls();
         return serverInfo(r, target);
     }
 
@@ -325,7 +328,12 @@ public final class GymBridgeClient implements AutoCloseable {
      * {@code GYMBRIDGE_FAST_LANE=0}). Everything else always uses gRPC.
      */
     public boolean fastLane() {
-        return FastLane.address(this) != null;
+        return FastLane.address(this) != null || FastLane.tlsAddress(this) != null;
+    }
+
+    /** Whether the server's TCP fast lane speaks TLS (it does when the server serves gRPC with TLS). */
+    boolean fastLaneTls() {
+        return fastLaneTls;
     }
 
     /** The TCP fast-lane port the server advertised in the handshake (0 for none). */
@@ -427,6 +435,7 @@ public final class GymBridgeClient implements AutoCloseable {
         }
         closed = true;
         lanes.forEach(FastLane::close);
+        tlsLanes.forEach(TlsLane::close);
         channel.shutdown();
         try {
             if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
