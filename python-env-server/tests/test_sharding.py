@@ -11,7 +11,7 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 from gymbridge_server.client import RemoteError, RemoteVectorEnv, ShardedVectorEnv
-from helpers import step_like_sync
+from helpers import assert_same, step_like_sync
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,29 @@ def test_halfcheetah_infos_equal_one_server(server, second):
 
 def test_frozenlake_with_masked_resets_equals_one_server(server, second):
     assert compare(server, second, "FrozenLake-v1", 5, 40, seed=2, mode=AutoresetMode.DISABLED) > 0
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_frozenlake_autoreset_infos_keep_one_servers_dtypes(server, second, mode):
+    # After an autoreset FrozenLake's prob is an int 1, after a step a float 1/3: one server gives the key
+    # the dtype of its first env reporting it, so each shard must send its envs' values uncast.
+    one = RemoteVectorEnv(server.address, "FrozenLake-v1", 6, autoreset_mode=mode)
+    both = ShardedVectorEnv([server.address, second.address], "FrozenLake-v1", 6, autoreset_mode=mode, shards=[2, 4])
+    try:
+        assert_same(one.reset(seed=9), both.reset(seed=9), "reset")
+        one.action_space.seed(9)
+        widened = dtypes = 0
+        for t in range(150):
+            a = one.action_space.sample()
+            want, got = one.step(a), both.step(a)
+            assert_same(want, got, f"step {t}")
+            widened += any(sh.last_info_dtypes for sh in both.shards)
+            dtypes |= 1 << (want[4]["prob"].dtype == np.float64) if "prob" in want[4] else 0
+        assert widened > 0, "no shard ever had envs disagreeing on a dtype: the case was not exercised"
+        assert dtypes == 3, "one server's prob was never both int and float"
+    finally:
+        one.close()
+        both.close()
 
 
 def test_dict_observations_and_actions_equal_one_server(server, second):

@@ -253,6 +253,7 @@ class RemoteVectorEnv(VectorEnv):
         make_timeout: float = DEFAULT_MAKE_TIMEOUT_S,
         on_crash: str = "fail",
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        _exact_infos: bool = False,
     ) -> None:
         if transport not in ("stream", "unary"):
             raise ValueError(f"transport must be 'stream' or 'unary', got {transport!r}")
@@ -286,7 +287,11 @@ class RemoteVectorEnv(VectorEnv):
             max_episode_steps=max_episode_steps,
             num_workers=num_workers,
             placement=placement,
+            exact_infos=_exact_infos,
         )
+        # _exact_infos (ShardedVectorEnv's shards): the keys the server sent widened in the last reset or step,
+        # with the dtype its vector env would have cast them to (env_pb2.InfoDtype).
+        self.last_info_dtypes: dict[tuple[str, ...], np.dtype] = {}
         if seed is not None:
             self._make_request.seed = seed
         self._connect(channel)
@@ -397,6 +402,7 @@ class RemoteVectorEnv(VectorEnv):
         for k, v in codec.dict_to_args(options).items():
             req.options[k].CopyFrom(v)
         resp = self._call("reset", req)
+        self.last_info_dtypes = _info_dtypes(resp.info_dtypes)
         return (
             codec.decode_value(self.observation_space, resp.observations, "observations"),
             codec.decode_info(resp.infos),
@@ -410,6 +416,7 @@ class RemoteVectorEnv(VectorEnv):
             if self._on_crash != "recreate" or not _recoverable(e):
                 raise
             return self._recover(e)
+        self.last_info_dtypes = _info_dtypes(resp.info_dtypes)
         return (
             codec.decode_value(self.observation_space, resp.observations, "observations"),
             codec.decode_tensor(resp.rewards, "rewards").copy(),
@@ -473,6 +480,10 @@ class RemoteVectorEnv(VectorEnv):
                     server.close()
 
 
+def _info_dtypes(entries: Any) -> dict[tuple[str, ...], np.dtype]:
+    return {tuple(e.key): codec.dtype_from_proto(e.dtype) for e in entries}
+
+
 def _recoverable(e: RemoteError) -> bool:
     return e.code == grpc.StatusCode.ABORTED or (e.code == grpc.StatusCode.NOT_FOUND and "SESSION" in e.reason)
 
@@ -484,9 +495,10 @@ class ShardedVectorEnv(VectorEnv):
     one session per server, shard sizes as even as possible (the first ones one larger) or ``shards=[48, 16]``.
     A step sends every shard its slice of the actions at once (one request per server in flight) and joins the
     answers in env order; shard j's envs are seeded ``seed + offset_j`` (Gymnasium's rule over the whole
-    vector), and infos are joined as Gymnasium joins envs' infos -- except an info key whose dtype differs
-    between envs of one call (FrozenLake's ``prob``: int after an autoreset, float after a step), which each
-    server has already cast to the dtype of its first env reporting it. A failing shard raises
+    vector), and infos are joined as Gymnasium joins envs' infos: an info key whose dtype differs between envs of
+    one call (FrozenLake's ``prob``: int after an autoreset, float after a step) gets the dtype of the first env
+    reporting it over all shards (the shards' sessions send such a key uncast, with the dtype of their first env;
+    a ``vectorization="workers"`` or ``"ray"`` shard merges infos its workers already cast, and keeps that). A failing shard raises
     :class:`RemoteError` naming the shard, its server and its envs; the other shards' sessions go on.
     Options other than ``num_envs``, ``seed`` and ``shards`` are RemoteVectorEnv's, for every shard.
     """
@@ -521,7 +533,7 @@ class ShardedVectorEnv(VectorEnv):
         try:
             for j, (host, size) in enumerate(zip(hosts, sizes)):
                 shard_seed = None if seed is None else seed + self.offsets[j]
-                self.shards.append(RemoteVectorEnv(host, env_id, size, seed=shard_seed, **options))
+                self.shards.append(RemoteVectorEnv(host, env_id, size, seed=shard_seed, _exact_infos=True, **options))
         except BaseException:
             for sh in self.shards:
                 sh.close()
@@ -585,7 +597,8 @@ class ShardedVectorEnv(VectorEnv):
             if r is not None:
                 self._last_obs[j] = r[0]
         infos = [(r[1] if r is not None else {}, sh.num_envs) for r, sh in zip(results, self.shards)]
-        return self._observations(), _merge_infos(infos)
+        return self._observations(), _merge_infos(infos, [sh.last_info_dtypes if r is not None else {}
+                                                          for r, sh in zip(results, self.shards)])
 
     def step(self, actions: Any):
         single = self.single_action_space
@@ -599,7 +612,8 @@ class ShardedVectorEnv(VectorEnv):
             np.concatenate([r[1] for r in results]),
             np.concatenate([r[2] for r in results]),
             np.concatenate([r[3] for r in results]),
-            _merge_infos([(r[4], sh.num_envs) for r, sh in zip(results, self.shards)]),
+            _merge_infos([(r[4], sh.num_envs) for r, sh in zip(results, self.shards)],
+                         [sh.last_info_dtypes for sh in self.shards]),
         )
 
     def _observations(self) -> Any:
@@ -652,19 +666,23 @@ def _join_batches(single: gym.Space, parts: list[Any]) -> Any:
     return tuple(x for p in parts for x in p)
 
 
-def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
+def _merge_infos(parts: list[tuple[dict[str, Any], int]], first_dtypes: Sequence[Mapping[tuple[str, ...], np.dtype]],
+                 path: tuple[str, ...] = ()) -> dict[str, Any]:
     """Vector infos over consecutive env ranges as one, as Gymnasium builds them env by env: keys in order of
-    first appearance, arrays joined; a part without a key adds zeros (None for object arrays) and a False mask."""
+    first appearance, arrays joined; a part without a key adds zeros (None for object arrays) and a False mask.
+    A key gets the dtype of the first env reporting it: its part's batch dtype, or, when that part's envs
+    disagreed and the server sent the batch widened, the dtype in that part's ``first_dtypes``."""
     keys: list[str] = []
     for info, _ in parts:
         keys.extend(k for k in info if k not in keys)
     out: dict[str, Any] = {}
     for key in keys:
-        first = next(info[key] for info, _ in parts if key in info)
+        j, first = next((j, info[key]) for j, (info, _) in enumerate(parts) if key in info)
         if isinstance(first, dict):
-            out[key] = _merge_infos([(info.get(key, {}), k) for info, k in parts])
+            out[key] = _merge_infos([(info.get(key, {}), k) for info, k in parts], first_dtypes, (*path, str(key)))
             continue
         like = np.asarray(first)
+        dtype = first_dtypes[j].get((*path, str(key)), like.dtype)
         chunks = []
         for info, k in parts:
             if key in info:
@@ -672,8 +690,8 @@ def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
             elif like.dtype == object:
                 chunks.append(np.full(k, None, dtype=object))
             else:
-                chunks.append(np.zeros((k, *like.shape[1:]), dtype=like.dtype))
-        out[key] = np.concatenate(chunks).astype(like.dtype, copy=False)
+                chunks.append(np.zeros((k, *like.shape[1:]), dtype=dtype))
+        out[key] = np.concatenate(chunks).astype(dtype, copy=False)
     return out
 
 

@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fast-lane-port", type=int, metavar="P",
         help="also serve the fast lane's framing on TCP port P of --host (0: a free one), for clients on other "
-        "machines; token-checked, plaintext (not with --tls-cert)",
+        "machines; token-checked, TLS with --tls-cert (else plaintext)",
     )
     p.add_argument("--no-fast-lane", action="store_true", help="serve gRPC only: no same-host unix-socket fast lane for the session messages")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="stderr log level (default info)")
@@ -117,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.fast_lane_port is not None:
         if not 0 <= args.fast_lane_port <= 65535:
             build_parser().error(f"--fast-lane-port {args.fast_lane_port} is not in 0..65535")
-        if args.tls_cert:
-            build_parser().error("--fast-lane-port is plaintext: it cannot go with --tls-cert (clients would leave TLS)")
         if args.unix or args.no_fast_lane:
             build_parser().error("--fast-lane-port needs a TCP server with the fast lane on (not --unix, not --no-fast-lane)")
     if args.metrics_port is not None and not 0 <= args.metrics_port <= 65535:

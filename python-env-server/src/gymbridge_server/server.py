@@ -58,7 +58,7 @@ class ServerConfig:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     shutdown_grace_s: float = 5.0
-    fast_lane_port: int | None = None  # also serve the fast lane's framing on this TCP port (0: free); plaintext only
+    fast_lane_port: int | None = None  # also serve the fast lane's framing on this TCP port (0: free); TLS with tls_cert
     ray_address: str | None = None  # join this Ray cluster for vectorization=ray (vector/ray.py)
     env_modules: tuple[str, ...] = ()  # what --env-module loaded: Ray actors load it too
     env_paths: tuple[str, ...] = ()
@@ -191,8 +191,10 @@ class GymBridgeServer:
                 self.service.fast_lane_path = self.fast_lane.path  # told to clients in the handshake
         if self.config.fast_lane_port is not None:
             self.tcp_lane = fastlane.start_tcp_for(self.handler, self.handler.dispatcher.max_message_bytes,
-                                                   self.config.host, self.config.fast_lane_port, self.config.token)
+                                                   self.config.host, self.config.fast_lane_port, self.config.token,
+                                                   self.config.tls_cert, self.config.tls_key)
             self.service.fast_lane_port = self.tcp_lane.port
+            self.service.fast_lane_tls = bool(self.config.tls_cert)
         self.registry.start_reaper()
         for name in ("", SERVICE_NAME):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)

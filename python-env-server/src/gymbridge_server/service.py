@@ -46,6 +46,7 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
 
     fast_lane_path = ""  # the same-host fast lane's socket, set by the server when it runs one (fastlane.py)
     fast_lane_port = 0  # the TCP fast lane's port, set by the server when it runs one (--fast-lane-port)
+    fast_lane_tls = False  # whether that lane speaks TLS (a server with --tls-cert)
 
     def __init__(self, handler: RequestHandler) -> None:
         self.handler = handler
@@ -85,6 +86,7 @@ class EnvService(env_pb2_grpc.EnvServiceServicer):
                 max_envs_per_session=self.registry.max_envs_per_session,
                 fast_lane=self.fast_lane_path,
                 fast_lane_port=self.fast_lane_port,
+                fast_lane_tls=self.fast_lane_tls,
                 vectorizations=factory.available_vectorizations(),
                 session_idle_timeout_ms=int(self.registry.idle_timeout_s * 1000),
                 max_total_envs=self.registry.max_total_envs,

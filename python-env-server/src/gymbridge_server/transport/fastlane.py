@@ -21,9 +21,10 @@ it is ``PATH.fast`` next to the gRPC socket; either way only local processes tha
 can connect.
 
 Between machines (``--fast-lane-port P``): the same framing and token preface on a TCP port of the
-server's ``--host`` (``Capabilities.fast_lane_port``), with TCP_NODELAY. Plaintext, like the server's
-plaintext gRPC, so it is refused together with ``--tls-cert`` (a client must never fall from TLS to
-plaintext); the token is checked exactly as on the unix socket.
+server's ``--host`` (``Capabilities.fast_lane_port``), with TCP_NODELAY. A server with ``--tls-cert``
+speaks TLS on it with the same certificate as its gRPC (``Capabilities.fast_lane_tls``: a TLS client never
+falls back to plaintext); otherwise it is plaintext like the server's gRPC. The token is checked exactly as
+on the unix socket, inside the TLS connection.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ import logging
 import os
 import shutil
 import socket
+import ssl
 import struct
 import tempfile
 import threading
@@ -50,6 +52,7 @@ _HEADER = struct.Struct("<I")
 # Replies up to this size go out as one send (header + body copied together); larger ones as two
 # sends, so an 8 MiB frame batch is never copied just to prepend four bytes.
 _COALESCE_LIMIT = 1 << 16
+_TLS_HANDSHAKE_S = 10.0
 
 
 # The private socket directory: <tmp>/gymbridge-fast-<server pid>-<random>, so that a server can
@@ -94,13 +97,16 @@ class FastLane:
         check_token: Callable[[str], str | None] | None = None,
         path: str | None = None,
         tcp: tuple[str, int] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """``handler`` is the server's RequestHandler (handler.py), which serves each request;
         ``check_token(token)`` returns None when the token is accepted, else the reason. ``tcp``
-        (host, port): listen on TCP instead of a unix socket (port 0: a free one, then ``self.port``)."""
+        (host, port): listen on TCP instead of a unix socket (port 0: a free one, then ``self.port``);
+        ``tls``: wrap each TCP connection in TLS with this server context."""
         self._handler = handler
         self._max = max_message_bytes
         self._check_token = check_token
+        self._tls = tls
         self._own_dir = None
         self.port = 0
         self._conns: set[socket.socket] = set()
@@ -178,6 +184,18 @@ class FastLane:
     def _serve(self, conn: socket.socket) -> None:
         stream = None
         owned: list[str] = []
+        raw = conn
+        if self._tls is not None:
+            try:
+                conn.settimeout(_TLS_HANDSHAKE_S)  # on this connection's thread: a slow peer holds only itself
+                conn = self._tls.wrap_socket(conn, server_side=True)
+                conn.settimeout(None)
+            except (OSError, ValueError) as e:  # ssl.SSLError is an OSError
+                log.warning("fast lane: TLS handshake failed: %s", e)
+                with self._lock:
+                    self._conns.discard(raw)
+                raw.close()
+                return
         spin = SpinWait()
         reader = _FrameReader(conn, self._max, spin)
         try:
@@ -234,7 +252,7 @@ class FastLane:
                 self._handler.streams.close(stream)
             self._handler.end_stream(owned)
             with self._lock:
-                self._conns.discard(conn)
+                self._conns.discard(raw)
             conn.close()
 
 
@@ -317,7 +335,8 @@ def _send(conn: socket.socket, data: bytes) -> None:
 def _send_parts(conn: socket.socket, parts: list, size: int) -> None:
     """Sends a framed message given as byte strings (frame header first) of ``size`` message bytes:
     one copy into one buffer when small; a gathering ``sendmsg`` (no copy) when large."""
-    if size <= _COALESCE_LIMIT or len(parts) > 512:  # (sendmsg takes at most IOV_MAX buffers)
+    if size <= _COALESCE_LIMIT or len(parts) > 512 or isinstance(conn, ssl.SSLSocket):
+        # (sendmsg takes at most IOV_MAX buffers; a TLS socket has no sendmsg)
         conn.sendall(b"".join(parts))
         return
     sent = conn.sendmsg(parts)
@@ -335,9 +354,16 @@ def _send_quietly(conn: socket.socket, data: bytes) -> None:
         pass
 
 
-def start_tcp_for(handler: Any, max_message_bytes: int, host: str, port: int, token: str | None) -> FastLane:
-    """Start the TCP fast lane of a server on ``host:port`` (0: a free port); OSError if it cannot bind."""
-    lane = FastLane(handler, max_message_bytes, _token_check(token), tcp=(host, port))
+def start_tcp_for(handler: Any, max_message_bytes: int, host: str, port: int, token: str | None,
+                  tls_cert: str | None = None, tls_key: str | None = None) -> FastLane:
+    """Start the TCP fast lane of a server on ``host:port`` (0: a free port), TLS with ``tls_cert``/``tls_key``
+    (the gRPC server's PEM files); OSError if it cannot bind."""
+    tls = None
+    if tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        tls.load_cert_chain(tls_cert, tls_key)
+    lane = FastLane(handler, max_message_bytes, _token_check(token), tcp=(host, port), tls=tls)
     lane.start()
     return lane
 

@@ -86,6 +86,13 @@ public final class BenchCommand implements Callable<Integer> {
             description = "with --learners: native threads of ND4J and of torch (default ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--scale", description = "also the rows beyond one machine, for CartPole-v1 x64 and Crafter-v1 x16 "
+            + "(when crafter is installed): shard2 (two servers behind one sharded URL, gRPC over TCP: compare with "
+            + "the tcp column) and ray (vectorization=ray on a private Ray started in a loopback-only network "
+            + "namespace, reached over a unix socket and its fast lane: compare with the fast / workers columns); "
+            + "adds ~1 minute (Ray's start)")
+    boolean scale;
+
     @Option(names = "--agent-steps", defaultValue = "32768",
             description = "env steps of the demo PPO agent (CartPole-v1 x8) whose act/learn cost is measured; 0 skips "
                     + "(default ${DEFAULT-VALUE}; --quick: 0)")
@@ -110,6 +117,11 @@ public final class BenchCommand implements Callable<Integer> {
     static final String CRAFTER = "Crafter-v1";
 
     static List<Case> cases(String only) {
+        return cases(only, false);
+    }
+
+    /** The cases; {@code crafterX16}: the Crafter x16 case of the --scale rows too. */
+    static List<Case> cases(String only, boolean crafterX16) {
         List<Case> out = new ArrayList<>();
         for (int n : new int[] {1, 8, 64, 256}) {
             out.add(new Case("CartPole-v1_x" + n, "CartPole-v1", n, 1));
@@ -124,6 +136,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (CRAFTER.equals(only)) {
             // Optional (only with --only Crafter-v1): 64x64x3 images, nested infos; one process vs 2 workers.
             out.add(new Case("Crafter-v1_x8", CRAFTER, 8, 1));
+        }
+        if (crafterX16) {
+            out.add(new Case("Crafter-v1_x16", CRAFTER, 16, 1));
         }
         if (only != null) {
             out.removeIf(c -> !c.env().equals(only) && !c.env().startsWith("gymbridge/"));
@@ -156,7 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
         String loadBefore = loadAverage();
         Instant started = Instant.now();
         try {
-            List<Case> cases = cases(only);
+            List<Case> cases = cases(only, scale && (only == null || only.equals(CRAFTER)) && installed(py, "crafter"));
             InProcessRunner inproc = new InProcessRunner(py, script, tmp);
             cleanup.add(inproc);
 
@@ -175,6 +190,22 @@ public final class BenchCommand implements Callable<Integer> {
             transports.put("unix", readyAddress(unixServer, tmp, "unix"));
             transports.put("fast", readyAddress(fastServer, tmp, "fast-lane"));
             transports.put("tcplane", "grpc://" + readyAddress(tcpLaneServer, tmp, "tcp-lane"));
+            Map<String, String> scaleTransports = new LinkedHashMap<>();
+            if (scale) {
+                // Two plain gRPC servers behind one sharded URL (as two hosts would be reached).
+                Process shardA = startServer(server, tmp, List.of("--port", "0", "--no-fast-lane"), cleanup);
+                Process shardB = startServer(server, tmp, List.of("--port", "0", "--no-fast-lane"), cleanup);
+                scaleTransports.put("shard2", "grpc://" + readyAddress(shardA, tmp, "shard A") + ","
+                        + readyAddress(shardB, tmp, "shard B"));
+                servers.put("shard2", shardA);
+                servers.put("shard2b", shardB);
+                // Ray binds the machine's interface address: its own loopback-only network namespace, as the
+                // tests run it; the unix socket (and the fast lane's) reach across namespaces.
+                Process rayServer = BenchProcesses.startServer(BenchProcesses.NETWORK_NAMESPACE, server, tmp,
+                        List.of("--unix", tmp.resolve("ray.sock").toString(), "--ray-address", "local"), cleanup);
+                scaleTransports.put("ray", readyAddress(rayServer, tmp, "ray"));
+                servers.put("ray", rayServer);
+            }
 
             warmUp(transports);
             for (Case c : cases) {
@@ -192,6 +223,12 @@ public final class BenchCommand implements Callable<Integer> {
                 if (c.numEnvs() > 1 && (c.env().startsWith("HalfCheetah") || c.env().startsWith("Ant") || c.env().equals(CRAFTER))) {
                     // Worker processes (one per core), on the fast lane: compare with its one-process row.
                     measured.put("workers", measure("fast", transports.get("fast"), c, ip, tmp, "workers"));
+                }
+                if (scaleCase(c)) {
+                    for (Map.Entry<String, String> t : scaleTransports.entrySet()) {
+                        measured.put(t.getKey(), measure(t.getKey(), t.getValue(), c, ip, tmp,
+                                t.getKey().equals("ray") ? "ray" : null));
+                    }
                 }
                 InProcess after = inproc.measure(c, ip.steps());
                 if (Double.doubleToLongBits(after.checksum()) != Double.doubleToLongBits(ip.checksum())) {
@@ -220,6 +257,16 @@ public final class BenchCommand implements Callable<Integer> {
                     System.err.printf(Locale.ROOT, "bench: %-18s x%-3d %-7s %9.0f env-steps/s (in-process %9.0f) ratio %.2f%s%n",
                             c.env(), c.numEnvs(), t.getKey(), m.envStepsPerSecond(ip), ip.envStepsPerSecond(),
                             m.envStepsPerSecond(ip) / ip.envStepsPerSecond(), m.checksumMatches(ip) ? "" : "  CHECKSUM MISMATCH");
+                }
+                if (measured.containsKey("shard2")) {
+                    row.put("shard2_vs_tcp", measured.get("shard2").envStepsPerSecond(ip) / measured.get("tcp").envStepsPerSecond(ip));
+                    row.put("shard2_vs_tcp_cpu", measured.get("tcp").cpuSeconds() / measured.get("shard2").cpuSeconds());
+                }
+                if (measured.containsKey("ray")) {
+                    Measured base = measured.getOrDefault("workers", measured.get("fast"));
+                    row.put("ray_baseline", measured.containsKey("workers") ? "workers" : "fast");
+                    row.put("ray_vs_baseline", measured.get("ray").envStepsPerSecond(ip) / base.envStepsPerSecond(ip));
+                    row.put("ray_vs_baseline_cpu", base.cpuSeconds() / measured.get("ray").cpuSeconds());
                 }
                 if (measured.containsKey("workers")) {
                     row.put("workers_vs_one_process", measured.get("workers").envStepsPerSecond(ip)
@@ -354,12 +401,14 @@ public final class BenchCommand implements Callable<Integer> {
         if (vectorization != null) {
             options.vectorization(vectorization);
         }
-        boolean lane = transport.equals("fast") || transport.equals("tcplane");
+        boolean lane = transport.equals("fast") || transport.equals("tcplane") || transport.equals("ray");
         if (transport.equals("tcplane")) {
             System.setProperty("gymbridge.fastLane", "tcp");
         }
-        try (GymBridgeClient client = GymBridge.connect(url, ClientOptions.defaults());
-             VectorEnv env = client.makeVec(c.env(), options.build())) {
+        boolean sharded = transport.equals("shard2");
+        try (GymBridgeClient client = GymBridge.connect(sharded ? url.substring(0, url.indexOf(',')) : url, ClientOptions.defaults());
+             VectorEnv env = sharded ? GymBridge.makeVec(url + "/" + c.env() + "?num_envs=" + c.numEnvs())
+                     : client.makeVec(c.env(), options.build())) {
             if (client.fastLane() != lane) {
                 throw new IllegalStateException("transport " + transport + ": the client " + (client.fastLane() ? "uses" : "does not use")
                         + " the fast lane (is it disabled by -Dgymbridge.fastLane=false or GYMBRIDGE_FAST_LANE=0?)");
@@ -378,9 +427,10 @@ public final class BenchCommand implements Callable<Integer> {
             long[] perStep = new long[actions.size()];
             long[] bestPerStep = perStep.clone();
             long serverPid = servers.get(transport).pid();
+            long otherPid = sharded ? servers.get("shard2b").pid() : -1; // the second server's CPU counts too
             for (int rep = 0; rep < repeats; rep++) {
                 env.reset(c.seed());
-                long server0 = treeCpuNanos(serverPid);
+                long server0 = treeCpuNanos(serverPid) + (sharded ? treeCpuNanos(otherPid) : 0);
                 long java0 = javaCpuNanos();
                 long t0 = System.nanoTime();
                 long prev = t0;
@@ -394,7 +444,7 @@ public final class BenchCommand implements Callable<Integer> {
                     prev = now;
                 }
                 double s = (prev - t0) / 1e9;
-                double serverCpu = (treeCpuNanos(serverPid) - server0) / 1e9;
+                double serverCpu = (treeCpuNanos(serverPid) + (sharded ? treeCpuNanos(otherPid) : 0) - server0) / 1e9;
                 bestServerCpu = Math.min(bestServerCpu, serverCpu);
                 bestCpu = Math.min(bestCpu, (javaCpuNanos() - java0) / 1e9 + serverCpu);
                 if (s < best) {
@@ -524,6 +574,18 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Rows g*n/groups .. (g+1)*n/groups-1 of a batched action tensor (a view of its bytes). */
+    /** The cases that get the --scale rows: CartPole-v1 x64 and Crafter-v1 x16. */
+    private boolean scaleCase(Case c) {
+        return scale && (c.env().equals("CartPole-v1") && c.numEnvs() == 64 || c.env().equals(CRAFTER) && c.numEnvs() == 16);
+    }
+
+    /** Whether {@code py} can import {@code module}. */
+    private static boolean installed(Path py, String module) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(py.toString(), "-c", "import " + module).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return p.waitFor() == 0;
+    }
+
     private static Tensor groupSlice(Tensor batch, int g, int groups) {
         long[] shape = batch.shape();
         long rows = shape[0] / groups;

@@ -19,7 +19,21 @@ final class BenchProcesses {
 
     /** Starts a gymbridge server (stopped by {@code cleanup}); its stderr goes to tmp/server.log. */
     static Process startServer(Path server, Path tmp, List<String> args, List<AutoCloseable> cleanup) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(server.toString(), "--exit-with-parent", "--log-level", "warning"));
+        return startServer(List.of(), server, tmp, args, cleanup);
+    }
+
+    /**
+     * A command prefix that runs a program in a new network namespace with only loopback (user namespace too,
+     * when not root), exec'ing it so that the process is the program: how the tests run Ray (tests/raynet.py).
+     */
+    static final List<String> NETWORK_NAMESPACE = List.of("unshare",
+            "root".equals(System.getProperty("user.name")) ? "-n" : "-rn", "bash", "-c", "ip link set lo up && exec \"$@\"", "netns");
+
+    /** {@link #startServer(Path, Path, List, List)} run under {@code prefix} (e.g. {@link #NETWORK_NAMESPACE}). */
+    static Process startServer(List<String> prefix, Path server, Path tmp, List<String> args, List<AutoCloseable> cleanup)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(server.toString(), "--exit-with-parent", "--log-level", "warning"));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("server.log").toFile()))
                 .start();
@@ -53,18 +67,29 @@ final class BenchProcesses {
      * /proc/PID/stat and of the JVM's getProcessCpuTime are too coarse for short passes: a quick pass measured 0.
      */
 
-    /** Nanoseconds on CPU of a process and its direct children (a server and its worker processes). */
+    /**
+     * Nanoseconds on CPU of a process and all its descendants (a server, its worker processes; a private Ray's
+     * raylet and its actor processes).
+     */
     static long treeCpuNanos(long pid) {
-        long total = cpuNanos(pid);
+        java.util.Map<Long, List<Long>> children = new java.util.HashMap<>();
         try (var dirs = Files.list(Path.of("/proc"))) {
             for (Path d : (Iterable<Path>) dirs::iterator) {
                 String name = d.getFileName().toString();
-                if (!name.isEmpty() && Character.isDigit(name.charAt(0)) && parentOf(Long.parseLong(name)) == pid) {
-                    total += cpuNanos(Long.parseLong(name));
+                if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+                    long p = Long.parseLong(name);
+                    children.computeIfAbsent(parentOf(p), k -> new ArrayList<>()).add(p);
                 }
             }
         } catch (IOException e) {
             // no /proc: CPU figures stay 0
+        }
+        long total = 0;
+        java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(pid));
+        while (!todo.isEmpty()) {
+            long p = todo.pop();
+            total += cpuNanos(p);
+            todo.addAll(children.getOrDefault(p, List.of()));
         }
         return total;
     }

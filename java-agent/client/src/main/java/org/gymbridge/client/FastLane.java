@@ -35,7 +35,8 @@ import org.gymbridge.proto.v1.SessionResponse;
  * {@link SessionStream} whose server is on this host; disabled with the system property
  * {@code gymbridge.fastLane=false} or the environment variable {@code GYMBRIDGE_FAST_LANE=0}. A server started
  * with {@code --fast-lane-port} offers the same framing on a TCP port for clients on other hosts
- * ({@code Capabilities.fast_lane_port}; plaintext, so a TLS client never uses it).
+ * ({@code Capabilities.fast_lane_port}; plaintext, so a TLS client never uses it, unless the server speaks TLS on
+ * it too: {@link TlsLane}).
  *
  * <p>Who reads the socket: a thread that waits for its own answer ({@code step}, {@code reset} ...) reads it
  * itself ({@link #await}), so a synchronous round trip wakes one client thread, not a reader thread that
@@ -186,9 +187,29 @@ final class FastLane implements Transport, AutoCloseable {
         }
         String target = client.target();
         int port = client.fastLanePort();
-        if (port <= 0 || client.options().tls() || target.startsWith("unix:")) {
+        if (port <= 0 || client.options().tls() || client.fastLaneTls() || target.startsWith("unix:")) {
             return null;
         }
+        return tcpAddress(target, port);
+    }
+
+    /**
+     * Where this client's TLS fast lane ({@link TlsLane}) is: the server's TCP fast-lane port when the client
+     * uses TLS, the server's lane speaks TLS and there is no same-host unix lane to take instead. Null for none.
+     */
+    static java.net.InetSocketAddress tlsAddress(GymBridgeClient client) {
+        if (disabled() || !client.options().tls() || !client.fastLaneTls() || client.fastLanePort() <= 0
+                || client.target().startsWith("unix:")) {
+            return null;
+        }
+        boolean preferTcp = "tcp".equalsIgnoreCase(System.getProperty(PROPERTY));
+        if (!preferTcp && eligible(client.target(), client.fastLanePath()) != null) {
+            return null;
+        }
+        return tcpAddress(client.target(), client.fastLanePort());
+    }
+
+    private static java.net.InetSocketAddress tcpAddress(String target, int port) {
         int colon = target.lastIndexOf(':');
         String host = target.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {

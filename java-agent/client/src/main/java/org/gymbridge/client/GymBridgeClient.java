@@ -60,6 +60,8 @@ public final class GymBridgeClient implements AutoCloseable {
     private volatile int fastLanePort; // Capabilities.fast_lane_port of the last handshake (0: none)
     // Open fast-lane connections of this client's streams: closed with the client, like gRPC streams with the channel.
     final java.util.Set<FastLane> lanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.Set<TlsLane> tlsLanes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean fastLaneTls; // Capabilities.fast_lane_tls of the last handshake
 
     private GymBridgeClient(String target, ManagedChannel channel, LocalServer server, ClientOptions options) {
         this.target = target;
@@ -126,6 +128,11 @@ public final class GymBridgeClient implements AutoCloseable {
             }
             // grpc-netty-shaded serves unix: targets through its epoll domain-socket transport.
             b = Grpc.newChannelBuilder("unix://" + Path.of(path).toAbsolutePath(), creds);
+            if (b instanceof io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder netty) {
+                // grpc-netty sets SO_KEEPALIVE on every channel, and Netty logs a WARN for each unix-domain
+                // channel, which has no such option; null removes it (the HTTP/2 keepalive pings below remain).
+                netty.withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
+            }
         } else {
             int colon = target.lastIndexOf(':');
             String host = target.substring(0, colon);
@@ -177,6 +184,7 @@ public final class GymBridgeClient implements AutoCloseable {
         }
         fastLanePath = r.getCapabilities().getFastLane();
         fastLanePort = r.getCapabilities().getFastLanePort();
+        fastLaneTls = r.getCapabilities().getFastLaneTls();
         return serverInfo(r, target);
     }
 
@@ -260,6 +268,15 @@ public final class GymBridgeClient implements AutoCloseable {
 
     /** {@code stream}: the session stream its requests go on, shared with other sessions (null: its own). */
     RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned, SessionStream stream) {
+        return makeSession(envId, options, owned, stream, false);
+    }
+
+    /**
+     * {@code exactInfos}: the session sends an info key whose envs disagree on a dtype uncast, with the dtype
+     * its vector env would have cast it to ({@link RemoteVectorEnv#lastInfoDtypes}); for {@link ShardedVectorEnv}.
+     */
+    RemoteVectorEnv makeSession(String envId, MakeOptions options, AutoCloseable owned, SessionStream stream,
+                                boolean exactInfos) {
         Objects.requireNonNull(envId, "envId");
         if (envId.isEmpty()) {
             throw new IllegalArgumentException("no env id given; name one, e.g. local:CartPole-v1 or "
@@ -291,6 +308,7 @@ public final class GymBridgeClient implements AutoCloseable {
         if (options.placement() != null) {
             req.setPlacement(options.placement());
         }
+        req.setExactInfos(exactInfos);
         MakeResponse r;
         try {
             r = blocking.withDeadlineAfter(this.options.makeTimeout().toMillis(), TimeUnit.MILLISECONDS).make(req.build());
@@ -310,7 +328,12 @@ public final class GymBridgeClient implements AutoCloseable {
      * {@code GYMBRIDGE_FAST_LANE=0}). Everything else always uses gRPC.
      */
     public boolean fastLane() {
-        return FastLane.address(this) != null;
+        return FastLane.address(this) != null || FastLane.tlsAddress(this) != null;
+    }
+
+    /** Whether the server's TCP fast lane speaks TLS (it does when the server serves gRPC with TLS). */
+    boolean fastLaneTls() {
+        return fastLaneTls;
     }
 
     /** The TCP fast-lane port the server advertised in the handshake (0 for none). */
@@ -412,6 +435,7 @@ public final class GymBridgeClient implements AutoCloseable {
         }
         closed = true;
         lanes.forEach(FastLane::close);
+        tlsLanes.forEach(TlsLane::close);
         channel.shutdown();
         try {
             if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -1,6 +1,8 @@
 package org.gymbridge.client;
 
 import io.grpc.Status;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.gymbridge.env.AutoresetMode;
@@ -171,6 +173,7 @@ final class RemoteVectorEnv implements VectorEnv {
                 throw Errors.fromProto(r.getError(), false);
             }
         }
+        LAST_INFO_DTYPES.set(infoDtypes(r.getReset().getInfoDtypesList()));
         return new ResetResult(Wire.fromProto(r.getReset().getObservations()), Wire.infosFromProto(r.getReset().getInfos()));
     }
 
@@ -337,11 +340,40 @@ final class RemoteVectorEnv implements VectorEnv {
         return stream.send(SessionRequest.newBuilder().setStep(step), "step", awaited);
     }
 
+    /**
+     * For a session made with exact infos (a {@link ShardedVectorEnv}'s shard): the info keys (as paths into the
+     * nested info dicts) that the last reset or step answered on this thread sent uncast, each with the dtype
+     * the server's vector env would have cast it to. Empty when nothing was widened.
+     */
+    static Map<List<String>, org.gymbridge.tensor.DType> lastInfoDtypes() {
+        return LAST_INFO_DTYPES.get();
+    }
+
+    /** Forgets {@link #lastInfoDtypes} on this thread (before a call whose answer it should describe). */
+    static void forgetInfoDtypes() {
+        LAST_INFO_DTYPES.remove();
+    }
+
+    private static final ThreadLocal<Map<List<String>, org.gymbridge.tensor.DType>> LAST_INFO_DTYPES =
+            ThreadLocal.withInitial(Map::of);
+
+    private static Map<List<String>, org.gymbridge.tensor.DType> infoDtypes(List<org.gymbridge.proto.v1.InfoDtype> entries) {
+        if (entries.isEmpty()) {
+            return Map.of();
+        }
+        Map<List<String>, org.gymbridge.tensor.DType> out = new java.util.HashMap<>();
+        for (org.gymbridge.proto.v1.InfoDtype e : entries) {
+            out.put(List.copyOf(e.getKeyList()), Wire.fromProto(e.getDtype()));
+        }
+        return out;
+    }
+
     static StepResult toStepResult(SessionResponse r) {
         if (r.hasError()) {
             throw Errors.fromProto(r.getError(), true);
         }
         StepResponse s = r.getStep();
+        LAST_INFO_DTYPES.set(infoDtypes(s.getInfoDtypesList()));
         return new StepResult(Wire.fromProto(s.getObservations()),
                 Wire.fromProto(s.getRewards()).toDoubleArray(),
                 Wire.fromProto(s.getTerminated()).toBoolArray(),

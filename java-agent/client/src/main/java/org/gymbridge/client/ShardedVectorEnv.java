@@ -37,9 +37,11 @@ import org.gymbridge.tensor.Value;
  * {@code offset_j .. offset_j + size_j - 1} in its own session on its own server; a step sends every shard its slice
  * of the actions at once (one request per server in flight) and merges the answers in env order. Seeds follow
  * Gymnasium's rule over the whole vector (env i gets seed + i: shard j is reset with seed + offset_j), and infos are
- * merged as Gymnasium merges envs' infos, so the result equals one server with the same num_envs, bit for bit --
- * except for an info key whose dtype differs between envs of one call (FrozenLake's {@code prob}: an int after an
- * autoreset, a float after a step), which each server has already cast to the dtype of its first env reporting it.
+ * merged as Gymnasium merges envs' infos, so the result equals one server with the same num_envs, bit for bit. An
+ * info key whose dtype differs between envs of one call (FrozenLake's {@code prob}: an int after an autoreset, a
+ * float after a step) gets the dtype of the first env reporting it over all shards: the shards' sessions are made
+ * with exact infos, so a server sends such a key uncast with the dtype its first env gave it, and the merge casts.
+ * (A shard using {@code vectorization=workers} or {@code ray} merges infos its workers already cast, and keeps that.)
  *
  * <p>A failing shard fails the call with a {@link GymBridgeException} naming the shard, its server and its envs; the
  * other shards' sessions are untouched. {@code on_crash} applies per shard (a shard whose env crashed is recreated on
@@ -162,7 +164,7 @@ final class ShardedVectorEnv implements VectorEnv {
                 }
                 GymBridgeClient client = GymBridgeClient.open(u);
                 try {
-                    made.add(client.makeSession(u.envId(), b.build(), client));
+                    made.add(client.makeSession(u.envId(), b.build(), client, null, true));
                 } catch (RuntimeException e) {
                     client.close();
                     throw e;
@@ -251,12 +253,12 @@ final class ShardedVectorEnv implements VectorEnv {
 
     @Override
     public ResetResult reset() {
-        return mergeResets(onEveryShard(j -> shards.get(j).reset()));
+        return mergeResets(onEveryShard(j -> answer(() -> shards.get(j).reset())));
     }
 
     @Override
     public ResetResult reset(long seed) {
-        return mergeResets(onEveryShard(j -> shards.get(j).reset(seed + offsets[j])));
+        return mergeResets(onEveryShard(j -> answer(() -> shards.get(j).reset(seed + offsets[j]))));
     }
 
     @Override
@@ -264,7 +266,7 @@ final class ShardedVectorEnv implements VectorEnv {
         if (seeds.length != numEnvs) {
             throw new IllegalArgumentException("reset(seeds) needs one seed per env: " + numEnvs + " seeds, got " + seeds.length);
         }
-        return mergeResets(onEveryShard(j -> shards.get(j).reset(Arrays.copyOfRange(seeds, offsets[j], offsets[j + 1]))));
+        return mergeResets(onEveryShard(j -> answer(() -> shards.get(j).reset(Arrays.copyOfRange(seeds, offsets[j], offsets[j + 1])))));
     }
 
     @Override
@@ -272,13 +274,13 @@ final class ShardedVectorEnv implements VectorEnv {
         if (seeds != null && seeds.length != numEnvs || resetMask != null && resetMask.length != numEnvs) {
             throw new IllegalArgumentException("reset needs one seed and one mask entry per env (" + numEnvs + ")");
         }
-        List<ResetResult> parts = onEveryShard(j -> {
+        List<Answer<ResetResult>> parts = onEveryShard(j -> {
             boolean[] mask = resetMask == null ? null : Arrays.copyOfRange(resetMask, offsets[j], offsets[j + 1]);
             if (mask != null && !anyTrue(mask)) {
                 return null; // nothing to reset on this server: its envs keep their state and observations
             }
             long[] s = seeds == null ? null : Arrays.copyOfRange(seeds, offsets[j], offsets[j + 1]);
-            return shards.get(j).reset(s, mask, options);
+            return answer(() -> shards.get(j).reset(s, mask, options));
         });
         return mergeResets(parts);
     }
@@ -288,14 +290,17 @@ final class ShardedVectorEnv implements VectorEnv {
         if (actions == null) {
             throw new IllegalArgumentException("actions must not be null; pass a value of actionSpace(), e.g. actionSpace().sample(rng)");
         }
-        List<StepResult> parts = onEveryShard(j -> shards.get(j).step(slice(singleActionSpace, actions, offsets[j], offsets[j + 1])));
+        List<Answer<StepResult>> answers = onEveryShard(j -> answer(
+                () -> shards.get(j).step(slice(singleActionSpace, actions, offsets[j], offsets[j + 1]))));
         double[] rewards = new double[numEnvs];
         boolean[] terminated = new boolean[numEnvs];
         boolean[] truncated = new boolean[numEnvs];
         List<Value> obs = new ArrayList<>();
         List<DictValue> infos = new ArrayList<>();
-        for (int j = 0; j < parts.size(); j++) {
-            StepResult r = parts.get(j);
+        List<Map<List<String>, DType>> firstDtypes = new ArrayList<>();
+        for (int j = 0; j < answers.size(); j++) {
+            StepResult r = answers.get(j).result();
+            firstDtypes.add(answers.get(j).firstDtypes());
             System.arraycopy(r.rewards(), 0, rewards, offsets[j], r.rewards().length);
             System.arraycopy(r.terminated(), 0, terminated, offsets[j], r.terminated().length);
             System.arraycopy(r.truncated(), 0, truncated, offsets[j], r.truncated().length);
@@ -303,7 +308,8 @@ final class ShardedVectorEnv implements VectorEnv {
             infos.add(r.infos());
             lastObservations.set(j, r.observations());
         }
-        return new StepResult(concat(singleObservationSpace, obs), rewards, terminated, truncated, mergeInfos(infos, sizes()));
+        return new StepResult(concat(singleObservationSpace, obs), rewards, terminated, truncated,
+                mergeInfos(infos, sizes(), firstDtypes, List.of()));
     }
 
     @Override
@@ -386,16 +392,30 @@ final class ShardedVectorEnv implements VectorEnv {
         return new GymBridgeException(where + " failed: " + cause, io.grpc.Status.Code.UNKNOWN, "", cause);
     }
 
-    private ResetResult mergeResets(List<ResetResult> parts) {
+    private ResetResult mergeResets(List<Answer<ResetResult>> parts) {
         List<DictValue> infos = new ArrayList<>();
+        List<Map<List<String>, DType>> firstDtypes = new ArrayList<>();
         for (int j = 0; j < parts.size(); j++) {
-            ResetResult r = parts.get(j);
+            ResetResult r = parts.get(j) == null ? null : parts.get(j).result();
             if (r != null) {
                 lastObservations.set(j, r.observations());
             }
             infos.add(r == null ? DictValue.empty() : r.infos());
+            firstDtypes.add(r == null ? Map.of() : parts.get(j).firstDtypes());
         }
-        return new ResetResult(concat(singleObservationSpace, lastObservations), mergeInfos(infos, sizes()));
+        return new ResetResult(concat(singleObservationSpace, lastObservations),
+                mergeInfos(infos, sizes(), firstDtypes, List.of()));
+    }
+
+    /** A shard's answer and the info keys its server sent uncast, with the dtype its first env gave each. */
+    private record Answer<T>(T result, Map<List<String>, DType> firstDtypes) {
+    }
+
+    /** Runs a shard's call on this thread and keeps what its server said about the dtypes of its infos. */
+    private static <T> Answer<T> answer(java.util.function.Supplier<T> call) {
+        RemoteVectorEnv.forgetInfoDtypes();
+        T result = call.get();
+        return new Answer<>(result, RemoteVectorEnv.lastInfoDtypes());
     }
 
     private static boolean anyTrue(boolean[] a) {
@@ -494,8 +514,12 @@ final class ShardedVectorEnv implements VectorEnv {
 
     /** numpy.concatenate on axis 0 of same-dtype tensors (the result has the first one's dtype otherwise, as astype). */
     static Tensor concatTensors(List<Tensor> parts) {
+        return concatTensors(parts, parts.get(0).dtype());
+    }
+
+    /** numpy.concatenate on axis 0, then astype(dtype). */
+    static Tensor concatTensors(List<Tensor> parts, DType dtype) {
         Tensor first = parts.get(0);
-        DType dtype = first.dtype();
         long rows = 0;
         for (Tensor t : parts) {
             if (t.rank() == 0 || !Arrays.equals(Arrays.copyOfRange(t.shape(), 1, t.rank()),
@@ -547,9 +571,12 @@ final class ShardedVectorEnv implements VectorEnv {
     /**
      * Shards' vector infos as one (Gymnasium's layout): keys in order of first appearance, batches joined in env
      * order; a shard without a key adds zeros (None for object batches, an empty dict's entries alike) and a false
-     * {@code _key} mask, as Gymnasium leaves envs that did not report it.
+     * {@code _key} mask, as Gymnasium leaves envs that did not report it. A key gets the dtype of the first env
+     * reporting it: its shard's batch dtype, or, when that shard's envs disagreed and its server sent the batch
+     * uncast, the dtype in that shard's {@code firstDtypes} (keyed by the path of nested keys).
      */
-    static DictValue mergeInfos(List<DictValue> parts, int[] sizes) {
+    static DictValue mergeInfos(List<DictValue> parts, int[] sizes, List<Map<List<String>, DType>> firstDtypes,
+                                List<String> path) {
         List<String> keys = new ArrayList<>();
         for (DictValue p : parts) {
             for (String k : p.entries().keySet()) {
@@ -561,9 +588,13 @@ final class ShardedVectorEnv implements VectorEnv {
         Map<String, Value> out = new LinkedHashMap<>();
         for (String key : keys) {
             Value first = null;
-            for (DictValue p : parts) {
-                if (p.has(key)) {
-                    first = p.get(key);
+            List<String> keyPath = new ArrayList<>(path);
+            keyPath.add(key);
+            DType firstDtype = null;
+            for (int j = 0; j < parts.size(); j++) {
+                if (parts.get(j).has(key)) {
+                    first = parts.get(j).get(key);
+                    firstDtype = firstDtypes.get(j).get(keyPath);
                     break;
                 }
             }
@@ -572,10 +603,11 @@ final class ShardedVectorEnv implements VectorEnv {
                 for (DictValue p : parts) {
                     nested.add(p.has(key) && p.get(key) instanceof DictValue d ? d : DictValue.empty());
                 }
-                out.put(key, mergeInfos(nested, sizes));
+                out.put(key, mergeInfos(nested, sizes, firstDtypes, keyPath));
                 continue;
             }
             if (first instanceof Tensor ft) {
+                DType dtype = firstDtype != null ? firstDtype : ft.dtype();
                 List<Tensor> chunks = new ArrayList<>();
                 for (int j = 0; j < parts.size(); j++) {
                     DictValue p = parts.get(j);
@@ -584,10 +616,10 @@ final class ShardedVectorEnv implements VectorEnv {
                     } else {
                         long[] shape = ft.shape().clone();
                         shape[0] = sizes[j];
-                        chunks.add(Tensor.zeros(ft.dtype(), shape));
+                        chunks.add(Tensor.zeros(dtype, shape));
                     }
                 }
-                out.put(key, concatTensors(chunks));
+                out.put(key, concatTensors(chunks, dtype));
                 continue;
             }
             if (first instanceof TextValue && parts.stream().allMatch(p -> p.has(key) && p.get(key) instanceof TextValue)) {

@@ -30,6 +30,11 @@ interface Transport {
      * stream; answers go to {@code receiver}.
      */
     static Transport open(GymBridgeClient client, Receiver receiver) {
+        java.net.InetSocketAddress tls = FastLane.tlsAddress(client);
+        if (tls != null) {
+            TlsLane lane = TlsLane.open(client, tls, receiver);
+            return lane != null ? lane : new GrpcTransport(client, receiver);
+        }
         FastLane lane = FastLane.open(client, receiver);
         return lane != null ? lane : new GrpcTransport(client, receiver);
     }

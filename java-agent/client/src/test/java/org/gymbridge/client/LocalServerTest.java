@@ -60,6 +60,44 @@ class LocalServerTest {
     }
 
     @Test
+    void unixSocketChannelsLogNoSocketOptionWarnings() throws Exception {
+        // Netty warns once per channel about an option its channel type lacks (SO_KEEPALIVE on unix sockets).
+        java.util.logging.Logger netty = java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty");
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(r.getLoggerName() + ": " + r.getMessage() + " " + java.util.Arrays.toString(r.getParameters()));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        netty.addHandler(capture);
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "gb");
+        Path socket = dir.resolve("gym.sock");
+        try (GymBridgeClient server = GymBridgeClient.startLocal(socket.toString(), List.of(), ClientOptions.defaults())) {
+            assertTrue(server.target().startsWith("unix:"), server.target());
+            server.handshake();
+            try (GymBridgeClient tcp = GymBridgeClient.startLocal(null, List.of(), ClientOptions.defaults())) {
+                tcp.handshake(); // a TCP channel, which keeps its SO_KEEPALIVE
+            }
+        } finally {
+            netty.removeHandler(capture);
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir);
+        }
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
     void unixSocketUrlsReachAServer() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "gb"); // short: socket paths are limited to ~107 bytes
         Path socket = dir.resolve("gym.sock");

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.gymbridge.env.ResetResult;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
+import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.DictValue;
 import org.gymbridge.tensor.Tensor;
 import org.gymbridge.tensor.TupleValue;
@@ -21,6 +22,8 @@ import org.gymbridge.tensor.Value;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One vector env over two real servers ({@code grpc://a,b/EnvId?num_envs=N}) equals one server with num_envs=N:
@@ -138,6 +141,28 @@ class ShardedVectorEnvTest {
     @Test
     void frozenLakeWithMaskedResetsEqualsOneServer() {
         assertTrue(compare("FrozenLake-v1?num_envs=5&autoreset=disabled", 40, 2, true) > 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"next_step", "same_step"})
+    void frozenLakeAutoresetInfosKeepOneServersDtypes(String autoreset) {
+        // prob is an int 1 after an autoreset and a float 1/3 after a step; one server gives the key the dtype
+        // of its first env reporting it, which a shard's server cannot know: its envs' values come uncast.
+        String url = "FrozenLake-v1?num_envs=6&shards=2,4&autoreset=" + autoreset;
+        java.util.Set<DType> seen = java.util.EnumSet.noneOf(DType.class);
+        try (VectorEnv sharded = GymBridge.makeVec(both(url)); VectorEnv single = GymBridge.makeVec(one(url))) {
+            same(single.reset(9), sharded.reset(9), "reset");
+            SplittableRandom rng = new SplittableRandom(9);
+            for (int t = 0; t < 150; t++) {
+                Value actions = single.actionSpace().sample(rng);
+                StepResult want = single.step(actions);
+                same(want, sharded.step(actions), "step " + t);
+                if (want.infos().has("prob")) {
+                    seen.add(((Tensor) want.infos().get("prob")).dtype());
+                }
+            }
+        }
+        assertEquals(java.util.EnumSet.of(DType.INT64, DType.FLOAT64), seen, "one server's prob dtypes");
     }
 
     @Test

@@ -1,0 +1,100 @@
+"""Vector infos that keep every env's own value: what an ``exact_infos`` session (a sharded client's) sends.
+
+Gymnasium's vector env gives an info key the dtype of the first env that reports it and casts the other
+envs' values to it (FrozenLake's ``prob``: an int ``1`` after an autoreset, a float ``1/3`` after a step, so
+an int batch whose ``1/3`` became ``0``). Joining several servers' batches after that cast cannot equal one
+server: each server cast to the dtype of its own first env. So an exact session builds its infos as
+Gymnasium does, except that a key whose envs disagree on a dtype gets a batch holding them all
+(``np.result_type``), and the dtype Gymnasium would have used is kept in :func:`info_dtypes`. The sharded
+client casts the joined batch to the dtype of the first shard reporting the key -- Gymnasium's cast, done
+once over all the envs.
+
+Works for vector envs that merge per env infos with ``_add_info`` in this process (sync, async, and
+``ray`` when its slices disagree); ``workers`` and ``ray`` merge vector infos their workers or actors
+already cast, and are left as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium.vector import VectorEnv
+
+_SCALARS = (int, float, bool)
+
+
+class ExactInfos:
+    """Replaces ``env._add_info``; remembers the first env's dtype of each key it had to widen."""
+
+    def __init__(self, env: VectorEnv) -> None:
+        self.num_envs = env.num_envs
+        self.first_dtypes: dict[tuple[str, ...], np.dtype] = {}
+        self.built: dict[str, Any] | None = None  # the infos dict the records belong to
+        env._add_info = self.add_info  # type: ignore[method-assign]
+
+    def add_info(self, vector_infos: dict[str, Any], env_info: dict[str, Any], env_num: int) -> dict[str, Any]:
+        if not vector_infos:  # the first env of a call with an info: earlier records are another call's
+            self.first_dtypes = {}
+        self.built = self._add(vector_infos, env_info, env_num, ())
+        return self.built
+
+    def _add(self, vector_infos: dict[str, Any], env_info: dict[str, Any], env_num: int,
+             path: tuple[str, ...]) -> dict[str, Any]:
+        # Gymnasium's VectorEnv._add_info, but for the widening of a key whose envs disagree on a dtype.
+        n = self.num_envs
+        for key, value in env_info.items():
+            if key == "final_obs":
+                array = vector_infos.get("final_obs")
+                if array is None:
+                    array = np.full(n, fill_value=None, dtype=object)
+                array[env_num] = value
+            elif isinstance(value, dict):
+                array = self._add(vector_infos.get(key, {}), value, env_num, (*path, str(key)))
+            else:
+                if key not in vector_infos:
+                    if type(value) in _SCALARS or issubclass(type(value), np.number):
+                        array = np.zeros(n, dtype=type(value))
+                    elif isinstance(value, np.ndarray):
+                        array = np.zeros((n, *value.shape), dtype=value.dtype)
+                    else:
+                        array = np.full(n, fill_value=None, dtype=object)
+                else:
+                    array = vector_infos[key]
+                    own = _dtype_of(value)
+                    if own is not None and array.dtype != object and own != array.dtype:
+                        self.first_dtypes.setdefault((*path, str(key)), array.dtype)
+                        wide = np.result_type(array.dtype, own)
+                        if wide != array.dtype:
+                            array = array.astype(wide)
+                array[env_num] = value
+            mask = vector_infos.get(f"_{key}")
+            if mask is None:
+                mask = np.zeros(n, dtype=np.bool_)
+            mask[env_num] = True
+            vector_infos[key], vector_infos[f"_{key}"] = array, mask
+        return vector_infos
+
+
+def _dtype_of(value: Any) -> np.dtype | None:
+    """The dtype Gymnasium would give a batch of this value (None: an object batch)."""
+    if type(value) in _SCALARS or issubclass(type(value), np.number):
+        return np.dtype(type(value))
+    if isinstance(value, np.ndarray):
+        return value.dtype
+    return None
+
+
+def enable(env: VectorEnv) -> VectorEnv:
+    """Make ``env`` an exact-infos env (see the module doc); returns it."""
+    env.exact_infos = ExactInfos(env)  # type: ignore[attr-defined]
+    return env
+
+
+def info_dtypes(env: VectorEnv, infos: Any) -> list[tuple[tuple[str, ...], np.dtype]]:
+    """The keys of ``infos`` (the env's last answer) sent widened, with the dtype Gymnasium would have cast
+    them to; empty for an env that is not exact, or infos built otherwise (nothing widened)."""
+    exact = getattr(env, "exact_infos", None)
+    if exact is None or exact.built is not infos:
+        return []
+    return list(exact.first_dtypes.items())
