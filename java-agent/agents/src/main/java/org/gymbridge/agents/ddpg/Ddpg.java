@@ -100,7 +100,7 @@ public final class Ddpg extends OffPolicyAgent {
             float[] qPi = critic.forward(concat(batch.observations(), a, b), b);
             float[] dq = new float[b];
             java.util.Arrays.fill(dq, -1f / b);
-            float[] dA = actionPart(critic.backward(dq).input(), b);
+            float[] dA = actionPart(critic.inputGradient(dq), b);
             for (int i = 0; i < dA.length; i++) {
                 dA[i] *= 1 - a[i] * a[i];
             }

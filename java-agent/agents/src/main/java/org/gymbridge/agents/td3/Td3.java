@@ -137,7 +137,7 @@ public final class Td3 extends OffPolicyAgent {
             float[] q = critic1.forward(concat(batch.observations(), a, b), b);
             float[] dq = new float[b];
             java.util.Arrays.fill(dq, -1f / b);
-            float[] dA = actionPart(critic1.backward(dq).input(), b);
+            float[] dA = actionPart(critic1.inputGradient(dq), b);
             for (int i = 0; i < dA.length; i++) {
                 dA[i] *= 1 - a[i] * a[i];
             }
