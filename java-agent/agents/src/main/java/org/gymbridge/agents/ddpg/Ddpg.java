@@ -104,7 +104,7 @@ public final class Ddpg extends OffPolicyAgent {
             for (int i = 0; i < dA.length; i++) {
                 dA[i] *= 1 - a[i] * a[i];
             }
-            actorAdam.step(actor.params(), actor.backward(dA).params(), config.actorLr());
+            actorAdam.step(actor.params(), actor.parameterGradient(dA), config.actorLr());
             lastActorLoss = -mean(qPi);
             actorTarget.polyak(actor, config.tau());
             criticTarget.polyak(critic, config.tau());

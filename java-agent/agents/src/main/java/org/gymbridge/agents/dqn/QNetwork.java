@@ -122,7 +122,7 @@ final class QNetwork {
     /** dLoss/dParams (flat, aligned with {@link #params()}) from dLoss/dOutputs of the last forward. */
     INDArray backward(float[] outputGradient) {
         if (dense != null) {
-            return dense.backward(outputGradient).params();
+            return dense.parameterGradient(outputGradient);
         }
         int n = outputGradient.length / outputs;
         return net.backpropGradient(HostArrays.toArray(outputGradient, n, outputs), LayerWorkspaceMgr.noWorkspaces())

@@ -147,6 +147,18 @@ public final class Mlp {
     }
 
     /**
+     * dLoss/dParams only (no input gradient): what a regression step or an actor step needs, one gemm fewer than
+     * {@link #backward}. The gradient view, like {@code backward(...).params()}.
+     */
+    public INDArray parameterGradient(float[] outputGradient) {
+        if (stack == null) {
+            return backward(outputGradient).params();
+        }
+        stack.backprop(outputGradient, true, false);
+        return gradient;
+    }
+
+    /**
      * dLoss/dInput only (no parameter gradient): what the actor losses of DDPG, TD3 and SAC need from a critic,
      * at half the cost of {@link #backward}.
      */

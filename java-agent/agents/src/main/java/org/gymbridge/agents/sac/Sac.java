@@ -227,7 +227,7 @@ public final class Sac extends OffPolicyAgent {
             dA1[j] += dA2[j];
         }
         float[] grad = actorGradient(pi, dA1, alpha, b, d);
-        actorAdam.step(actor.params(), actor.backward(grad).params(), config.policyLr());
+        actorAdam.step(actor.params(), actor.parameterGradient(grad), config.policyLr());
         lastActorLoss = loss;
         lastEntropy = -meanLogProb;
 

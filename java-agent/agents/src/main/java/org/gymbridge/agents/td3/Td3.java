@@ -141,7 +141,7 @@ public final class Td3 extends OffPolicyAgent {
             for (int i = 0; i < dA.length; i++) {
                 dA[i] *= 1 - a[i] * a[i];
             }
-            actorAdam.step(actor.params(), actor.backward(dA).params(), config.actorLr());
+            actorAdam.step(actor.params(), actor.parameterGradient(dA), config.actorLr());
             lastActorLoss = -mean(q);
             // Steps 14-15: Polyak averaging of the actor target and the critic targets.
             actorTarget.polyak(actor, config.tau());

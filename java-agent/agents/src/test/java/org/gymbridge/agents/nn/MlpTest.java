@@ -97,6 +97,9 @@ class MlpTest {
 
             mlp.forward(x, rows);
             assertArrayEquals(input, mlp.inputGradient(c), activation + " inputGradient() = backward().input()");
+            mlp.forward(x, rows);
+            assertArrayEquals(params, HostArrays.toFloats(mlp.parameterGradient(c)),
+                    activation + " parameterGradient() = backward().params()");
             assertArrayEquals(out, mlp.predict(x, rows), activation + " predict() = forward()");
         }
     }
