@@ -71,7 +71,8 @@ public final class BenchCommand implements Callable<Integer> {
     Path python;
 
     @Option(names = "--only", paramLabel = "ENV", description = "only rows of this env id (e.g. CartPole-v1); "
-            + "Crafter-v1 runs the optional Crafter x8 case (one process and 2 worker processes)")
+            + "Crafter-v1 runs the optional Crafter x8 case (one process and 2 worker processes); with --learners: "
+            + "only rows whose name contains this (e.g. sac)")
     String only;
 
     @Option(names = "--learners", description = "benchmark one learner update of each agent (SAC, TD3, DQN, PPO, the "
@@ -150,7 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (learners) {
             return LearnerBench.run(new LearnerBench.Options(threads, quick ? Math.min(repeats, 2) : repeats, quick,
-                    torchPython, out));
+                    torchPython, out, only));
         }
         Path root = repoRoot();
         Path py = python != null ? python : root.resolve("python-env-server/.venv/bin/python");

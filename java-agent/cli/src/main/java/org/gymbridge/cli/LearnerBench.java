@@ -47,7 +47,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class LearnerBench {
 
     /** The benchmark's settings. */
-    record Options(int threads, int repeats, boolean quick, Path torchPython, Path out) {
+    record Options(int threads, int repeats, boolean quick, Path torchPython, Path out, String only) {
     }
 
     /** One measured row; torch figures are NaN when torch was not run. */
@@ -91,6 +91,9 @@ final class LearnerBench {
         System.setProperty(NativeThreads.PROPERTY, Integer.toString(options.threads()));
         NativeThreads.configure();
         List<Case> cases = cases();
+        if (options.only() != null) {
+            cases.removeIf(c -> !c.name.contains(options.only()));
+        }
         Map<String, double[]> java = new LinkedHashMap<>();
         for (Case c : cases) {
             double[] cpuWall = c.measure(warmup, options.repeats());

@@ -240,7 +240,7 @@ public abstract class OffPolicyAgent implements Agent {
     protected static float[] regress(Mlp critic, Adam adam, float[] input, int rows, double[] y, double learningRate,
                                      double[] loss) {
         float[] q = critic.forward(input, rows);
-        adam.step(critic.params(), critic.backward(mseGradient(q, y, loss)).params(), learningRate);
+        adam.step(critic.params(), critic.parameterGradient(mseGradient(q, y, loss)), learningRate);
         return q;
     }
 

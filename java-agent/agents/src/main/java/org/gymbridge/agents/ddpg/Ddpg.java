@@ -100,11 +100,11 @@ public final class Ddpg extends OffPolicyAgent {
             float[] qPi = critic.forward(concat(batch.observations(), a, b), b);
             float[] dq = new float[b];
             java.util.Arrays.fill(dq, -1f / b);
-            float[] dA = actionPart(critic.backward(dq).input(), b);
+            float[] dA = actionPart(critic.inputGradient(dq), b);
             for (int i = 0; i < dA.length; i++) {
                 dA[i] *= 1 - a[i] * a[i];
             }
-            actorAdam.step(actor.params(), actor.backward(dA).params(), config.actorLr());
+            actorAdam.step(actor.params(), actor.parameterGradient(dA), config.actorLr());
             lastActorLoss = -mean(qPi);
             actorTarget.polyak(actor, config.tau());
             criticTarget.polyak(critic, config.tau());

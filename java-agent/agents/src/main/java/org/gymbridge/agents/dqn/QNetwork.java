@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.gymbridge.agents.core.HostArrays;
 import org.gymbridge.agents.core.NativeThreads;
 import org.gymbridge.agents.nn.ConvEncoder;
+import org.gymbridge.agents.nn.Mlp;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,6 +36,7 @@ final class QNetwork {
     private final int inputSize;
     private final int outputs;
     private final ConvEncoder image;    // the CNN's frames, null for the MLP
+    private final Mlp dense;            // the MLP body's direct passes on the same weights, null for the CNN
 
     private QNetwork(MultiLayerNetwork net, int inputSize, int outputs, ConvEncoder image) {
         NativeThreads.configure();
@@ -42,6 +44,7 @@ final class QNetwork {
         this.inputSize = inputSize;
         this.outputs = outputs;
         this.image = image;
+        this.dense = image == null ? new Mlp(net) : null;
     }
 
     static QNetwork mlp(int inputSize, int[] hidden, int outputs, Random rng) {
@@ -100,11 +103,17 @@ final class QNetwork {
 
     /** Inference: outputs [n, outputs] row-major. */
     float[] predict(float[] rows, int n) {
+        if (dense != null) {
+            return dense.predict(rows, n);
+        }
         return HostArrays.toFloats(net.output(input(rows, n), false));
     }
 
     /** Training forward pass (keeps activations for {@link #backward}). */
     float[] forward(float[] rows, int n) {
+        if (dense != null) {
+            return dense.forward(rows, n);
+        }
         net.setInput(input(rows, n));
         List<INDArray> activations = net.feedForward(true, false);
         return HostArrays.toFloats(activations.get(activations.size() - 1));
@@ -112,6 +121,9 @@ final class QNetwork {
 
     /** dLoss/dParams (flat, aligned with {@link #params()}) from dLoss/dOutputs of the last forward. */
     INDArray backward(float[] outputGradient) {
+        if (dense != null) {
+            return dense.parameterGradient(outputGradient);
+        }
         int n = outputGradient.length / outputs;
         return net.backpropGradient(HostArrays.toArray(outputGradient, n, outputs), LayerWorkspaceMgr.noWorkspaces())
                 .getFirst().gradient();
@@ -133,6 +145,8 @@ final class QNetwork {
     void softUpdate(QNetwork source, double tau) {
         if (tau >= 1) {
             net.params().assign(source.net.params());
+        } else if (dense != null) {
+            dense.polyak(source.dense, tau);
         } else {
             net.params().muli(1 - tau).addi(source.net.params().mul(tau));
         }

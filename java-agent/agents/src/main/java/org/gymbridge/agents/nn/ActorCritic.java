@@ -40,6 +40,10 @@ public final class ActorCritic {
     private static final String VALUE = "value";
 
     private final ComputationGraph graph;
+    // The MLP's direct passes (see DenseStack) and their flat gradient; null for the CNN (DL4J's passes).
+    private final DenseStack policyStack;
+    private final DenseStack valueStack;
+    private final INDArray gradient;
 
     /** Wraps an existing graph built by {@link #create} (for example one restored from a checkpoint). */
     public ActorCritic(ComputationGraph graph) {
@@ -49,6 +53,36 @@ public final class ActorCritic {
                     + graph.getConfiguration().getNetworkOutputs() + ", expected [policy, value]");
         }
         this.graph = graph;
+        INDArray flat = Nd4j.create(DataType.FLOAT, 1, graph.params().length());
+        DenseStack policy = tower(graph, "policy_", POLICY, flat);
+        DenseStack value = tower(graph, "value_", VALUE, flat);
+        boolean direct = policy != null && value != null;
+        this.policyStack = direct ? policy : null;
+        this.valueStack = direct ? value : null;
+        this.gradient = direct ? flat : null;
+    }
+
+    /**
+     * The direct passes of one MLP tower (prefix0, prefix1, ..., output) when those layers are all of the graph's
+     * layers of that tower and the two towers hold every parameter; else null.
+     */
+    private static DenseStack tower(ComputationGraph graph, String prefix, String output, INDArray gradient) {
+        java.util.Set<String> names = graph.getConfiguration().getVertices().keySet();
+        java.util.List<org.deeplearning4j.nn.api.Layer> layers = new java.util.ArrayList<>();
+        for (int l = 0; names.contains(prefix + l); l++) {
+            layers.add(graph.getLayer(prefix + l));
+        }
+        layers.add(graph.getLayer(output));
+        long covered = 0;
+        for (String name : names) {
+            if (name.startsWith("policy") || name.startsWith("value")) {
+                covered += graph.getLayer(name).numParams();
+            }
+        }
+        if (covered != graph.params().length()) {
+            return null;
+        }
+        return DenseStack.of(layers, graph.params(), gradient);
     }
 
     /**
@@ -166,12 +200,22 @@ public final class ActorCritic {
 
     /** Inference: one forward pass for the whole batch. */
     public Output predict(INDArray observations) {
+        if (policyStack != null) {
+            float[] x = HostArrays.toFloats(observations);
+            int rows = (int) observations.size(0);
+            return new Output(policyStack.predict(x, rows), valueStack.predict(x, rows));
+        }
         INDArray[] out = graph.output(false, observations);
         return new Output(HostArrays.toFloats(out[0]), HostArrays.toFloats(out[1]));
     }
 
     /** A training forward pass that keeps the activations {@link #backward} needs. */
     public Output forward(INDArray observations) {
+        if (policyStack != null) {
+            float[] x = HostArrays.toFloats(observations);
+            int rows = (int) observations.size(0);
+            return new Output(policyStack.forward(x, rows), valueStack.forward(x, rows));
+        }
         Map<String, INDArray> activations = graph.feedForward(new INDArray[] {observations}, true, false);
         return new Output(HostArrays.toFloats(activations.get(POLICY)), HostArrays.toFloats(activations.get(VALUE)));
     }
@@ -184,6 +228,11 @@ public final class ActorCritic {
      * @return dLoss/dParams, flat and aligned with {@link #params()}
      */
     public INDArray backward(float[] policyGradient, float[] valueGradient) {
+        if (policyStack != null) {
+            policyStack.backprop(policyGradient, true, false);
+            valueStack.backprop(valueGradient, true, false);
+            return gradient;
+        }
         int batch = valueGradient.length;
         return graph.backpropGradient(HostArrays.toArray(policyGradient, batch, policyGradient.length / batch),
                 HostArrays.toArray(valueGradient, batch, 1)).gradient();

@@ -1,5 +1,6 @@
 package org.gymbridge.agents.nn;
 
+import java.nio.FloatBuffer;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -13,6 +14,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A plain MLP (DL4J MultiLayerNetwork of dense layers, identity output) trained with external errors: the
@@ -23,6 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Weights start like PyTorch's {@code nn.Linear} default (W and b uniform in +-1/sqrt(fanIn)), which the
  * CleanRL recipes for these algorithms assume, drawn from the given {@link Random} so runs repeat exactly.
  * Target networks are {@link #copy() copies} moved by {@link #polyak}.
+ *
+ * <p>The DL4J network owns the weights (checkpoints, clones); forward and backward passes of ReLU, tanh and identity
+ * layers run on them directly ({@link DenseStack}); networks with other activations use DL4J's passes.
  *
  * <p>Creating one limits ND4J to {@link NativeThreads one native thread} unless configured otherwise.
  */
@@ -35,6 +40,9 @@ public final class Mlp {
     private final MultiLayerNetwork net;
     private final int inputSize;
     private final int outputSize;
+    // The direct passes and their flat gradient (null when a layer has another activation: DL4J's passes).
+    private final INDArray gradient;
+    private final DenseStack stack;
 
     /** Wraps an initialized network whose last layer is a dense layer (for example a restored one). */
     public Mlp(MultiLayerNetwork net) {
@@ -42,6 +50,9 @@ public final class Mlp {
         this.net = net;
         this.inputSize = (int) net.layerInputSize(0);
         this.outputSize = (int) net.layerSize(net.getnLayers() - 1);
+        INDArray flat = Nd4j.create(DataType.FLOAT, 1, net.params().length());
+        this.stack = DenseStack.of(java.util.Arrays.asList(net.getLayers()), net.params(), flat);
+        this.gradient = stack != null ? flat : null;
     }
 
     /**
@@ -96,19 +107,28 @@ public final class Mlp {
 
     /** Inference for a batch [rows, inputSize]: the outputs [rows, outputSize] row-major. */
     public float[] predict(INDArray input) {
-        return HostArrays.toFloats(net.output(input, false));
+        if (stack == null) {
+            return HostArrays.toFloats(net.output(input, false));
+        }
+        return stack.predict(HostArrays.toFloats(input), (int) input.size(0));
     }
 
     /** Inference on a row-major Java batch. */
     public float[] predict(float[] input, int rows) {
-        return predict(HostArrays.toArray(input, rows, inputSize));
+        if (stack == null) {
+            return predict(HostArrays.toArray(input, rows, inputSize));
+        }
+        return stack.predict(input, rows);
     }
 
     /** A training forward pass that keeps the activations {@link #backward} needs. */
     public float[] forward(float[] input, int rows) {
-        net.setInput(HostArrays.toArray(input, rows, inputSize));
-        java.util.List<INDArray> activations = net.feedForward(true, false);
-        return HostArrays.toFloats(activations.get(activations.size() - 1));
+        if (stack == null) {
+            net.setInput(HostArrays.toArray(input, rows, inputSize));
+            java.util.List<INDArray> activations = net.feedForward(true, false);
+            return HostArrays.toFloats(activations.get(activations.size() - 1));
+        }
+        return stack.forward(input, rows);
     }
 
     /**
@@ -116,10 +136,34 @@ public final class Mlp {
      * The parameter gradient is the network's gradient view: use it (or dup it) before the next backward.
      */
     public Gradients backward(float[] outputGradient) {
-        int rows = outputGradient.length / outputSize;
-        Pair<Gradient, INDArray> result = net.backpropGradient(HostArrays.toArray(outputGradient, rows, outputSize),
-                LayerWorkspaceMgr.noWorkspaces());
-        return new Gradients(result.getFirst().gradient(), HostArrays.toFloats(result.getSecond()));
+        if (stack == null) {
+            int rows = outputGradient.length / outputSize;
+            Pair<Gradient, INDArray> result = net.backpropGradient(HostArrays.toArray(outputGradient, rows, outputSize),
+                    LayerWorkspaceMgr.noWorkspaces());
+            return new Gradients(result.getFirst().gradient(), HostArrays.toFloats(result.getSecond()));
+        }
+        float[] input = stack.backprop(outputGradient, true, true);
+        return new Gradients(gradient, input);
+    }
+
+    /**
+     * dLoss/dParams only (no input gradient): what a regression step or an actor step needs, one gemm fewer than
+     * {@link #backward}. The gradient view, like {@code backward(...).params()}.
+     */
+    public INDArray parameterGradient(float[] outputGradient) {
+        if (stack == null) {
+            return backward(outputGradient).params();
+        }
+        stack.backprop(outputGradient, true, false);
+        return gradient;
+    }
+
+    /**
+     * dLoss/dInput only (no parameter gradient): what the actor losses of DDPG, TD3 and SAC need from a critic,
+     * at half the cost of {@link #backward}.
+     */
+    public float[] inputGradient(float[] outputGradient) {
+        return stack == null ? backward(outputGradient).input() : stack.backprop(outputGradient, false, true);
     }
 
     /** All weights as one flat vector; updating it in place updates the network. */
@@ -139,7 +183,22 @@ public final class Mlp {
 
     /** Polyak averaging, in place: theta_this = tau * theta_source + (1 - tau) * theta_this. */
     public void polyak(Mlp source, double tau) {
-        net.params().muli(1 - tau).addi(source.net.params().mul(tau));
+        INDArray target = net.params();
+        INDArray from = source.net.params();
+        if (target.length() != from.length()) {
+            throw new IllegalArgumentException("polyak between networks of " + target.length() + " and "
+                    + from.length() + " parameters");
+        }
+        // One pass over native memory, in float like ND4J's own scalar ops: t = t * (1 - tau) + s * tau.
+        FloatBuffer t = target.data().asNioFloat();
+        FloatBuffer s = from.data().asNioFloat();
+        int t0 = (int) target.offset();
+        int s0 = (int) from.offset();
+        float keep = (float) (1 - tau);
+        float take = (float) tau;
+        for (int i = 0, n = (int) target.length(); i < n; i++) {
+            t.put(t0 + i, t.get(t0 + i) * keep + s.get(s0 + i) * take);
+        }
     }
 
     /** The DL4J network (for saving with ModelSerializer). */

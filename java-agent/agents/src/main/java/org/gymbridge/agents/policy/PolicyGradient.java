@@ -28,7 +28,7 @@ public final class PolicyGradient {
         float[] params = head.params(policyOutput);
         float[] dParams = head.distribution().gradient(params, actions, dLogProb, entropyWeight);
         INDArray gradient = net.backward(head.networkGradient(dParams), dValue);
-        double netNorm = gradient.norm2Number().doubleValue();
+        double netNorm = Adam.norm2(gradient);
         double norm = Math.sqrt(netNorm * netNorm + head.logStdGradientSquaredNorm());
         double scale = maxGradNorm / (norm + 1e-6);
         scale = Math.min(1, scale);

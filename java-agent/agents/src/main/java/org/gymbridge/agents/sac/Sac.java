@@ -220,14 +220,14 @@ public final class Sac extends OffPolicyAgent {
             loss += (alpha * pi.logProbs()[j] - Math.min(q1[j], q2[j])) / b;
             meanLogProb += pi.logProbs()[j] / b;
         }
-        // dminQ/da: only the smaller critic of each sample carries a gradient (their parameter gradients are unused).
-        float[] dA1 = actionPart(critic1.backward(d1).input(), b);
-        float[] dA2 = actionPart(critic2.backward(d2).input(), b);
+        // dminQ/da: only the smaller critic of each sample carries a gradient (input gradients only).
+        float[] dA1 = actionPart(critic1.inputGradient(d1), b);
+        float[] dA2 = actionPart(critic2.inputGradient(d2), b);
         for (int j = 0; j < dA1.length; j++) {
             dA1[j] += dA2[j];
         }
         float[] grad = actorGradient(pi, dA1, alpha, b, d);
-        actorAdam.step(actor.params(), actor.backward(grad).params(), config.policyLr());
+        actorAdam.step(actor.params(), actor.parameterGradient(grad), config.policyLr());
         lastActorLoss = loss;
         lastEntropy = -meanLogProb;
 

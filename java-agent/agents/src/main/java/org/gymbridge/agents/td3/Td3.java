@@ -137,11 +137,11 @@ public final class Td3 extends OffPolicyAgent {
             float[] q = critic1.forward(concat(batch.observations(), a, b), b);
             float[] dq = new float[b];
             java.util.Arrays.fill(dq, -1f / b);
-            float[] dA = actionPart(critic1.backward(dq).input(), b);
+            float[] dA = actionPart(critic1.inputGradient(dq), b);
             for (int i = 0; i < dA.length; i++) {
                 dA[i] *= 1 - a[i] * a[i];
             }
-            actorAdam.step(actor.params(), actor.backward(dA).params(), config.actorLr());
+            actorAdam.step(actor.params(), actor.parameterGradient(dA), config.actorLr());
             lastActorLoss = -mean(q);
             // Steps 14-15: Polyak averaging of the actor target and the critic targets.
             actorTarget.polyak(actor, config.tau());

@@ -65,6 +65,24 @@ class ActorCriticTest {
         assertEquals(params.length(), checked);
     }
 
+    @Test
+    void directPassesEqualDl4jGraphPasses() {
+        ActorCritic net = ActorCritic.create(4, 3, new int[] {8, 6}, new Random(4));
+        INDArray obs = Nd4j.rand(DataType.FLOAT, 5, 4).subi(0.5).muli(4);
+        float[] p = HostArrays.toFloats(Nd4j.rand(DataType.FLOAT, 5, 3).subi(0.5));
+        float[] v = HostArrays.toFloats(Nd4j.rand(DataType.FLOAT, 5).subi(0.5));
+        ActorCritic.Output out = net.forward(obs);
+        float[] gradient = HostArrays.toFloats(net.backward(p, v));
+
+        java.util.Map<String, INDArray> acts = net.graph().feedForward(new INDArray[] {obs}, true, false);
+        float[] reference = HostArrays.toFloats(net.graph().backpropGradient(HostArrays.toArray(p, 5, 3),
+                HostArrays.toArray(v, 5, 1)).gradient());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(HostArrays.toFloats(acts.get("policy")), out.policy(), 1e-5f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(HostArrays.toFloats(acts.get("value")), out.value(), 1e-5f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(reference, gradient, 1e-5f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(out.policy(), net.predict(obs).policy());
+    }
+
     private static double loss(ActorCritic net, INDArray obs, float[] p, float[] v) {
         ActorCritic.Output out = net.predict(obs);
         double total = 0;

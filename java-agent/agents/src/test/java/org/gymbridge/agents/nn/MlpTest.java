@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.gymbridge.agents.core.HostArrays;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Mlp: external-error gradients (parameters and input) against finite differences; target-network helpers. */
 class MlpTest {
@@ -58,6 +63,44 @@ class MlpTest {
             double down = loss(mlp, x, rows, c);
             mlp.params().putScalar(k, original);
             assertEquals((up - down) / (2 * h), paramGrad[k], 2e-3, "parameter gradient " + k);
+        }
+    }
+
+    @Test
+    void gradientsEqualDl4jBackpropForReluAndTanh() {
+        for (Activation activation : new Activation[] {Activation.RELU, Activation.TANH}) {
+            Random rng = new Random(5);
+            Mlp mlp = Mlp.create(7, new int[] {16, 9}, 3, activation, rng);
+            int rows = 11;
+            float[] x = new float[rows * 7];
+            float[] c = new float[rows * 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            for (int i = 0; i < c.length; i++) {
+                c[i] = (float) rng.nextGaussian();
+            }
+            float[] out = mlp.forward(x, rows);
+            Mlp.Gradients g = mlp.backward(c);
+            float[] params = HostArrays.toFloats(g.params());
+            float[] input = g.input().clone();
+
+            MultiLayerNetwork net = mlp.network();
+            net.setInput(HostArrays.toArray(x, rows, 7));
+            java.util.List<INDArray> acts = net.feedForward(true, false);
+            Pair<Gradient, INDArray> reference = net.backpropGradient(HostArrays.toArray(c, rows, 3),
+                    LayerWorkspaceMgr.noWorkspaces());
+            assertArrayEquals(HostArrays.toFloats(acts.get(acts.size() - 1)), out, 1e-5f, activation + " output");
+            assertArrayEquals(HostArrays.toFloats(reference.getFirst().gradient()), params, 1e-4f,
+                    activation + " parameter gradient");
+            assertArrayEquals(HostArrays.toFloats(reference.getSecond()), input, 1e-5f, activation + " input gradient");
+
+            mlp.forward(x, rows);
+            assertArrayEquals(input, mlp.inputGradient(c), activation + " inputGradient() = backward().input()");
+            mlp.forward(x, rows);
+            assertArrayEquals(params, HostArrays.toFloats(mlp.parameterGradient(c)),
+                    activation + " parameterGradient() = backward().params()");
+            assertArrayEquals(out, mlp.predict(x, rows), activation + " predict() = forward()");
         }
     }
 
