@@ -46,15 +46,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ol>
  *   <li>selection: from the root, take untried actions first, else the action maximising
  *       {@code Q(s,a) + c sqrt(ln N(s) / N(s,a))} (Q normalised to [0, 1] over the tree);</li>
- *   <li>chance: stepping the model samples an outcome; the edge's children are keyed by outcome (observation,
- *       reward, flags), so a stochastic env grows one child per outcome seen, a deterministic one exactly one;</li>
- *   <li>expansion and rollout: the first new node is valued by a rollout (random or a given agent's policy)
- *       until the episode ends or {@code depth} model steps were taken;</li>
- *   <li>backup: {@code G = r + gamma G} along the path, into each edge's visit count and value sum.</li>
+ *   <li>chance: stepping the model samples an outcome; the edge keeps one child per outcome (state, reward) with
+ *       its count, so a stochastic env grows one child per outcome seen, a deterministic one exactly one. With
+ *       transpositions, a state (observation and end flags) has one node for the whole episode, however it was
+ *       reached: the search runs over a graph of states;</li>
+ *   <li>the descent goes on through known states and stops at a new action or outcome, the episode's end or
+ *       {@code depth} model steps; a new state is valued by a rollout (random or a given agent's policy);</li>
+ *   <li>backup: Bellman values, {@code Q(s,a) = sum_o p(o) (r_o + gamma V(s_o))} with the sampled frequencies and
+ *       {@code V(s) = max_a Q(s,a)}, along the path and on to every parent of a state whose value changed.</li>
  * </ol>
- * The move is the root's most visited action; the subtree below the outcome the real step then had is kept as
- * the next search's root (a resumed run replays the env but starts with a fresh tree). Acting in the real env, the agent then advances the model with
- * the same action from the root (without reseeding: the model's generator is the real env's) and checks that
+ * The move is the root's best Q; the node of the state the real step then reached is the next search's root
+ * (a resumed run replays the env but starts with a fresh graph). Acting in the real env, the agent then advances
+ * the model with the same action from the root (without reseeding: the model's generator is the real env's) and checks that
  * both arrive at the same observation and reward. Nothing is learned; {@code learn} reports the last move's tree
  * statistics. The model is reset with every seed the real env is reset with ({@link FollowsResets}), so the
  * agent runs under {@link org.gymbridge.agents.train.StepLoop}, {@code Trainer}, {@code TrainingRun} and
