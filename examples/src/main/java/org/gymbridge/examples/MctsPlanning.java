@@ -61,8 +61,12 @@ public final class MctsPlanning {
                 }
                 names.add(t.name());
                 series.add(points);
+                plot(names, series); // after each env, so a long sweep stopped early keeps what it measured
             }
         }
+    }
+
+    private static void plot(List<String> names, List<List<SimulationSweep.Point>> series) throws IOException {
         Path png = Path.of("runs", "mcts-simulations.png");
         SimulationSweep.plot(png, "MCTS: return vs simulations per move", names, series);
         System.out.println("plot: " + png.toAbsolutePath());
