@@ -46,21 +46,26 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ol>
  *   <li>selection: from the root, take untried actions first, else the action maximising
  *       {@code Q(s,a) + c sqrt(ln N(s) / N(s,a))} (Q normalised to [0, 1] over the tree);</li>
- *   <li>chance: stepping the model samples an outcome; the edge's children are keyed by outcome (observation,
- *       reward, flags), so a stochastic env grows one child per outcome seen, a deterministic one exactly one;</li>
- *   <li>expansion and rollout: the first new node is valued by a rollout (random or a given agent's policy)
- *       until the episode ends or {@code depth} model steps were taken;</li>
- *   <li>backup: {@code G = r + gamma G} along the path, into each edge's visit count and value sum.</li>
+ *   <li>chance: stepping the model samples an outcome; the edge keeps one child per outcome (state, reward) with
+ *       its count, so a stochastic env grows one child per outcome seen, a deterministic one exactly one. With
+ *       transpositions, a state (observation and end flags) has one node for the whole episode, however it was
+ *       reached: the search runs over a graph of states;</li>
+ *   <li>the descent goes on through known states and stops at a new action or outcome, the episode's end or
+ *       {@code depth} model steps; a new state is valued by a rollout (random or a given agent's policy);</li>
+ *   <li>backup: Bellman values, {@code Q(s,a) = sum_o p(o) (r_o + gamma V(s_o))} with the sampled frequencies and
+ *       {@code V(s) = max_a Q(s,a)}, along the path and on to every parent of a state whose value changed.</li>
  * </ol>
- * The move is the root's most visited action; the subtree below the outcome the real step then had is kept as
- * the next search's root (a resumed run replays the env but starts with a fresh tree). Acting in the real env, the agent then advances the model with
- * the same action from the root (without reseeding: the model's generator is the real env's) and checks that
+ * The move is the root's best Q; the node of the state the real step then reached is the next search's root
+ * (a resumed run replays the env but starts with a fresh graph). Acting in the real env, the agent then advances
+ * the model with the same action from the root (without reseeding: the model's generator is the real env's) and checks that
  * both arrive at the same observation and reward. Nothing is learned; {@code learn} reports the last move's tree
  * statistics. The model is reset with every seed the real env is reset with ({@link FollowsResets}), so the
  * agent runs under {@link org.gymbridge.agents.train.StepLoop}, {@code Trainer}, {@code TrainingRun} and
  * {@code Evaluation} like any other; it acts in one env at a time ({@code num_envs=1}).
  */
 public final class Mcts implements Agent, FollowsResets, AutoCloseable {
+
+    private static final int MAX_SWEEP = 10_000; // Q updates per simulation carrying values to other parents
 
     private final MctsConfig config;
     private final VectorEnv model;
@@ -80,7 +85,8 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
     private final List<Long> history = new ArrayList<>(); // actions since the last reset (what load() replays)
     private Long pending;                                  // the action act() returned, not yet mirrored
     private Node top;                                      // the last search's root node
-    private Node reuse;                                    // its subtree the real step led to: the next search's root
+    private Node reuse;                                    // the node the real step led to: the next search's root
+    private final Map<EnvState, Node> graph = new HashMap<>(); // with transpositions: the episode's node of each state
 
     // Tree statistics of the last move (learn() reports them).
     private final Map<String, Double> stats = new LinkedHashMap<>();
@@ -156,6 +162,8 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
         pending = null;
         top = null;
         reuse = null;
+        graph.clear();
+        nodes = 0;
         following = true;
     }
 
@@ -176,7 +184,10 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
         history.add(action);
         pending = null;
         Edge taken = top == null ? null : top.edges[Math.toIntExact(action - actionStart)];
-        reuse = taken == null ? null : taken.children.get(Outcome.of(r)); // the tree below this outcome stays valid
+        Outcome outcome = Outcome.of(r);
+        Child seen = taken == null ? null : taken.children.get(outcome);
+        reuse = config.transpositions() ? graph.get(outcome.state()) // the graph below this state stays valid
+                : seen == null ? null : seen.node;
         top = null;
         setRoot(r.observations(), r.done(0), r.rewards()[0]);
     }
@@ -235,13 +246,15 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
 
     // ---- Search -------------------------------------------------------------------------------------------
 
-    /** A decision node: visits, and one edge per action once tried. */
+    /** A decision node: one state (with transpositions, shared by every path reaching it), one edge per action tried. */
     private static final class Node {
         final boolean terminal;
         final Edge[] edges;
         final int[] untried;
         int numUntried;
         int visits;
+        double leaf; // the rollout's return from when the node was first reached
+        final List<Edge> incoming = new ArrayList<>(1); // the edges whose outcomes include this node
 
         Node(int numActions, boolean terminal, Random rng) {
             this.terminal = terminal;
@@ -258,47 +271,99 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
             }
             this.numUntried = numActions;
         }
-    }
 
-    /** An action edge and its chance node: the outcomes seen, each its own decision node. */
-    private static final class Edge {
-        final Map<Outcome, Node> children = new HashMap<>(2);
-        int visits;
-        double valueSum;
-
-        double q() {
-            return valueSum / visits;
+        /**
+         * V(s) = max_a Q(s,a); while some actions are untried, the rollout's return counts as one more (it is what
+         * a policy achieved from here); 0 past the episode's end.
+         */
+        double value() {
+            if (terminal) {
+                return 0;
+            }
+            double best = numUntried > 0 ? leaf : Double.NEGATIVE_INFINITY;
+            for (Edge e : edges) {
+                if (e != null && e.q > best) {
+                    best = e.q;
+                }
+            }
+            return best;
         }
     }
 
-    /** What stepping the model returned, as the key of a chance node's children. */
-    private record Outcome(byte[] observation, double reward, boolean terminated, boolean truncated) {
+    /** One outcome of an action: the state it led to, its reward, and how often it was sampled. */
+    private static final class Child {
+        final Node node;
+        final double reward;
+        int count;
+
+        Child(Node node, double reward) {
+            this.node = node;
+            this.reward = reward;
+        }
+    }
+
+    /** An action edge and its chance node: the outcomes seen, with their sample counts. */
+    private static final class Edge {
+        final Node from;
+        final Map<Outcome, Child> children = new HashMap<>(2);
+        int visits;
+        double q;
+
+        Edge(Node from) {
+            this.from = from;
+        }
+
+        /** Q(s,a) = sum over outcomes of p(o) (r_o + gamma V(s_o)), p the outcomes' sampled frequencies. */
+        void update(double gamma) {
+            double sum = 0;
+            for (Child c : children.values()) {
+                sum += c.count * (c.reward + gamma * c.node.value());
+            }
+            q = sum / visits;
+        }
+    }
+
+    /** A state as the model shows it: observation and end flags (the key of the transposition table). */
+    private record EnvState(byte[] observation, boolean terminated, boolean truncated) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof Outcome x && Arrays.equals(observation, x.observation) && reward == x.reward
-                    && terminated == x.terminated && truncated == x.truncated;
+            return o instanceof EnvState x && Arrays.equals(observation, x.observation) && terminated == x.terminated
+                    && truncated == x.truncated;
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(observation) * 31 + Double.hashCode(reward) + (terminated ? 2 : 0) + (truncated ? 1 : 0);
+            return Arrays.hashCode(observation) * 31 + (terminated ? 2 : 0) + (truncated ? 1 : 0);
         }
 
+        static EnvState of(Value observation, boolean terminated, boolean truncated) {
+            byte[] obs = observation instanceof Tensor t ? t.toByteArray()
+                    : observation.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return new EnvState(obs, terminated, truncated);
+        }
+    }
+
+    /** What stepping the model returned, as the key of a chance node's children. */
+    private record Outcome(EnvState state, double reward) {
         static Outcome of(StepResult r) {
-            byte[] obs = r.observations() instanceof Tensor t ? t.toByteArray()
-                    : r.observations().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            return new Outcome(obs, r.rewards()[0], r.terminated()[0], r.truncated()[0]);
+            return new Outcome(EnvState.of(r.observations(), r.terminated()[0], r.truncated()[0]), r.rewards()[0]);
         }
     }
 
     private long plan() {
         long t0 = System.nanoTime();
-        top = reuse != null ? reuse : new Node(numActions, false, rng);
+        if (reuse == null) {
+            reuse = new Node(numActions, false, rng);
+            nodes++;
+            if (config.transpositions()) {
+                graph.put(EnvState.of(rootObs, false, false), reuse);
+            }
+        }
+        top = reuse;
         reuse = null;
         minQ = Double.POSITIVE_INFINITY;
         maxQ = Double.NEGATIVE_INFINITY;
         modelSteps = 0;
-        nodes = 1;
         maxDepth = 0;
         for (int s = 0; s < config.simulations(); s++) {
             if (config.reseed()) {
@@ -308,21 +373,22 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
             }
             simulate(top);
         }
-        int best = 0;
-        for (int a = 1; a < numActions; a++) {
+        int best = -1;
+        for (int a = 0; a < numActions; a++) { // the best Q, ties to the most visited
             Edge e = top.edges[a];
-            Edge b = top.edges[best];
-            if (e != null && (b == null || e.visits > b.visits || e.visits == b.visits && e.q() > b.q())) {
+            Edge b = best < 0 ? null : top.edges[best];
+            if (e != null && (b == null || e.q > b.q || e.q == b.q && e.visits > b.visits)) {
                 best = a;
             }
         }
+        best = Math.max(best, 0);
         Edge chosen = top.edges[best];
         stats.clear();
         stats.put("simulations", (double) config.simulations());
         stats.put("tree_nodes", (double) nodes);
         stats.put("tree_depth", (double) maxDepth);
         stats.put("model_steps", (double) modelSteps);
-        stats.put("root_value", chosen == null ? 0 : chosen.q());
+        stats.put("root_value", chosen == null ? 0 : chosen.q);
         stats.put("root_visit_share", chosen == null ? 0 : chosen.visits / (double) top.visits);
         stats.put("plan_ms", (System.nanoTime() - t0) / 1e6);
         totalModelSteps += modelSteps;
@@ -330,52 +396,81 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
         return best + actionStart;
     }
 
-    /** One simulation from the (restored) root: selection, chance, expansion, rollout, backup. */
+    /**
+     * One simulation from the (restored) root: descend by UCT (untried actions first) until an action or an outcome
+     * is new, a state repeats on the path, the episode ends or the depth is used up; value a new state by a rollout;
+     * then back up Bellman values along the path, Q(s,a) from the outcomes' values and V(s) = max_a Q(s,a). With
+     * transpositions a state's value, once found, reaches every path into that state.
+     */
     private void simulate(Node start) {
         List<Edge> path = new ArrayList<>();
         List<Node> parents = new ArrayList<>();
-        List<Double> rewards = new ArrayList<>();
         Node node = start;
-        double leaf = 0;
         int depth = 0;
         while (depth < config.depth() && !node.terminal) {
-            int a = node.numUntried > 0 ? node.untried[--node.numUntried] : select(node);
+            boolean newAction = node.numUntried > 0;
+            int a = newAction ? node.untried[--node.numUntried] : select(node);
             StepResult r = model.step(actionValue(a + actionStart));
             modelSteps++;
             depth++;
             Edge e = node.edges[a];
             if (e == null) {
-                e = node.edges[a] = new Edge();
+                e = node.edges[a] = new Edge(node);
             }
             Outcome outcome = Outcome.of(r);
-            Node child = e.children.get(outcome);
-            boolean expanded = child == null;
-            if (expanded) {
-                child = new Node(numActions, r.done(0), rng);
+            Child child = e.children.get(outcome);
+            boolean newOutcome = child == null;
+            boolean newState = false;
+            if (newOutcome) {
+                Node next = config.transpositions() ? graph.get(outcome.state()) : null;
+                if (next == null) {
+                    next = new Node(numActions, r.done(0), rng);
+                    newState = true;
+                    nodes++;
+                    if (config.transpositions()) {
+                        graph.put(outcome.state(), next);
+                    }
+                }
+                child = new Child(next, outcome.reward());
                 e.children.put(outcome, child);
-                nodes++;
+                next.incoming.add(e);
             }
+            child.count++;
+            e.visits++;
+            node.visits++;
             path.add(e);
             parents.add(node);
-            rewards.add(r.rewards()[0]);
-            node = child;
-            if (expanded) {
-                if (!child.terminal) {
-                    leaf = rollout(r.observations(), depth);
-                }
+            node = child.node;
+            if (newState && !node.terminal) {
+                node.leaf = rollout(r.observations(), depth);
+            }
+            if (newAction || newOutcome) {
                 break;
             }
         }
         maxDepth = Math.max(maxDepth, path.size());
-        double g = leaf;
+        Deque<Node> changed = new ArrayDeque<>();
         for (int k = path.size() - 1; k >= 0; k--) {
-            g = rewards.get(k) + config.gamma() * g;
-            Edge e = path.get(k);
-            e.visits++;
-            e.valueSum += g;
-            parents.get(k).visits++;
-            minQ = Math.min(minQ, e.q());
-            maxQ = Math.max(maxQ, e.q());
+            update(path.get(k), changed);
+        }
+        // with transpositions a state has several parents: carry each changed value on to them (prioritised
+        // sweeping over the states seen, no model steps), so the goal found along one path reaches all paths into it
+        for (int budget = config.transpositions() ? MAX_SWEEP : 0; !changed.isEmpty() && budget > 0; ) {
+            for (Edge in : changed.poll().incoming) {
+                update(in, changed);
+                budget--;
+            }
+        }
+    }
+
+    /** Recomputes an edge's Q; when its state's value changes by it, that state goes on {@code changed}. */
+    private void update(Edge e, Deque<Node> changed) {
+        double before = e.from.value();
+        e.update(config.gamma());
+        minQ = Math.min(minQ, e.q);
+        maxQ = Math.max(maxQ, e.q);
+        if (Math.abs(e.from.value() - before) > 1e-9 * (1 + Math.abs(before))) {
+            changed.add(e.from);
         }
     }
 
@@ -387,7 +482,7 @@ public final class Mcts implements Agent, FollowsResets, AutoCloseable {
         double bestScore = Double.NEGATIVE_INFINITY;
         for (int a = 0; a < numActions; a++) {
             Edge e = node.edges[a];
-            double score = (e.q() - minQ) / range + config.exploration() * Math.sqrt(logN / e.visits);
+            double score = (e.q - minQ) / range + config.exploration() * Math.sqrt(logN / e.visits);
             if (score > bestScore) {
                 bestScore = score;
                 best = a;

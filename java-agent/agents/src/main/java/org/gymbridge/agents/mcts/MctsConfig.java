@@ -16,9 +16,13 @@ import java.io.Serializable;
  *                        the rollouts
  * @param reseed          restore each simulation's root with a fresh seed for the env's random number generator, so
  *                        chance nodes see sampled outcomes rather than the real env's own future (keep it on)
+ * @param transpositions  one node per state (observation and end flags) for the whole episode, however it was
+ *                        reached: the search runs over a graph of states rather than a tree of paths (right when the
+ *                        observation is the env's state, as in FrozenLake, Taxi and CartPole; off: one node per
+ *                        path, the subtree of the real outcome reused)
  */
 public record MctsConfig(int simulations, double exploration, int depth, double gamma, Rollout rollout,
-                         String rolloutAgentRun, boolean reseed) implements Serializable {
+                         String rolloutAgentRun, boolean reseed, boolean transpositions) implements Serializable {
 
     /** How a new leaf is valued. */
     public enum Rollout { RANDOM, AGENT }
@@ -39,13 +43,13 @@ public record MctsConfig(int simulations, double exploration, int depth, double 
         }
     }
 
-    /** 64 simulations per move, c = 1.0, 50 steps deep, gamma 0.99, random rollouts, reseeded simulations. */
+    /** 64 simulations per move, c = 1.0, 50 steps deep, gamma 0.99, random rollouts, reseeded, transpositions. */
     public static MctsConfig defaults() {
-        return new MctsConfig(64, 1.0, 50, 0.99, Rollout.RANDOM, "", true);
+        return new MctsConfig(64, 1.0, 50, 0.99, Rollout.RANDOM, "", true, true);
     }
 
     /** The same config with another number of simulations per move. */
     public MctsConfig withSimulations(int n) {
-        return new MctsConfig(n, exploration, depth, gamma, rollout, rolloutAgentRun, reseed);
+        return new MctsConfig(n, exploration, depth, gamma, rollout, rolloutAgentRun, reseed, transpositions);
     }
 }

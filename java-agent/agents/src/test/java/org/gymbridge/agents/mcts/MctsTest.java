@@ -55,7 +55,7 @@ class MctsTest {
     }
 
     private static MctsConfig config(int simulations, int depth) {
-        return new MctsConfig(simulations, 1.0, depth, 0.99, MctsConfig.Rollout.RANDOM, "", true);
+        return new MctsConfig(simulations, 1.0, depth, 0.99, MctsConfig.Rollout.RANDOM, "", true, true);
     }
 
     @Test
@@ -64,6 +64,15 @@ class MctsTest {
         SimulationSweep.Point p = SimulationSweep.run(client, "FrozenLake-v1", options, config(48, 30), 48, 2, 1);
         assertEquals(1.0, p.successRate(), p.toString());
         assertTrue(p.modelSteps() > 0);
+    }
+
+    @Test
+    void solvesTheDeterministic8x8LakeBySearchingItsGraphOfStates() {
+        // the goal is 14 steps away through holes: random rollouts alone almost never reach it, while one node per
+        // state lets the search cover the lake's 64 states and carry the goal's value back to the start
+        MakeOptions options = MakeOptions.builder().kwargs(Map.of("map_name", "8x8", "is_slippery", false)).build();
+        SimulationSweep.Point p = SimulationSweep.run(client, "FrozenLake-v1", options, config(16, 100), 16, 1, 1);
+        assertEquals(1.0, p.successRate(), p.toString());
     }
 
     @Test
