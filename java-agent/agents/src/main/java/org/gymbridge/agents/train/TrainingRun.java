@@ -382,7 +382,7 @@ public final class TrainingRun {
             int numEnvs = env.numEnvs();
             String envId = env.spec() != null ? env.spec().envId() : spec.envUrl();
             AgentContext context = new AgentContext(env.singleObservationSpace(), env.singleActionSpace(), numEnvs,
-                    envId, spec.steps(), spec.envUrl());
+                    envId, spec.steps(), spec.envUrl(), dir);
             Agent agent = algorithm.create(context, config, spec.seed());
             StepLoop loop = StepLoop.training(agent, env);
 
