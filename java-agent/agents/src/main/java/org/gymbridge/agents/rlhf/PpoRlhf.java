@@ -77,6 +77,7 @@ public final class PpoRlhf implements Agent {
         int asked;
         long segments;
         long steps;
+        long firstIterationSteps;
         double[] trueRunning;
         double[] learnedRunning;
     }
@@ -196,7 +197,10 @@ public final class PpoRlhf implements Agent {
             state.pool.remove(0);
         }
 
-        int want = Math.min(config.labelsAskedBy(state.steps), config.labelBudget()) - state.asked;
+        if (state.firstIterationSteps == 0) {
+            state.firstIterationSteps = state.steps;
+        }
+        int want = config.labelsAskedBy(state.steps, state.firstIterationSteps) - state.asked;
         List<Comparison> pairs = want > 0 ? choosePairs(want) : List.of();
         if ("synthetic".equals(config.labeler())) {
             for (Comparison pair : pairs) {
@@ -338,6 +342,7 @@ public final class PpoRlhf implements Agent {
 
     private SegmentStore store() {
         if (store == null) {
+            LabelLog.reopenRun(runDir);                     // this training takes labels (again, if resumed)
             store = SegmentStore.open(runDir);
             queries = QueryLog.open(runDir);
             labels = LabelLog.open(runDir);
@@ -384,9 +389,8 @@ public final class PpoRlhf implements Agent {
             boolean held = config.heldOutEvery() > 0 && j % config.heldOutEvery() == config.heldOutEvery() - 1;
             (held ? state.heldOut : state.training).add(all.get(j));
         }
-        if (state.asked >= config.labelBudget() && state.steps + (long) numEnvs * config.ppo().numSteps()
-                > config.totalSteps()) {
-            LabelLog.closeRun(runDir);
+        if (state.steps + (long) numEnvs * config.ppo().numSteps() > config.totalSteps()) {
+            LabelLog.closeRun(runDir);                      // the last iteration: later answers would be lost
         }
     }
 

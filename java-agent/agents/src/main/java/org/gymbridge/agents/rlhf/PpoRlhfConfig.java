@@ -23,8 +23,8 @@ import org.gymbridge.agents.ppo.PpoConfig;
  * @param labelBudget         labels asked over the whole run, at most
  * @param initialLabels       labels asked at the first iteration, before the reward model has seen anything
  * @param labelDecaySteps     the label schedule's time scale tau: labels asked by step T are
- *                            {@code initial + (budget - initial) ln(1 + T/tau) / ln(1 + total/tau)}, a rate
- *                            proportional to tau / (T + tau) as in the paper
+ *                            {@code initial + (budget - initial) ln(1 + (T - T1)/tau) / ln(1 + (total - T1)/tau)}
+ *                            (T1: the first iteration's step), a rate proportional to tau / (T + tau) as in the paper
  * @param evalPairs           synthetic labeler: fresh pairs of each iteration's segments on which the reward model's
  *                            accuracy is measured against the true returns (cost no labels, never trained on)
  * @param heldOutEvery        human labeler: every this-many-th answered pair is held out of training to measure the
@@ -98,9 +98,14 @@ public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, S
                 .withLearningRate(rewardLearningRate).withBatchSize(rewardBatchSize);
     }
 
-    /** Labels the schedule has asked for by env step {@code steps} (never more than the budget). */
-    public int labelsAskedBy(long steps) {
-        double share = Math.log1p((double) steps / labelDecaySteps) / Math.log1p((double) totalSteps / labelDecaySteps);
+    /**
+     * Labels the schedule has asked for by env step {@code steps}, when the first iteration (which asks the
+     * {@code initial_labels}) was at {@code firstSteps}; the budget by the end of the run, never more.
+     */
+    public int labelsAskedBy(long steps, long firstSteps) {
+        double span = Math.max(1, totalSteps - firstSteps);
+        double share = Math.log1p(Math.max(0, steps - firstSteps) / (double) labelDecaySteps)
+                / Math.log1p(span / labelDecaySteps);
         return (int) Math.min(labelBudget, Math.ceil(initialLabels + (labelBudget - initialLabels)
                 * Math.min(1, share)));
     }
