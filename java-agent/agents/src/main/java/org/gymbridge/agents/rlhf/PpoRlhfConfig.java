@@ -10,7 +10,7 @@ import org.gymbridge.agents.ppo.PpoConfig;
  * how many, which pairs are asked and how the reward model is fitted. Defaults are for Pendulum-v1 with 8 envs.
  *
  * @param totalSteps          env steps of the whole run; sets PPO's learning-rate schedule and the label schedule
- * @param ppo                 PPO's config (its {@code total_steps} is replaced by this one's)
+ * @param ppo                 PPO's config (its {@code total_steps} is set to this one's)
  * @param segmentLength       steps per segment cut from the rollouts (the paper: 25-50, 1-2 s of motion)
  * @param querySelection      {@code disagreement} (the pairs the ensemble members disagree on most, out of
  *                            {@code candidateFactor} times as many random pairs) or {@code random}
@@ -72,6 +72,7 @@ public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, S
         require(ensembleSize >= 1 && rewardBatchSize >= 1 && rewardEpochs >= 1 && rewardLearningRate > 0,
                 "ensemble_size, reward_batch_size, reward_epochs must be >= 1 and reward_learning_rate > 0");
         rewardHidden = rewardHidden.clone();
+        ppo = ppo.withTotalSteps(totalSteps);               // one total: config.yaml shows the one in use
     }
 
     private static void require(boolean condition, String message) {
@@ -86,9 +87,9 @@ public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, S
                 500, 50, 50_000, 100, 5, 0, 600, 10, 3, new int[] {64, 64}, 1e-3, 32, 5);
     }
 
-    /** PPO's config with this run's total steps. */
+    /** PPO's config, with this run's total steps. */
     public PpoConfig ppoConfig() {
-        return ppo.withTotalSteps(totalSteps);
+        return ppo;
     }
 
     /** The reward model's config. */
