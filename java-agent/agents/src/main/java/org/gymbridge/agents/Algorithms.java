@@ -80,6 +80,10 @@ public final class Algorithms {
         ALL.add(Algorithm.of("mcts", "Monte Carlo Tree Search (UCT, chance nodes) planning through env snapshots of a"
                 + " second session; Discrete actions, num_envs=1", org.gymbridge.agents.mcts.MctsConfig.defaults(),
                 org.gymbridge.agents.mcts.Mcts::create));
+        ALL.add(Algorithm.of("ppo-rlhf", "PPO on a reward model learned from preferences (Christiano et al. 2017):"
+                + " segments of the rollouts, pairs by ensemble disagreement, synthetic or human labels (gymbridge"
+                + " label)", org.gymbridge.agents.rlhf.PpoRlhfConfig.defaults(),
+                org.gymbridge.agents.rlhf.PpoRlhf::create));
         ALL.add(Algorithm.of("sac", "Soft Actor-Critic (twin Q, tanh Gaussian, automatic entropy tuning); Box actions",
                 org.gymbridge.agents.sac.SacConfig.defaults(), org.gymbridge.agents.sac.Sac::create));
     }

@@ -15,13 +15,21 @@ import org.gymbridge.spaces.Space;
  * @param totalSteps       env steps the run trains for (over all envs)
  * @param envUrl           the URL the env was made from (planners such as MCTS make their own model session
  *                         from it); null when unknown
+ * @param runDir           the run folder of a {@code gymbridge train} run (agents that exchange files with people
+ *                         while training, such as ppo-rlhf's label queries, keep them there); null without one
  */
 public record AgentContext(Space observationSpace, Space actionSpace, int numEnvs, String envId, long totalSteps,
-                           String envUrl) {
+                           String envUrl, java.nio.file.Path runDir) {
+
+    /** A context without a run folder. */
+    public AgentContext(Space observationSpace, Space actionSpace, int numEnvs, String envId, long totalSteps,
+                        String envUrl) {
+        this(observationSpace, actionSpace, numEnvs, envId, totalSteps, envUrl, null);
+    }
 
     /** A context without the env's URL (agents that only see observations need none). */
     public AgentContext(Space observationSpace, Space actionSpace, int numEnvs, String envId, long totalSteps) {
-        this(observationSpace, actionSpace, numEnvs, envId, totalSteps, null);
+        this(observationSpace, actionSpace, numEnvs, envId, totalSteps, null, null);
     }
 
     /** The observation adapter the trainer uses for this env: one-hot rows for Discrete, flat floats for Box. */

@@ -7,7 +7,7 @@ import java.util.List;
  * One training example of the reward model: two segments and the target probability that the left one is
  * better (1, 0, or 0.5 for "equal").
  */
-public record Comparison(Segment left, Segment right, double leftProbability) {
+public record Comparison(Segment left, Segment right, double leftProbability) implements java.io.Serializable {
 
     public Comparison {
         if (!(leftProbability >= 0 && leftProbability <= 1)) {

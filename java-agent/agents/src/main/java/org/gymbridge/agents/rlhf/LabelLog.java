@@ -58,6 +58,15 @@ public final class LabelLog {
         }
     }
 
+    /** Takes labels again after {@link #closeRun} (a run continued with {@code --resume --steps}). */
+    public static void reopenRun(Path runDir) {
+        try {
+            Files.deleteIfExists(runDir.resolve("rlhf").resolve("closed"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reopen run " + runDir, e);
+        }
+    }
+
     /** Whether the run has been {@link #closeRun closed}. */
     public boolean isClosed() {
         return Files.exists(runDir.resolve("rlhf").resolve("closed"));

@@ -1,8 +1,10 @@
 package org.gymbridge.agents.rlhf;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.gymbridge.agents.core.Checkpoint;
 import org.gymbridge.agents.nn.Adam;
 import org.gymbridge.agents.nn.Mlp;
 import org.nd4j.linalg.activations.Activation;
@@ -59,6 +61,10 @@ public final class RewardModel {
         public Config withLearningRate(double lr) {
             return new Config(ensembleSize, hidden, activation, lr, batchSize, normalizationSegments);
         }
+
+        public Config withBatchSize(int comparisons) {
+            return new Config(ensembleSize, hidden, activation, learningRate, comparisons, normalizationSegments);
+        }
     }
 
     private final int obsDim;
@@ -66,7 +72,7 @@ public final class RewardModel {
     private final Config config;
     private final Mlp[] members;
     private final Adam[] optimizers;
-    private final Random rng;
+    private Random rng;
     private double mean;
     private double std = 1;
 
@@ -130,6 +136,30 @@ public final class RewardModel {
         }
         fitNormalization(data);
         return lastLoss;
+    }
+
+    /**
+     * Puts the members' weights, their optimizer states, the random generator and the reward normalization into
+     * {@code checkpoint}, every entry named {@code prefix} and a suffix; {@link #restore} reads them back.
+     */
+    public void save(Checkpoint checkpoint, String prefix) {
+        for (int m = 0; m < members.length; m++) {
+            checkpoint.putNetwork(prefix + "member-" + m, members[m].network())
+                    .putOptimizer(prefix + "member-" + m, optimizers[m]);
+        }
+        checkpoint.put(prefix + "rng", rng).put(prefix + "normalization", new double[] {mean, std});
+    }
+
+    /** Restores what {@link #save} wrote into this model, which must have the same sizes and ensemble. */
+    public void restore(Checkpoint checkpoint, String prefix) throws IOException {
+        for (int m = 0; m < members.length; m++) {
+            checkpoint.restoreNetwork(prefix + "member-" + m, members[m].params());
+            checkpoint.restoreOptimizer(prefix + "member-" + m, optimizers[m]);
+        }
+        rng = checkpoint.get(prefix + "rng", Random.class);
+        double[] normalization = checkpoint.get(prefix + "normalization", double[].class);
+        mean = normalization[0];
+        std = normalization[1];
     }
 
     /** A member's loss on a batch and its gradient with respect to the member's flat parameters. */

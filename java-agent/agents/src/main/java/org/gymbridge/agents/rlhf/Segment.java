@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param startStep   the env step (of the whole run, counted per vector step) at which it starts
  */
 public record Segment(String id, int env, long startStep, int obsDim, int actDim, float[] observations,
-                      float[] actions, double[] trueRewards) {
+                      float[] actions, double[] trueRewards)
+        implements java.io.Serializable {
 
     public Segment {
         Objects.requireNonNull(id, "id");

@@ -9,7 +9,7 @@ import java.util.Random;
  * {@code tieBand} of each other are answered {@link Choice#EQUAL}. Seeded: the same segments in the same
  * order get the same answers. Not thread-safe.
  */
-public final class SyntheticLabeler {
+public final class SyntheticLabeler implements java.io.Serializable {
     private final double temperature;
     private final double tieBand;
     private final Random rng;

@@ -105,11 +105,59 @@ public final class LearningCurve {
         if (episodeSteps.length == 0 && evalSteps.length == 0 && finalEval == null) {
             chart.addSeries("no finished episode yet", new double[] {0}, new double[] {0});
         }
+        writePng(png, BitmapEncoder.getBufferedImage(chart));
+    }
+
+    /**
+     * Plots statistics of the {@code train} rows of metrics.jsonl against env steps, one panel per entry of
+     * {@code panels} (the row keys drawn in it), stacked top to bottom; rows without a key leave a gap.
+     */
+    public static void writeStats(Path png, String title, List<java.util.Map<String, Object>> trainRows,
+                                  List<List<String>> panels) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        List<java.awt.image.BufferedImage> images = new ArrayList<>();
+        for (List<String> keys : panels) {
+            XYChart chart = new XYChartBuilder().width(800).height(240).title(images.isEmpty() ? title : "")
+                    .xAxisTitle("env steps").yAxisTitle(String.join(", ", keys)).build();
+            chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+            chart.getStyler().setChartBackgroundColor(Color.WHITE);
+            chart.getStyler().setMarkerSize(4);
+            for (String key : keys) {
+                List<Double> xs = new ArrayList<>();
+                List<Double> ys = new ArrayList<>();
+                for (java.util.Map<String, Object> row : trainRows) {
+                    if (row.get(key) instanceof Number y && Double.isFinite(y.doubleValue())) {
+                        xs.add(((Number) row.get("step")).doubleValue());
+                        ys.add(y.doubleValue());
+                    }
+                }
+                if (xs.isEmpty()) {
+                    xs.add(0.0);
+                    ys.add(0.0);
+                }
+                chart.addSeries(key, xs, ys);
+            }
+            images.add(BitmapEncoder.getBufferedImage(chart));
+        }
+        int height = images.stream().mapToInt(java.awt.image.BufferedImage::getHeight).sum();
+        java.awt.image.BufferedImage all = new java.awt.image.BufferedImage(800, Math.max(1, height),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = all.createGraphics();
+        int y = 0;
+        for (java.awt.image.BufferedImage image : images) {
+            g.drawImage(image, 0, y, null);
+            y += image.getHeight();
+        }
+        g.dispose();
+        writePng(png, all);
+    }
+
+    private static void writePng(Path png, java.awt.image.BufferedImage image) throws IOException {
         // Encoded in memory (ImageIO's default file cache registers a JVM shutdown hook on first use, which
         // fails while a Ctrl-C shutdown saves the run) and moved into place, so a reader never sees half a PNG.
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (javax.imageio.stream.ImageOutputStream out = new javax.imageio.stream.MemoryCacheImageOutputStream(bytes)) {
-            if (!javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out)) {
+            if (!javax.imageio.ImageIO.write(image, "png", out)) {
                 throw new IOException("no PNG writer in this JVM");
             }
         }

@@ -43,6 +43,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   metrics.jsonl          one JSON object per line: kind episode | train | eval (see {@link #metricsRow})
  *   events.out.tfevents.*  the same scalars for TensorBoard
  *   learning-curve.png     episode returns, their moving mean and the evaluations against env steps
+ *   rlhf-curve.png         ppo-rlhf only: true and learned return, reward-model accuracy, labels used per iteration
  *   checkpoint/            agent.bin (the agent's save), trainer.json (loop state), actions.bin (action log)
  *   eval.json              the final greedy evaluation
  * </pre>
@@ -70,6 +71,8 @@ public final class TrainingRun {
     public static final String METRICS_FILE = "metrics.jsonl";
     public static final String CURVE_FILE = "learning-curve.png";
     public static final String EVAL_FILE = "eval.json";
+    /** The per-iteration curves of a run that learns its reward from preferences (ppo-rlhf). */
+    public static final String RLHF_CURVE_FILE = "rlhf-curve.png";
     public static final String CHECKPOINT_DIR = "checkpoint";
 
     /**
@@ -382,7 +385,7 @@ public final class TrainingRun {
             int numEnvs = env.numEnvs();
             String envId = env.spec() != null ? env.spec().envId() : spec.envUrl();
             AgentContext context = new AgentContext(env.singleObservationSpace(), env.singleActionSpace(), numEnvs,
-                    envId, spec.steps(), spec.envUrl());
+                    envId, spec.steps(), spec.envUrl(), dir);
             Agent agent = algorithm.create(context, config, spec.seed());
             StepLoop loop = StepLoop.training(agent, env);
 
@@ -741,6 +744,7 @@ public final class TrainingRun {
     public void writeCurve() throws IOException {
         List<Long> episodeSteps = new ArrayList<>();
         List<Double> returns = new ArrayList<>();
+        List<Map<String, Object>> trainRows = new ArrayList<>();
         List<Long> evalSteps = new ArrayList<>();
         List<Double> evalMeans = new ArrayList<>();
         List<Double> evalStds = new ArrayList<>();
@@ -749,6 +753,8 @@ public final class TrainingRun {
             if ("episode".equals(row.get("kind"))) {
                 episodeSteps.add(step);
                 returns.add(((Number) row.get("return")).doubleValue());
+            } else if ("train".equals(row.get("kind"))) {
+                trainRows.add(row);
             } else if ("eval".equals(row.get("kind"))) {
                 evalSteps.add(step);
                 evalMeans.add(((Number) row.get("mean")).doubleValue());
@@ -771,6 +777,13 @@ public final class TrainingRun {
                 evalSteps.stream().mapToLong(Long::longValue).toArray(),
                 evalMeans.stream().mapToDouble(Double::doubleValue).toArray(),
                 evalStds.stream().mapToDouble(Double::doubleValue).toArray(), finalEval);
+        if (trainRows.stream().anyMatch(r -> r.containsKey("labels_used"))) {
+            // A reward learned from preferences (ppo-rlhf): how the true and the learned return, the reward
+            // model's held-out accuracy and the labels spent went, iteration by iteration.
+            LearningCurve.writeStats(dir.resolve(RLHF_CURVE_FILE), algorithm.name() + " on " + env + " (seed "
+                    + spec.seed() + "): per iteration", trainRows, List.of(List.of("true_return"),
+                    List.of("learned_return"), List.of("rm_accuracy", "reward_corr"), List.of("labels_used")));
+        }
     }
 
     /** The rows of a run folder's metrics.jsonl. */
