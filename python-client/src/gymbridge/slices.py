@@ -61,26 +61,30 @@ def join_infos(parts: Sequence[tuple[dict[str, Any], int]], first_dtypes: Sequen
     keys = dict.fromkeys(itertools.chain.from_iterable(info for info, _ in parts))
     out: dict[str, Any] = {}
     for key in keys:
-        j, first = next((j, info[key]) for j, (info, _) in enumerate(parts) if key in info)
+        for j, (info, _) in enumerate(parts):
+            if key in info:
+                first = info[key]
+                break
         if isinstance(first, dict):
             out[key] = join_infos([(info.get(key, {}), k) for info, k in parts], first_dtypes, widened,
                                   (*path, str(key)))
             continue
-        like = np.asarray(first)
-        at = (*path, str(key))
-        dtype = first_dtypes[j].get(at, like.dtype)
+        like = first if type(first) is np.ndarray else np.asarray(first)
+        firsts = first_dtypes[j]
+        dtype = firsts.get((*path, str(key)), like.dtype) if firsts else like.dtype
         chunks = []
         for info, k in parts:
             if key in info:
-                chunks.append(np.asarray(info[key]))
-            elif like.dtype == object:
+                chunks.append(info[key])
+            elif dtype.kind == "O":
                 chunks.append(np.full(k, None, dtype=object))
             else:
                 chunks.append(np.zeros((k, *like.shape[1:]), dtype=dtype))
         joined = np.concatenate(chunks)
-        if widened is not None and joined.dtype != dtype:
-            widened[at] = dtype
-        else:
-            joined = joined.astype(dtype, copy=False)
+        if joined.dtype != dtype:
+            if widened is None:
+                joined = joined.astype(dtype)
+            else:
+                widened[(*path, str(key))] = dtype
         out[key] = joined
     return out

@@ -23,6 +23,9 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 
 _SCALARS = (int, float, bool)
+_WIDER: dict[tuple[np.dtype, np.dtype], np.dtype] = {}  # np.result_type of a batch dtype and a value's, cached
+# The batch dtype of a scalar info value, by its type (what _dtype_of computes, looked up).
+_SCALAR_DTYPES = {t: np.dtype(t) for t in (*_SCALARS, *{t for t in np.sctypeDict.values() if issubclass(t, np.number)})}
 
 
 class Widened:
@@ -69,12 +72,21 @@ class ExactInfos(Widened):
                         array = np.full(n, fill_value=None, dtype=object)
                 else:
                     array = vector_infos[key]
-                    own = _dtype_of(value)
-                    if own is not None and array.dtype != object and own != array.dtype:
-                        self.first_dtypes.setdefault((*path, str(key)), array.dtype)
-                        wide = np.result_type(array.dtype, own)
-                        if wide != array.dtype:
-                            array = array.astype(wide)
+                    # Every step of every env of a slice comes here: the common case (the value's dtype is the
+                    # batch's, builtin dtypes being singletons) costs a dict lookup and an identity test.
+                    vt = type(value)
+                    dt = array.dtype
+                    own = _SCALAR_DTYPES.get(vt) if vt is not np.ndarray else value.dtype
+                    if own is not dt:
+                        if own is None:
+                            own = _dtype_of(value)
+                        if own is not None and dt.kind != "O" and own != dt:
+                            wide = _WIDER.get((dt, own))
+                            if wide is None:
+                                wide = _WIDER[(dt, own)] = np.result_type(dt, own)
+                            if wide != dt:  # (a value the batch holds exactly, like an int 1 in floats, is no widening)
+                                self.first_dtypes.setdefault((*path, str(key)), dt)
+                                array = array.astype(wide)
                 array[env_num] = value
             mask = vector_infos.get(f"_{key}")
             if mask is None:
