@@ -251,7 +251,7 @@ class WorkerVectorEnv(slices.SlicedVectorEnv):
         calls = self._reset_calls(seed, options)
         results = self._call_all([("reset", c) if c is not None else None for c in calls])
         results = [r if r is not None else _NO_INFO for r in results]
-        obs = self._observations(results)
+        obs = self._observations(results)  # first: it takes structured observations out of the infos
         return obs, self._join_infos([r[0] for r in results], [r[1] for r in results])
 
     def step(self, actions: Any):
@@ -264,7 +264,7 @@ class WorkerVectorEnv(slices.SlicedVectorEnv):
             messages = [("step", slice_batch(self.single_action_space, actions, lo, hi)) for lo, hi in self.slices]
         results = self._call_all(messages)
         a = self._arrays
-        obs = self._observations(results)
+        obs = self._observations(results)  # first, as in reset
         return obs, a["rew"], a["term"], a["trunc"], self._infos(results)
 
     def _step_message(self, i: int) -> bytes:
