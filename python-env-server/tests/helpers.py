@@ -58,3 +58,33 @@ def step_like_sync(want: Any, got: Any, steps: int, seed: int, disabled_autorese
         if disabled_autoreset and done.any():
             assert_same(want.reset(options={"reset_mask": done}), got.reset(options={"reset_mask": done}), f"masked reset {t}")
     return dones
+
+
+def step_frozenlake_like_sync(got: Any, num_envs: int, slice_starts: list[int], mode: Any, steps: int, seed: int) -> int:
+    """Step ``got`` (a FrozenLake-v1 vector env whose envs are split into slices starting at ``slice_starts``)
+    next to SyncVectorEnv as :func:`step_like_sync` does, every info compared in values and dtypes.
+
+    FrozenLake's ``prob`` is an int ``1`` from a reset and a float ``1/3`` from a slippery step; SyncVectorEnv
+    gives the key the dtype of the first env reporting it over all the envs. Returns the steps where a slice
+    other than the first began with an env that had just reset while env 0 had not (the slice's own first
+    env then disagrees with the whole batch's), so the caller can check that the case was exercised."""
+    import gymnasium as gym
+    from gymnasium.vector import AutoresetMode
+
+    want = gym.make_vec("FrozenLake-v1", num_envs, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode})
+    try:
+        assert_same(want.reset(seed=seed), got.reset(seed=seed), "reset")
+        want.action_space.seed(seed)
+        ended = np.zeros(num_envs, dtype=np.bool_)
+        disagreeing = 0
+        for t in range(steps):
+            a = want.action_space.sample()
+            expected = want.step(a)
+            assert_same(expected, got.step(a), f"step {t}")
+            done = expected[2] | expected[3]
+            reset_now = ended if mode == AutoresetMode.NEXT_STEP else done
+            disagreeing += bool(not reset_now[0] and any(reset_now[lo] for lo in slice_starts if lo > 0))
+            ended = done
+        return disagreeing
+    finally:
+        want.close()

@@ -23,7 +23,7 @@ from gymnasium.vector import AutoresetMode
 from conftest import ServerProcess
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge_server.client import RemoteError, RemoteVectorEnv
-from helpers import assert_same, step_like_sync
+from helpers import assert_same, step_frozenlake_like_sync, step_like_sync
 from raynet import netns_prefix, ray_processes
 
 IDLE_TIMEOUT_S = 20
@@ -86,6 +86,15 @@ def test_halfcheetah_infos_and_observations_match_sync_with_unequal_slices(ray_s
 
 def test_frozenlake_matches_sync(ray_server):
     assert compare(ray_server, "FrozenLake-v1", 3, 2, 40, seed=5) >= 1
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_info_dtypes_are_those_of_syncs_first_env_when_a_slice_begins_with_a_reset_env(ray_server, mode):
+    env = remote(ray_server, "FrozenLake-v1", 6, 3, autoreset_mode=mode)
+    try:  # slices of 2 envs: 0-1, 2-3, 4-5
+        assert step_frozenlake_like_sync(env, 6, [0, 2, 4], mode, 300, seed=4) > 0, "the case was not exercised"
+    finally:
+        env.close()
 
 
 def test_dict_observations_and_actions_match_sync(ray_server):

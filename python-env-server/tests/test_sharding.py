@@ -52,11 +52,14 @@ def test_frozenlake_with_masked_resets_equals_one_server(server, second):
 
 
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
-def test_frozenlake_autoreset_infos_keep_one_servers_dtypes(server, second, mode):
+@pytest.mark.parametrize("shard_options", [{}, {"vectorization": "workers", "num_workers": 2}], ids=["sync", "workers"])
+def test_frozenlake_autoreset_infos_keep_one_servers_dtypes(server, second, mode, shard_options):
     # After an autoreset FrozenLake's prob is an int 1, after a step a float 1/3: one server gives the key
-    # the dtype of its first env reporting it, so each shard must send its envs' values uncast.
+    # the dtype of its first env reporting it, so each shard must send its envs' values uncast -- a workers
+    # shard too, whose own slices join into one batch before it is sent.
     one = RemoteVectorEnv(server.address, "FrozenLake-v1", 6, autoreset_mode=mode)
-    both = ShardedVectorEnv([server.address, second.address], "FrozenLake-v1", 6, autoreset_mode=mode, shards=[2, 4])
+    both = ShardedVectorEnv([server.address, second.address], "FrozenLake-v1", 6, autoreset_mode=mode, shards=[2, 4],
+                            **shard_options)
     try:
         assert_same(one.reset(seed=9), both.reset(seed=9), "reset")
         one.action_space.seed(9)

@@ -18,7 +18,7 @@ from gymnasium.vector import AutoresetMode
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge_server import codec
 from gymbridge_server.vector.workers import WorkerVectorEnv
-from helpers import assert_same, step_like_sync
+from helpers import assert_same, step_frozenlake_like_sync, step_like_sync
 
 
 def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=AutoresetMode.NEXT_STEP, check=None, **kwargs) -> int:
@@ -38,6 +38,17 @@ def compare(env_id: str, n: int, workers: int, steps: int, seed: int, mode=Autor
 
 def test_mujoco_infos_and_observations_match_sync_with_unequal_slices():
     compare("HalfCheetah-v5", 5, 2, 25, seed=3)
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+@pytest.mark.parametrize("num_envs, workers", [(6, 3), (4, 2)])
+def test_info_dtypes_are_those_of_syncs_first_env_when_a_slice_begins_with_a_reset_env(mode, num_envs, workers):
+    env = WorkerVectorEnv("FrozenLake-v1", num_envs, num_workers=workers, autoreset_mode=mode)
+    try:
+        starts = [lo for lo, _ in env.slices]
+        assert step_frozenlake_like_sync(env, num_envs, starts, mode, 300, seed=4) > 0, "the case was not exercised"
+    finally:
+        env.close()
 
 
 def test_mujoco_infos_come_through_shared_memory_and_fall_back_to_the_pipes_when_their_layout_changes():

@@ -38,6 +38,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
 from gymbridge import codec
+from gymbridge.slices import join_batches, join_infos, slice_batch
 from gymbridge.v1 import env_pb2 as epb
 from gymbridge.v1 import env_pb2_grpc
 
@@ -498,7 +499,7 @@ class ShardedVectorEnv(VectorEnv):
     vector), and infos are joined as Gymnasium joins envs' infos: an info key whose dtype differs between envs of
     one call (FrozenLake's ``prob``: int after an autoreset, float after a step) gets the dtype of the first env
     reporting it over all shards (the shards' sessions send such a key uncast, with the dtype of their first env;
-    a ``vectorization="workers"`` or ``"ray"`` shard merges infos its workers already cast, and keeps that). A failing shard raises
+    ``slices.join_infos``). A failing shard raises
     :class:`RemoteError` naming the shard, its server and its envs; the other shards' sessions go on.
     Options other than ``num_envs``, ``seed`` and ``shards`` are RemoteVectorEnv's, for every shard.
     """
@@ -597,13 +598,13 @@ class ShardedVectorEnv(VectorEnv):
             if r is not None:
                 self._last_obs[j] = r[0]
         infos = [(r[1] if r is not None else {}, sh.num_envs) for r, sh in zip(results, self.shards)]
-        return self._observations(), _merge_infos(infos, [sh.last_info_dtypes if r is not None else {}
+        return self._observations(), join_infos(infos, [sh.last_info_dtypes if r is not None else {}
                                                           for r, sh in zip(results, self.shards)])
 
     def step(self, actions: Any):
         single = self.single_action_space
         results = self._on_every_shard(
-            lambda j, sh: sh.step(_slice_batch(single, actions, self.offsets[j], self.offsets[j + 1]))
+            lambda j, sh: sh.step(slice_batch(single, actions, self.offsets[j], self.offsets[j + 1]))
         )
         for j, r in enumerate(results):
             self._last_obs[j] = r[0]
@@ -612,18 +613,18 @@ class ShardedVectorEnv(VectorEnv):
             np.concatenate([r[1] for r in results]),
             np.concatenate([r[2] for r in results]),
             np.concatenate([r[3] for r in results]),
-            _merge_infos([(r[4], sh.num_envs) for r, sh in zip(results, self.shards)],
+            join_infos([(r[4], sh.num_envs) for r, sh in zip(results, self.shards)],
                          [sh.last_info_dtypes for sh in self.shards]),
         )
 
     def _observations(self) -> Any:
-        return _join_batches(self.single_observation_space, self._last_obs)
+        return join_batches(self.single_observation_space, self._last_obs)
 
     def render(self) -> Any:
         frames = self._on_every_shard(lambda j, sh: sh.render())
         if isinstance(frames[0], np.ndarray):
             return np.concatenate(frames)
-        return _join_batches(gym.spaces.Text(1), frames)
+        return join_batches(gym.spaces.Text(1), frames)
 
     def close_extras(self, **kwargs: Any) -> None:
         try:
@@ -637,62 +638,6 @@ class ShardedVectorEnv(VectorEnv):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         raise _not_copyable(self)
-
-
-_ARRAY_SPACES = (gym.spaces.Box, gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.MultiBinary)
-
-
-def _slice_batch(single: gym.Space, batched: Any, lo: int, hi: int) -> Any:
-    """Envs lo..hi-1 of a batched value, following Gymnasium's batch_space structure."""
-    if isinstance(single, gym.spaces.Dict):
-        return {k: _slice_batch(s, batched[k], lo, hi) for k, s in single.items()}
-    if isinstance(single, gym.spaces.Tuple):
-        return tuple(_slice_batch(s, b, lo, hi) for s, b in zip(single.spaces, batched))
-    if isinstance(single, _ARRAY_SPACES):
-        return np.asarray(batched)[lo:hi]
-    return tuple(batched[lo:hi])
-
-
-def _join_batches(single: gym.Space, parts: list[Any]) -> Any:
-    """Consecutive batched values as one batch, following Gymnasium's batch_space structure."""
-    if len(parts) == 1:
-        return parts[0]
-    if isinstance(single, gym.spaces.Dict):
-        return {k: _join_batches(s, [p[k] for p in parts]) for k, s in single.items()}
-    if isinstance(single, gym.spaces.Tuple):
-        return tuple(_join_batches(s, [p[i] for p in parts]) for i, s in enumerate(single.spaces))
-    if isinstance(single, _ARRAY_SPACES):
-        return np.concatenate(parts)
-    return tuple(x for p in parts for x in p)
-
-
-def _merge_infos(parts: list[tuple[dict[str, Any], int]], first_dtypes: Sequence[Mapping[tuple[str, ...], np.dtype]],
-                 path: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Vector infos over consecutive env ranges as one, as Gymnasium builds them env by env: keys in order of
-    first appearance, arrays joined; a part without a key adds zeros (None for object arrays) and a False mask.
-    A key gets the dtype of the first env reporting it: its part's batch dtype, or, when that part's envs
-    disagreed and the server sent the batch widened, the dtype in that part's ``first_dtypes``."""
-    keys: list[str] = []
-    for info, _ in parts:
-        keys.extend(k for k in info if k not in keys)
-    out: dict[str, Any] = {}
-    for key in keys:
-        j, first = next((j, info[key]) for j, (info, _) in enumerate(parts) if key in info)
-        if isinstance(first, dict):
-            out[key] = _merge_infos([(info.get(key, {}), k) for info, k in parts], first_dtypes, (*path, str(key)))
-            continue
-        like = np.asarray(first)
-        dtype = first_dtypes[j].get((*path, str(key)), like.dtype)
-        chunks = []
-        for info, k in parts:
-            if key in info:
-                chunks.append(np.asarray(info[key]))
-            elif like.dtype == object:
-                chunks.append(np.full(k, None, dtype=object))
-            else:
-                chunks.append(np.zeros((k, *like.shape[1:]), dtype=dtype))
-        out[key] = np.concatenate(chunks).astype(dtype, copy=False)
-    return out
 
 
 class RemoteEnv(gym.Env):

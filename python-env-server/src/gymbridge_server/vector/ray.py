@@ -11,8 +11,8 @@ arrays are serialized out of band (pickle protocol 5), so an observation batch i
 not a pickled object per env.
 
 Fidelity is the workers mode's (``workers.py``): env ``i`` lives in the slice that holds it and is
-seeded ``seed + i``; autoreset is per env in both; the per-slice infos are merged by the same
-``_merge_infos`` (Gymnasium's key order, dtypes and ``_key`` masks). The tests compare with
+seeded ``seed + i``; autoreset is per env in both; the per-slice infos are joined the same way
+(``slices.py``: Gymnasium's key order, dtypes and ``_key`` masks). The tests compare with
 ``gymnasium.make_vec(..., "sync")`` bit for bit.
 
 Failures: an env that raises re-raises the same exception here (ABORTED, session broken, the next
@@ -27,7 +27,6 @@ one process-wide state here, as ``ray.init`` itself is process-wide.
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import shutil
@@ -36,11 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from gymbridge_server.vector.workers import _ARRAY_SPACES, _merge_infos, _slice
+from gymbridge.slices import join_batches, slice_batch
+from gymbridge_server.vector import slices
 
 log = logging.getLogger(__name__)
 
@@ -201,60 +200,26 @@ class EnvSlice:
 
         from gymbridge_server import envmodules, register_envs, rendering  # noqa: PLC0415
         from gymbridge_server.adapters import gymnasium as gym_adapter  # noqa: PLC0415
-        from gymbridge_server.vector.factory import make_vector_env  # noqa: PLC0415
 
         rendering.configure_headless_gl()
         register_envs(fault_envs=setup.fault_envs)
         if setup.env_modules:
             envmodules.load(setup.env_modules, setup.env_paths)
         gym_adapter.route_mujoco_warnings()
-        self.env = make_vector_env(
-            make_args["env_id"],
-            num_envs,
-            autoreset_mode=make_args["autoreset_mode"],
-            kwargs=make_args["kwargs"],
-            wrappers=make_args["wrappers"],
-            render_mode=make_args["render_mode"],
-            max_episode_steps=make_args["max_episode_steps"],
-            vectorization="sync",
-            limits=make_args["limits"],
-            session_envs=make_args["session_envs"],
-        )
-        env = self.env
-        self._record_infos(env)
+        self.env = env = slices.make_slice(make_args, num_envs)
         rc = ray.get_runtime_context()
         where = (ray.util.get_node_ip_address(), rc.get_node_id(), os.getpid())
         return env.single_observation_space, env.single_action_space, dict(env.metadata), env.spec, where
 
-    def _record_infos(self, env: VectorEnv) -> None:
-        """Keep each env's own info of the last call (what SyncVectorEnv merged), for :meth:`raw_infos`."""
-        merge = env._add_info
-        self._raw: list[tuple[int, dict]] = []
-        depth = [0]
-
-        def add_info(infos: dict, info: dict, i: int) -> dict:
-            if depth[0] == 0:  # not the recursion into a nested dict
-                self._raw.append((i, info))
-            depth[0] += 1
-            try:
-                return merge(infos, info, i)
-            finally:
-                depth[0] -= 1
-
-        env._add_info = add_info
-
-    def raw_infos(self) -> list[tuple[int, dict]]:
-        """(env index in the slice, its info) of the last reset or step."""
-        return self._raw
-
-    def reset(self, seeds: list[int | None], options: dict[str, Any] | None) -> tuple[Any, dict]:
-        self._raw.clear()
-        return self.env.reset(seed=seeds, options=options)
+    def reset(self, seeds: list[int | None], options: dict[str, Any] | None) -> tuple[Any, dict, Any]:
+        """Observations, infos and the first dtypes of the keys the slice widened (slices.py)."""
+        obs, info = self.env.reset(seed=seeds, options=options)
+        return obs, info, slices.slice_first_dtypes(self.env, info)
 
     def step(self, actions: Any) -> tuple[Any, ...]:
-        self._raw.clear()
         # The env reuses its arrays (copy=False); Ray serializes them before this call returns.
-        return self.env.step(actions)
+        obs, rew, term, trunc, info = self.env.step(actions)
+        return obs, rew, term, trunc, info, slices.slice_first_dtypes(self.env, info)
 
     def render(self) -> Any:
         return self.env.render()
@@ -271,7 +236,7 @@ class EnvSlice:
 # ------------------------------------------------------------------------------- the vector env
 
 
-class RayVectorEnv(VectorEnv):
+class RayVectorEnv(slices.SlicedVectorEnv):
     """``num_envs`` copies stepped by ``num_workers`` Ray actors across a cluster (see module doc)."""
 
     def __init__(
@@ -301,8 +266,7 @@ class RayVectorEnv(VectorEnv):
         self._remove_pg = remove_placement_group
         self.num_envs = num_envs
         k = min(num_workers or default_num_workers(num_envs), num_envs)
-        bounds = np.linspace(0, num_envs, k + 1).astype(int)
-        self._slices = [(int(bounds[i]), int(bounds[i + 1])) for i in range(k)]
+        self.slices = slices.split(num_envs, k)
         self.autoreset_mode = autoreset_mode
         self.render_mode = render_mode
         self.placement = placement
@@ -344,7 +308,7 @@ class RayVectorEnv(VectorEnv):
                 self._actors.append(cls.options(
                     num_cpus=CPUS_PER_ACTOR, scheduling_strategy=strategy, name=None,
                 ).remote())
-            described = self._call("make", [(make_args, hi - lo, _cluster.setup) for lo, hi in self._slices])
+            described = self._call("make", [(make_args, hi - lo, _cluster.setup) for lo, hi in self.slices])
             single_obs, single_act, metadata, spec, _ = described[0]
             self._where = [d[4] for d in described]
             self.single_observation_space = single_obs
@@ -367,7 +331,7 @@ class RayVectorEnv(VectorEnv):
 
     def _describe(self, i: int) -> str:
         ip, node, pid = self._where[i]
-        lo, hi = self._slices[i]
+        lo, hi = self.slices[i]
         return f"ray actor {i} (envs {lo}..{hi - 1}, pid {pid}) on node {ip} (id {node[:12]})"
 
     def dead_workers(self) -> list[str]:
@@ -411,62 +375,26 @@ class RayVectorEnv(VectorEnv):
     # -------------------------------------------------------------------------------- VectorEnv
 
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
-        n = self.num_envs
-        if seed is None:
-            seeds: list[int | None] = [None] * n
-        elif isinstance(seed, (int, np.integer)):
-            seeds = [int(seed) + i for i in range(n)]  # Gymnasium's vector rule
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(f"reset got {len(seeds)} seeds for {n} envs")
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        args: list[tuple | None] = []
-        for lo, hi in self._slices:
-            opts = dict(options)
-            if mask is not None:
-                part = np.asarray(mask[lo:hi], dtype=np.bool_)
-                if not part.any():
-                    args.append(None)  # nothing to reset here: its envs keep their state
-                    continue
-                opts["reset_mask"] = part
-            args.append((seeds[lo:hi], opts or None))
-        results = self._call("reset", args)
+        results = self._call("reset", self._reset_calls(seed, options))
         for i, r in enumerate(results):
             if r is not None:
                 self._last_obs[i] = r[0]
         infos = [r[1] if r is not None else {} for r in results]
-        return self._observations(), self._infos(infos, [r is not None for r in results])
+        firsts = [r[2] if r is not None else slices.NOTHING_WIDENED for r in results]
+        return self._observations(), self._join_infos(infos, firsts)
 
     def step(self, actions: Any):
         single = self.single_action_space
-        results = self._call("step", [(_slice(single, actions, lo, hi),) for lo, hi in self._slices])
+        results = self._call("step", [(slice_batch(single, actions, lo, hi),) for lo, hi in self.slices])
         for i, r in enumerate(results):
             self._last_obs[i] = r[0]
         rew = np.concatenate([r[1] for r in results])
         term = np.concatenate([r[2] for r in results])
         trunc = np.concatenate([r[3] for r in results])
-        return self._observations(), rew, term, trunc, self._infos([r[4] for r in results], [True] * len(results))
-
-    def _infos(self, parts: list[dict], called: list[bool]) -> dict[str, Any]:
-        """The slices' vector infos as one. SyncVectorEnv gives an info key the dtype of the first env that
-        reports it (FrozenLake's int ``prob`` of a reset env truncates a float ``prob`` of the envs after it),
-        so merging slices is exact only when they agree on every dtype; otherwise the envs' own infos are
-        fetched and merged in env order exactly as SyncVectorEnv does."""
-        if _dtypes_agree(parts):
-            return _merge_infos([(p, hi - lo) for p, (lo, hi) in zip(parts, self._slices)])
-        raw = self._call("raw_infos", [() if c else None for c in called])
-        infos: dict[str, Any] = {}
-        for r, (lo, _) in zip(raw, self._slices):
-            for i, info in r or ():
-                infos = self._add_info(infos, info, lo + i)
-        return infos
+        return self._observations(), rew, term, trunc, self._join_infos([r[4] for r in results], [r[5] for r in results])
 
     def _observations(self) -> Any:
-        if len(self._last_obs) == 1:
-            return self._last_obs[0]
-        return _concat(self.single_observation_space, self._last_obs)
+        return join_batches(self.single_observation_space, self._last_obs)
 
     def render(self) -> tuple[Any, ...] | None:
         frames = self._call("render", [()] * len(self._actors))
@@ -507,34 +435,6 @@ class RayVectorEnv(VectorEnv):
             self.close()
         except Exception:  # noqa: BLE001 -- interpreter shutdown
             pass
-
-
-def _concat(single: spaces.Space, parts: list[Any]) -> Any:
-    """Batched values of consecutive slices as one batch, following Gymnasium's batch_space structure."""
-    if isinstance(single, spaces.Dict):
-        return {k: _concat(s, [p[k] for p in parts]) for k, s in single.items()}
-    if isinstance(single, spaces.Tuple):
-        return tuple(_concat(s, [p[i] for p in parts]) for i, s in enumerate(single.spaces))
-    if isinstance(single, _ARRAY_SPACES):
-        return np.concatenate(parts)
-    return tuple(itertools.chain.from_iterable(parts))
-
-
-def _dtypes_agree(parts: list[dict]) -> bool:
-    """Whether every info key has one dtype in all the parts that have it (nested dicts alike)."""
-    seen: dict[str, Any] = {}
-    for p in parts:
-        for k, v in p.items():
-            if isinstance(v, dict):
-                kind: Any = "dict"
-            else:
-                kind = getattr(v, "dtype", type(v))
-            if seen.setdefault(k, kind) != kind:
-                return False
-    for k, kind in seen.items():
-        if kind == "dict" and not _dtypes_agree([p[k] for p in parts if k in p]):
-            return False
-    return True
 
 
 def _reason(e: BaseException) -> str:

@@ -16,9 +16,9 @@ x16 on 2 cores. A few workers stepping many envs each (PufferLib's design) pay o
 worker instead.
 
 Fidelity: env ``i`` lives in the worker whose slice holds it and is seeded ``seed + i`` exactly as in
-one SyncVectorEnv; autoreset is per env in both; the per-worker infos are merged in env order, which
-reproduces Gymnasium's key order, dtypes and ``_key`` masks. The tests compare trajectories and
-infos with ``gymnasium.make_vec(..., "sync")`` bit for bit.
+one SyncVectorEnv; autoreset is per env in both; the per-worker infos are joined in env order with
+Gymnasium's key order, dtypes (the first env's over the whole session, ``slices.py``) and ``_key`` masks.
+The tests compare trajectories and infos with ``gymnasium.make_vec(..., "sync")`` bit for bit.
 
 Crashes: an env that raises in a worker re-raises the same exception here (the session reports it
 as ABORTED and marks the session broken; its next reset makes a fresh WorkerVectorEnv). A worker
@@ -40,19 +40,17 @@ from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import numpy as np
-from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
+from gymbridge.slices import ARRAY_SPACES, slice_batch
 from gymbridge_server import envmodules, registered_fault_envs
 from gymbridge_server.transport import spinwait
-from gymbridge_server.vector import crash
+from gymbridge_server.vector import crash, slices
 from gymbridge_server.transport.spinwait import SpinWait, readable
 
 log = logging.getLogger(__name__)
 
-# Batched observation spaces that are one fixed-shape array, so they can live in shared memory.
-_ARRAY_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 _SHM_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else None
 _ALIGN = 64
 
@@ -78,7 +76,7 @@ def default_num_workers(num_envs: int) -> int:
     return max(1, min(num_envs, os.cpu_count() or 1))
 
 
-class WorkerVectorEnv(VectorEnv):
+class WorkerVectorEnv(slices.SlicedVectorEnv):
     """A vector env of ``num_envs`` copies stepped by ``num_workers`` processes (see module doc)."""
 
     def __init__(
@@ -98,14 +96,13 @@ class WorkerVectorEnv(VectorEnv):
             raise ValueError(f"num_workers={num_workers} is negative; use 0 (one per core) or more")
         self.num_envs = num_envs
         w = min(num_workers or default_num_workers(num_envs), num_envs)
-        bounds = np.linspace(0, num_envs, w + 1).astype(int)
-        self._slices = [(int(bounds[i]), int(bounds[i + 1])) for i in range(w)]
+        self.slices = slices.split(num_envs, w)
         self.autoreset_mode = autoreset_mode
         self.render_mode = render_mode
         self._closed = False
         self._shm: mmap.mmap | None = None
         self._arrays: dict[str, np.ndarray] = {}
-        self._worker_obs: list[list[Any]] = [[] for _ in self._slices]  # structured obs only
+        self._worker_obs: list[list[Any]] = [[] for _ in self.slices]  # structured obs only
         self._act: np.ndarray | None = None  # the batched actions in shared memory (array action spaces)
         # The info layout the workers write into shared memory (see _INFO_IN_SHM): its number, its JSON
         # (sent once to each worker), the merged views and the number each worker last heard of.
@@ -113,7 +110,7 @@ class WorkerVectorEnv(VectorEnv):
         self._step_header = _STEP + _EPOCH.pack(0)  # b"S" + the layout's number, built once per layout
         self._info_json = b""
         self._info_views: dict[str, np.ndarray] = {}
-        self._info_told: list[int] = [0 for _ in self._slices]
+        self._info_told: list[int] = [0 for _ in self.slices]
         self._info_layout: tuple | None = None
         self.shm_info_steps = 0  # steps whose infos all came through shared memory (tests, benchmarks)
         make_args = {
@@ -136,7 +133,7 @@ class WorkerVectorEnv(VectorEnv):
         self.processes: list[mp.process.BaseProcess] = []
         self._conns: list[Connection] = []
         try:
-            for i, (lo, hi) in enumerate(self._slices):
+            for i, (lo, hi) in enumerate(self.slices):
                 parent, child = ctx.Pipe()
                 p = ctx.Process(target=_worker_main, args=(child, make_args, hi - lo), name=f"gymbridge-worker-{i}", daemon=True)
                 p.start()
@@ -168,10 +165,10 @@ class WorkerVectorEnv(VectorEnv):
         """One block: observations (when one array), rewards, terminated, truncated; mapped by all."""
         n = self.num_envs
         layout: list[tuple[str, np.dtype, tuple[int, ...]]] = []
-        if isinstance(self.single_observation_space, _ARRAY_SPACES):
+        if isinstance(self.single_observation_space, ARRAY_SPACES):  # one fixed-shape array: shared memory
             layout.append(("obs", np.dtype(self.observation_space.dtype), tuple(self.observation_space.shape)))
         layout += [("rew", np.dtype(np.float64), (n,)), ("term", np.dtype(np.bool_), (n,)), ("trunc", np.dtype(np.bool_), (n,))]
-        if isinstance(self.single_action_space, _ARRAY_SPACES):
+        if isinstance(self.single_action_space, ARRAY_SPACES):
             layout.append(("act", np.dtype(self.action_space.dtype), tuple(self.action_space.shape)))
         layout.append(("info", np.dtype(np.uint8), (max(_INFO_AREA_MIN, _INFO_AREA_PER_ENV * n),)))
         offsets = []
@@ -184,7 +181,7 @@ class WorkerVectorEnv(VectorEnv):
             os.ftruncate(fd, max(size, 1))
             self._shm = mmap.mmap(fd, max(size, 1))
             spec = [(name, dtype.str, shape, off) for (name, dtype, shape), off in zip(layout, offsets)]
-            for i, (lo, hi) in enumerate(self._slices):
+            for i, (lo, hi) in enumerate(self.slices):
                 self._conns[i].send(("attach", (path, spec, lo, hi)))
             for i in range(len(self._conns)):
                 self._recv(i)
@@ -251,43 +248,24 @@ class WorkerVectorEnv(VectorEnv):
     # -------------------------------------------------------------------------------- VectorEnv
 
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
-        n = self.num_envs
-        if seed is None:
-            seeds: list[int | None] = [None] * n
-        elif isinstance(seed, (int, np.integer)):
-            seeds = [int(seed) + i for i in range(n)]  # Gymnasium's vector rule
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(f"reset got {len(seeds)} seeds for {n} envs")
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        messages: list[tuple[str, Any] | None] = []
-        for lo, hi in self._slices:
-            opts = dict(options)
-            if mask is not None:
-                part = np.asarray(mask[lo:hi], dtype=np.bool_)
-                if not part.any():
-                    messages.append(None)  # nothing to reset here: its envs keep their state
-                    continue
-                opts["reset_mask"] = part
-            messages.append(("reset", (seeds[lo:hi], opts or None)))
-        results = self._call_all(messages)
-        return self._observations(results), _merge_infos(
-            [(r if r is not None else {}, hi - lo) for r, (lo, hi) in zip(results, self._slices)]
-        )
+        calls = self._reset_calls(seed, options)
+        results = self._call_all([("reset", c) if c is not None else None for c in calls])
+        results = [r if r is not None else _NO_INFO for r in results]
+        obs = self._observations(results)  # first: it takes structured observations out of the infos
+        return obs, self._join_infos([r[0] for r in results], [r[1] for r in results])
 
     def step(self, actions: Any):
         act = self._act
         if act is not None and type(actions) is np.ndarray and actions.dtype == act.dtype and actions.shape == act.shape:
             # The hot path: actions through shared memory, a few bytes of message per worker.
             act[...] = actions
-            messages: list[Any] = [self._step_message(i) for i in range(len(self._slices))]
+            messages: list[Any] = [self._step_message(i) for i in range(len(self.slices))]
         else:  # another dtype or a structured space: pickled, so the worker steps exactly these values
-            messages = [("step", _slice(self.single_action_space, actions, lo, hi)) for lo, hi in self._slices]
+            messages = [("step", slice_batch(self.single_action_space, actions, lo, hi)) for lo, hi in self.slices]
         results = self._call_all(messages)
         a = self._arrays
-        return self._observations(results), a["rew"], a["term"], a["trunc"], self._infos(results)
+        obs = self._observations(results)  # first, as in reset
+        return obs, a["rew"], a["term"], a["trunc"], self._infos(results)
 
     def _step_message(self, i: int) -> bytes:
         """b"S", the info layout's number and, when worker i has not heard of that layout yet, its JSON."""
@@ -298,19 +276,24 @@ class WorkerVectorEnv(VectorEnv):
 
     def _infos(self, results: list[Any]) -> dict[str, Any]:
         """The step's vector info: the shared-memory views when every worker wrote there (the steady state
-        of envs whose infos keep one numeric layout, like MuJoCo's), else the merged per-worker infos --
-        and when those all share one flat numeric layout that fits, it becomes the layout of the next steps."""
+        of envs whose infos keep one numeric layout, like MuJoCo's), else the joined per-worker infos --
+        and when those all share one flat numeric layout that fits, it becomes the layout of the next steps.
+        (A worker writes there only infos it did not widen, all of the layout's dtypes: nothing to cast.)"""
         if all(r is _INFO_IN_SHM for r in results):
             self.shm_info_steps += 1
             return dict(self._info_views)
-        parts = []
-        for r, (lo, hi) in zip(results, self._slices):
+        infos, firsts = [], []
+        for r, (lo, hi) in zip(results, self.slices):
             if r is _INFO_IN_SHM:
-                r = {k: v[lo:hi] for k, v in self._info_views.items()}
-            parts.append((r, hi - lo))
-        merged = _merge_infos(parts)
-        self._adopt_info_layout([r for r, _ in parts])
-        return merged
+                infos.append({k: v[lo:hi] for k, v in self._info_views.items()})
+                firsts.append(slices.NOTHING_WIDENED)
+            else:
+                infos.append(r[0])
+                firsts.append(r[1])
+        joined = self._join_infos(infos, firsts)
+        if not any(firsts):
+            self._adopt_info_layout(infos)
+        return joined
 
     def _adopt_info_layout(self, infos: list[Any]) -> None:
         if self._act is None:
@@ -345,9 +328,9 @@ class WorkerVectorEnv(VectorEnv):
         from gymnasium.vector.utils import concatenate, create_empty_array, iterate
 
         items: list[Any] = []
-        for i, (r, (lo, hi)) in enumerate(zip(results, self._slices)):
-            if isinstance(r, dict) and "__obs__" in r:
-                self._worker_obs[i] = list(iterate(batch_space(self.single_observation_space, hi - lo), r.pop("__obs__")))
+        for i, (r, (lo, hi)) in enumerate(zip(results, self.slices)):
+            if type(r) is tuple and "__obs__" in r[0]:
+                self._worker_obs[i] = list(iterate(batch_space(self.single_observation_space, hi - lo), r[0].pop("__obs__")))
             items.extend(self._worker_obs[i])
         return concatenate(self.single_observation_space, items, create_empty_array(self.single_observation_space, n=self.num_envs))
 
@@ -355,9 +338,9 @@ class WorkerVectorEnv(VectorEnv):
 
     def _one(self, index: int, cmd: str, arg: tuple) -> Any:
         """Send one command to the worker that owns env ``index`` (its index within the worker first)."""
-        for w, (lo, hi) in enumerate(self._slices):
+        for w, (lo, hi) in enumerate(self.slices):
             if lo <= index < hi:
-                messages: list[Any] = [None] * len(self._slices)
+                messages: list[Any] = [None] * len(self.slices)
                 messages[w] = (cmd, (index - lo, *arg))
                 return self._call_all(messages)[w]
         raise IndexError(f"env index {index} is not in 0..{self.num_envs - 1}")
@@ -370,7 +353,7 @@ class WorkerVectorEnv(VectorEnv):
         self._one(index, "restore", (snapshot_id, reseed))
 
     def release_snapshots(self, snapshot_ids: list[int]) -> None:
-        self._call_all([("release", list(snapshot_ids))] * len(self._slices))
+        self._call_all([("release", list(snapshot_ids))] * len(self.slices))
 
     def render(self) -> tuple[Any, ...] | None:
         frames = self._call_all([("render", None)] * len(self._conns))
@@ -418,50 +401,8 @@ class WorkerVectorEnv(VectorEnv):
 # ------------------------------------------------------------------------------------ helpers
 
 
-def _slice(single: spaces.Space, batched: Any, lo: int, hi: int) -> Any:
-    """Envs lo..hi-1 of a batched action, following Gymnasium's batch_space structure: arrays on axis 0,
-    Dict/Tuple leaf by leaf, Text/Sequence/Graph/OneOf (batched as a tuple of per-env values) by item."""
-    if isinstance(single, spaces.Dict):
-        return {k: _slice(s, batched[k], lo, hi) for k, s in single.items()}
-    if isinstance(single, spaces.Tuple):
-        return tuple(_slice(s, b, lo, hi) for s, b in zip(single.spaces, batched))
-    if isinstance(single, _ARRAY_SPACES):
-        return np.asarray(batched)[lo:hi]
-    return tuple(batched[lo:hi])
-
-
-def _merge_infos(parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
-    """Per-worker vector infos (each over its slice) as one vector info over all envs.
-
-    Keys in order of first appearance (worker 0's first: Gymnasium adds keys in env order), arrays
-    concatenated; a worker without a key contributes zeros / None with a False ``_key`` mask, as
-    Gymnasium's own ``_add_info`` leaves envs that did not report it.
-    """
-    keys: list[str] = []
-    for info, _ in parts:
-        for k in info:
-            if k not in keys:
-                keys.append(k)
-    if not keys:
-        return {}
-    out: dict[str, Any] = {}
-    for key in keys:
-        present = [info[key] for info, _ in parts if key in info]
-        first = present[0]
-        if isinstance(first, dict):
-            out[key] = _merge_infos([(info.get(key, {}), k) for info, k in parts])
-            continue
-        chunks = []
-        for info, k in parts:
-            if key in info:
-                chunks.append(np.asarray(info[key]))
-            elif isinstance(first, np.ndarray) and first.dtype == object:
-                chunks.append(np.full(k, None, dtype=object))
-            else:
-                like = np.asarray(first)
-                chunks.append(np.zeros((k, *like.shape[1:]), dtype=like.dtype))
-        out[key] = np.concatenate(chunks).astype(np.asarray(first).dtype, copy=False)
-    return out
+# A worker's answer to a reset or step that carries its infos: (infos, the first dtypes of the keys it widened).
+_NO_INFO: tuple[dict[str, Any], Any] = ({}, slices.NOTHING_WIDENED)
 
 
 def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> None:
@@ -469,8 +410,6 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
     # Imported here: this runs in a fresh (spawned) interpreter.
     from gymbridge_server import register_envs
     from gymbridge_server.adapters import gymnasium as gym_adapter
-    from gymbridge_server.vector.factory import make_vector_env
-
     from gymbridge_server.snapshots import SnapshotStore
 
     gym_adapter.route_mujoco_warnings()
@@ -483,18 +422,7 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
             register_envs(fault_envs=make_args["fault_envs"])
             modules, paths = make_args["env_modules"]
             envmodules.load(modules, paths)
-            env = make_vector_env(
-                make_args["env_id"],
-                num_envs,
-                autoreset_mode=make_args["autoreset_mode"],
-                kwargs=make_args["kwargs"],
-                wrappers=make_args["wrappers"],
-                render_mode=make_args["render_mode"],
-                max_episode_steps=make_args["max_episode_steps"],
-                vectorization="sync",
-                limits=make_args["limits"],
-                session_envs=make_args["session_envs"],
-            )
+            env = slices.make_slice(make_args, num_envs)
             conn.send(("ok", (env.single_observation_space, env.single_action_space, dict(env.metadata), env.spec)))
         except BaseException as e:  # noqa: BLE001 -- report to the parent, which re-raises it
             _send_error(conn, e)
@@ -517,24 +445,27 @@ def _worker_main(conn: Connection, make_args: dict[str, Any], num_envs: int) -> 
                     if epoch != info_epoch:
                         info_epoch, info_layout = epoch, _attach_info_layout(arrays["info"], buf[1 + _EPOCH.size:], lo, hi)
                     obs, rew, term, trunc, info = env.step(arrays["act"][lo:hi].copy())
+                    first = slices.slice_first_dtypes(env, info)
                     _write(arrays, obs, rew, term, trunc, lo, hi, info)
-                    if info_layout is not None and _write_info(info, info_layout):
+                    if info_layout is not None and not first and _write_info(info, info_layout):
                         conn.send_bytes(_INFO_IN_SHM)
                     else:
-                        _send_info(conn, info)
+                        _send_info(conn, info, first)
                     spin.begin()
                     continue
                 cmd, arg = ForkingPickler.loads(buf)
                 if cmd == "step":
                     obs, rew, term, trunc, info = env.step(arg)
+                    first = slices.slice_first_dtypes(env, info)
                     _write(arrays, obs, rew, term, trunc, lo, hi, info)
-                    _send_info(conn, info)
+                    _send_info(conn, info, first)
                     spin.begin()
                 elif cmd == "reset":
                     seeds, options = arg
                     obs, info = env.reset(seed=seeds, options=options)
+                    first = slices.slice_first_dtypes(env, info)
                     _write(arrays, obs, None, None, None, lo, hi, info)
-                    _send_info(conn, info)
+                    _send_info(conn, info, first)
                 elif cmd == "attach":
                     path, spec, lo, hi = arg
                     fd = os.open(path, os.O_RDWR)
@@ -641,19 +572,23 @@ def _write_info(info: Any, layout: list[tuple[str, np.dtype, tuple, np.ndarray]]
 # Infos back from a worker: a flat dict of numeric arrays (MuJoCo's reward terms and masks, every step)
 # travels as b"R", the layout [[key, dtype, shape], ...] as JSON (cached per layout on both sides), then the
 # arrays' raw bytes -- a fraction of pickling 8-18 small arrays each step, on the parent's serial path.
-# Anything else (final_obs objects, nested dicts, structured observations) is pickled as before.
+# Anything else (final_obs objects, nested dicts, structured observations, keys the worker widened) is
+# pickled as (infos, first dtypes of the widened keys).
 _RAW_INFO = b"R"
 _LAYOUTS_OUT: dict[tuple, bytes] = {}
 _LAYOUTS_IN: dict[bytes, list[tuple[str, np.dtype, tuple[int, ...], int]]] = {}
 _LAYOUT_LEN = struct.Struct("<I")
 
 
-def _send_info(conn: Connection, info: dict) -> None:
+def _send_info(conn: Connection, info: dict, first: Any) -> None:
+    if first:
+        conn.send(("ok", (info, first)))
+        return
     key = []
     blobs = []
     for k, v in info.items():
         if type(v) is not np.ndarray or v.dtype.kind not in "biuf" or type(k) is not str:
-            conn.send(("ok", info))
+            conn.send(("ok", (info, first)))
             return
         key.append((k, v.dtype.str, v.shape))
         blobs.append(v.tobytes())
@@ -666,7 +601,7 @@ def _send_info(conn: Connection, info: dict) -> None:
     conn.send_bytes(b"".join([_RAW_INFO, _LAYOUT_LEN.pack(len(layout)), layout, *blobs]))
 
 
-def _unpack_info(buf: bytes) -> dict[str, np.ndarray]:
+def _unpack_info(buf: bytes) -> tuple[dict[str, np.ndarray], Any]:
     (n,) = _LAYOUT_LEN.unpack_from(buf, 1)
     start = 1 + _LAYOUT_LEN.size
     layout_bytes = buf[start:start + n]
@@ -678,11 +613,11 @@ def _unpack_info(buf: bytes) -> dict[str, np.ndarray]:
     out = {}
     off = start + n
     for k, dtype, shape, count in layout:
-        # Views of this message's bytes (read-only; _merge_infos concatenates them into new arrays).
+        # Views of this message's bytes (read-only; join_infos concatenates them into new arrays).
         a = np.frombuffer(buf, dtype=dtype, count=count, offset=off)
         out[k] = a if len(shape) == 1 else a.reshape(shape)
         off += count * dtype.itemsize
-    return out
+    return out, slices.NOTHING_WIDENED
 
 
 def _send_error(conn: Connection, e: BaseException) -> None:

@@ -40,8 +40,8 @@ import org.gymbridge.tensor.Value;
  * merged as Gymnasium merges envs' infos, so the result equals one server with the same num_envs, bit for bit. An
  * info key whose dtype differs between envs of one call (FrozenLake's {@code prob}: an int after an autoreset, a
  * float after a step) gets the dtype of the first env reporting it over all shards: the shards' sessions are made
- * with exact infos, so a server sends such a key uncast with the dtype its first env gave it, and the merge casts.
- * (A shard using {@code vectorization=workers} or {@code ray} merges infos its workers already cast, and keeps that.)
+ * with exact infos, so a server sends such a key uncast with the dtype its first env gave it, and the merge casts
+ * (whatever the shard's vectorization).
  *
  * <p>A failing shard fails the call with a {@link GymBridgeException} naming the shard, its server and its envs; the
  * other shards' sessions are untouched. {@code on_crash} applies per shard (a shard whose env crashed is recreated on
