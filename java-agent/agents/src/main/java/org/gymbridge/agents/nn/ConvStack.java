@@ -16,10 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * loop that copies the product back. DL4J's own passes cost about ten times as much for the Nature CNN at PPO's
  * sizes (per-call workspaces, permutes, NCHW copies around every op).
  *
- * <p>Between layers the activations are kept channels-last, one row per output position ({@code [n*h*w, c]}): the
- * layout the gemm writes, so no permute. The input is channels-first ({@link ConvEncoder#toInput}), as DL4J wants
- * it, and the output is flattened channels-first per sample ({@code [n, c*h*w]}), as DL4J's
- * {@code CnnToFeedForwardPreProcessor} hands it to the next dense layer. The parameter gradients go into views of
+ * <p>Inside, images are channels-last, one row per pixel ({@code [n*h*w, c]}): the layout the gemm writes, and the
+ * one in which each kernel row of a patch is one contiguous run (the im2col is one array copy per kernel row). The
+ * weights are permuted to that patch order (kernel row, kernel column, channel) on each pass and their gradient
+ * permuted back, one ND4J op each. The input is channels-first ({@link ConvEncoder#toInput}), as DL4J wants it, and
+ * the output is flattened channels-first per sample ({@code [n, c*h*w]}), as DL4J's
+ * {@code CnnToFeedForwardPreProcessor} hands it to the next dense layer: both are transposed once per pass. The parameter gradients go into views of
  * a flat gradient buffer at the parameters' offsets (see {@link DenseStack}), so Adam and checkpoints see DL4J's
  * layout.
  */
@@ -34,11 +36,17 @@ final class ConvStack {
     private final int[] outW;
     private final int[] kernel;
     private final int[] stride;
-    // W as [outC, inC*k*k] (DL4J's [out, in, kh, kw], C order), b as [1, outC], and their gradient views.
+    // DL4J's W [out, in, kh, kw] and b [1, out], and their gradient views.
     private final INDArray[] weights;
     private final INDArray[] biases;
     private final INDArray[] weightGradients;
     private final INDArray[] biasGradients;
+    // W and its gradient in patch order [out, kh*kw*in] (what a channels-last im2col row meets), and their
+    // [out, kh, kw, in] views.
+    private final INDArray[] patchWeights;
+    private final INDArray[] patchWeights4;
+    private final INDArray[] patchGradients;
+    private final INDArray[] patchGradients4;
     private Pass train;
     private Pass infer;
 
@@ -56,6 +64,10 @@ final class ConvStack {
         biases = new INDArray[n];
         weightGradients = new INDArray[n];
         biasGradients = new INDArray[n];
+        patchWeights = new INDArray[n];
+        patchWeights4 = new INDArray[n];
+        patchGradients = new INDArray[n];
+        patchGradients4 = new INDArray[n];
     }
 
     /**
@@ -98,14 +110,14 @@ final class ConvStack {
             s.outH[l] = (h - k[0]) / st[0] + 1;
             s.outW[l] = (w - k[0]) / st[0] + 1;
             int patch = c * k[0] * k[0];
-            s.weights[l] = weight.reshape('c', s.outC[l], patch);
+            s.weights[l] = weight;
             s.biases[l] = bias.reshape('c', 1, s.outC[l]);
-            s.weightGradients[l] = DenseStack.viewAt(gradient, weight, params).reshape('c', s.outC[l], patch);
+            s.weightGradients[l] = DenseStack.viewAt(gradient, weight, params);
             s.biasGradients[l] = DenseStack.viewAt(gradient, bias, params).reshape('c', 1, s.outC[l]);
-            if (s.weights[l].data().address() != weight.data().address()
-                    || s.weightGradients[l].data().address() != gradient.data().address()) {
-                throw new IllegalStateException("a convolution's weight reshape is a copy");
-            }
+            s.patchWeights[l] = Nd4j.create(DataType.FLOAT, s.outC[l], patch);
+            s.patchWeights4[l] = s.patchWeights[l].reshape('c', s.outC[l], k[0], k[0], c);
+            s.patchGradients[l] = Nd4j.create(DataType.FLOAT, s.outC[l], patch);
+            s.patchGradients4[l] = s.patchGradients[l].reshape('c', s.outC[l], k[0], k[0], c);
             c = s.outC[l];
             h = s.outH[l];
             w = s.outW[l];
@@ -133,7 +145,7 @@ final class ConvStack {
     /** Buffers of one pass for a batch of {@code rows} frames. */
     private final class Pass {
         final int rows;
-        float[] input;
+        final float[] input;
         // Per layer: the im2col matrix [rows*positions, patch] (heap, and native for the gemm), the output
         // [rows*positions, outC] (native, and on the heap after bias and ReLU), deltas, and a row of ones.
         final float[][] colsHeap = new float[layers][];
@@ -148,6 +160,7 @@ final class ConvStack {
 
         Pass(int rows) {
             this.rows = rows;
+            input = new float[rows * inputSize()];
             for (int l = 0; l < layers; l++) {
                 int m = rows * positions(l);
                 colsHeap[l] = new float[m * patch(l)];
@@ -195,17 +208,12 @@ final class ConvStack {
         if (input.length != p.rows * inputSize()) {
             throw new IllegalArgumentException(input.length + " values are not " + p.rows + " frames of " + inputSize());
         }
-        p.input = input;
+        transpose(input, p.input, p.rows, inC[0], inH[0] * inW[0]);
         for (int l = 0; l < layers; l++) {
-            if (l == 0) {
-                // Channels-first input: channel stride h*w, row stride w, column stride 1.
-                im2col(l, input, inH[0] * inW[0], inW[0], 1, p.rows, p.colsHeap[0]);
-            } else {
-                // Channels-last activations: channel stride 1, row stride w*c, column stride c.
-                im2col(l, p.activations[l - 1], 1, inW[l] * inC[l], inC[l], p.rows, p.colsHeap[l]);
-            }
+            patchWeights4[l].assign(weights[l].permute(0, 2, 3, 1));
+            im2col(l, l == 0 ? p.input : p.activations[l - 1], p.rows, p.colsHeap[l]);
             p.cols[l].data().asNioFloat().put(p.colsHeap[l]);
-            Nd4j.gemm(p.cols[l], weights[l], p.product[l], false, true, 1.0, 0.0);
+            Nd4j.gemm(p.cols[l], patchWeights[l], p.product[l], false, true, 1.0, 0.0);
             float[] a = p.activations[l];
             p.product[l].data().asNioFloat().get(a);
             float[] b = HostArrays.toFloats(biases[l]);
@@ -218,83 +226,74 @@ final class ConvStack {
             }
         }
         int last = layers - 1;
-        return toChannelsFirst(p.activations[last], p.rows, positions(last), outC[last]);
+        float[] out = new float[p.rows * outputSize()];
+        transpose(p.activations[last], out, p.rows, positions(last), outC[last]);
+        return out;
     }
 
     /**
-     * Writes the patches of layer {@code l}'s input into {@code cols}: one row per (frame, output position), its
-     * columns in DL4J's weight order (channel, kernel row, kernel column). The input is addressed by the strides
-     * of a channel, an image row and an image column within a frame.
+     * Writes the patches of layer {@code l}'s channels-last input into {@code cols}: one row per (frame, output
+     * position), its columns in patch order (kernel row, kernel column, channel), so that each kernel row of a patch
+     * is one contiguous run of the input.
      */
-    private void im2col(int l, float[] in, int cStride, int yStride, int xStride, int rows, float[] cols) {
+    private void im2col(int l, float[] in, int rows, float[] cols) {
         int k = kernel[l];
-        int s = stride[l];
-        int frame = inC[l] * inH[l] * inW[l];
-        int patch = patch(l);
-        int oh = outH[l];
-        int ow = outW[l];
-        int row = 0;
+        int run = k * inC[l];
+        int line = inW[l] * inC[l];
+        int step = stride[l] * inC[l];
+        int frame = inH[l] * line;
+        int dst = 0;
         for (int n = 0; n < rows; n++) {
-            int base = n * frame;
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int dst = row * patch;
-                    int corner = base + oy * s * yStride + ox * s * xStride;
-                    for (int c = 0; c < inC[l]; c++) {
-                        for (int ky = 0; ky < k; ky++) {
-                            int src = corner + c * cStride + ky * yStride;
-                            for (int kx = 0; kx < k; kx++) {
-                                cols[dst++] = in[src + kx * xStride];
-                            }
-                        }
+            for (int oy = 0; oy < outH[l]; oy++) {
+                int top = n * frame + oy * stride[l] * line;
+                for (int ox = 0; ox < outW[l]; ox++) {
+                    int corner = top + ox * step;
+                    for (int ky = 0; ky < k; ky++) {
+                        System.arraycopy(in, corner + ky * line, cols, dst, run);
+                        dst += run;
                     }
-                    row++;
                 }
             }
         }
     }
 
-    /** The adjoint of {@link #im2col} for a channels-last input: adds every patch gradient back onto its pixels. */
+    /** The adjoint of {@link #im2col}: adds every patch's gradient back onto its pixels of {@code in}. */
     private void col2im(int l, float[] cols, int rows, float[] in) {
         java.util.Arrays.fill(in, 0f);
         int k = kernel[l];
-        int s = stride[l];
-        int c0 = inC[l];
-        int yStride = inW[l] * c0;
-        int frame = c0 * inH[l] * inW[l];
-        int patch = patch(l);
-        int row = 0;
+        int run = k * inC[l];
+        int line = inW[l] * inC[l];
+        int step = stride[l] * inC[l];
+        int frame = inH[l] * line;
+        int src = 0;
         for (int n = 0; n < rows; n++) {
-            int base = n * frame;
             for (int oy = 0; oy < outH[l]; oy++) {
+                int top = n * frame + oy * stride[l] * line;
                 for (int ox = 0; ox < outW[l]; ox++) {
-                    int src = row * patch;
-                    int corner = base + oy * s * yStride + ox * s * c0;
-                    for (int c = 0; c < c0; c++) {
-                        for (int ky = 0; ky < k; ky++) {
-                            int dst = corner + c + ky * yStride;
-                            for (int kx = 0; kx < k; kx++) {
-                                in[dst + kx * c0] += cols[src++];
-                            }
+                    int corner = top + ox * step;
+                    for (int ky = 0; ky < k; ky++) {
+                        int dst = corner + ky * line;
+                        for (int i = 0; i < run; i++) {
+                            in[dst + i] += cols[src + i];
                         }
+                        src += run;
                     }
-                    row++;
                 }
             }
         }
     }
 
-    private static float[] toChannelsFirst(float[] lastActivations, int rows, int positions, int channels) {
-        float[] out = new float[lastActivations.length];
+    /** Per frame, {@code [a, b]} to {@code [b, a]}: channels-first to channels-last and back. */
+    private static void transpose(float[] from, float[] to, int rows, int a, int b) {
+        int frame = a * b;
         for (int n = 0; n < rows; n++) {
-            int base = n * positions * channels;
-            for (int p = 0; p < positions; p++) {
-                for (int c = 0; c < channels; c++) {
-                    out[base + c * positions + p] = lastActivations[base + p * channels + c];
+            int base = n * frame;
+            for (int i = 0; i < a; i++) {
+                for (int j = 0; j < b; j++) {
+                    to[base + j * a + i] = from[base + i * b + j];
                 }
             }
         }
-        return out;
     }
 
     /**
@@ -312,17 +311,9 @@ final class ConvStack {
         int last = layers - 1;
         int positions = positions(last);
         int channels = outC[last];
-        float[] d = p.deltaHeap[last];
-        for (int n = 0; n < p.rows; n++) {
-            int base = n * positions * channels;
-            for (int q = 0; q < positions; q++) {
-                for (int c = 0; c < channels; c++) {
-                    d[base + q * channels + c] = outputGradient[base + c * positions + q];
-                }
-            }
-        }
+        transpose(outputGradient, p.deltaHeap[last], p.rows, channels, positions);
         for (int l = last; l >= 0; l--) {
-            d = p.deltaHeap[l];
+            float[] d = p.deltaHeap[l];
             float[] a = p.activations[l];
             for (int i = 0; i < d.length; i++) {
                 if (!(a[i] > 0)) {
@@ -330,10 +321,11 @@ final class ConvStack {
                 }
             }
             p.delta[l].data().asNioFloat().put(d);
-            Nd4j.gemm(p.delta[l], p.cols[l], weightGradients[l], true, false, 1.0, 0.0);
+            Nd4j.gemm(p.delta[l], p.cols[l], patchGradients[l], true, false, 1.0, 0.0);
+            weightGradients[l].assign(patchGradients4[l].permute(0, 3, 1, 2));
             Nd4j.gemm(p.ones[l], p.delta[l], biasGradients[l], false, false, 1.0, 0.0);
             if (l > 0) {
-                Nd4j.gemm(p.delta[l], weights[l], p.colGradient[l], false, false, 1.0, 0.0);
+                Nd4j.gemm(p.delta[l], patchWeights[l], p.colGradient[l], false, false, 1.0, 0.0);
                 p.colGradient[l].data().asNioFloat().get(p.colGradientHeap[l]);
                 col2im(l, p.colGradientHeap[l], p.rows, p.deltaHeap[l - 1]);
             }
