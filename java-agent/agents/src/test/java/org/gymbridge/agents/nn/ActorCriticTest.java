@@ -105,6 +105,10 @@ class ActorCriticTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(HostArrays.toFloats(acts.get("value")), out.value(), 1e-5f);
         org.junit.jupiter.api.Assertions.assertArrayEquals(reference, gradient, 1e-5f);
         org.junit.jupiter.api.Assertions.assertArrayEquals(out.policy(), net.predict(obs).policy());
+        ActorCritic twin = ActorCritic.createCnn(enc, 5, new Random(3));
+        twin.forward(obs);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(gradient, HostArrays.toFloats(twin.backward(p, v)),
+                "same seed, same input: the same gradient bits");
         long nonZero = java.util.stream.IntStream.range(0, 2 * 4 * 8 * 8).filter(i -> gradient[32 + i] != 0).count();
         assertTrue(nonZero > 2 * 4 * 8 * 8 / 2, "gradient reaches the first convolution's weights: " + nonZero);
     }
