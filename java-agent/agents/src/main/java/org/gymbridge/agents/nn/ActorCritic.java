@@ -38,11 +38,16 @@ public final class ActorCritic {
     private static final String INPUT = "observation";
     private static final String POLICY = "policy";
     private static final String VALUE = "value";
+    private static final String CNN = "cnn_";
 
     private final ComputationGraph graph;
-    // The MLP's direct passes (see DenseStack) and their flat gradient; null for the CNN (DL4J's passes).
+    // The direct passes (see DenseStack, ConvStack) and their flat gradient; null for graphs of other layers, which
+    // keep DL4J's passes. The policy and value stacks are the MLP towers, or the CNN's two output layers after its
+    // convolutions and its features layer (the trunk).
     private final DenseStack policyStack;
     private final DenseStack valueStack;
+    private final ConvStack convolutions;
+    private final DenseStack trunk;
     private final INDArray gradient;
 
     /** Wraps an existing graph built by {@link #create} (for example one restored from a checkpoint). */
@@ -56,10 +61,49 @@ public final class ActorCritic {
         INDArray flat = Nd4j.create(DataType.FLOAT, 1, graph.params().length());
         DenseStack policy = tower(graph, "policy_", POLICY, flat);
         DenseStack value = tower(graph, "value_", VALUE, flat);
+        ConvStack convs = null;
+        DenseStack features = null;
+        if (policy == null || value == null) {
+            convs = convolutions(graph, flat);
+            features = convs == null ? null : single(graph, CNN + "features", flat);
+            if (features != null && features.inputSize() == convs.outputSize()) {
+                policy = single(graph, POLICY, flat);
+                value = single(graph, VALUE, flat);
+            }
+        }
         boolean direct = policy != null && value != null;
         this.policyStack = direct ? policy : null;
         this.valueStack = direct ? value : null;
+        this.convolutions = direct ? convs : null;
+        this.trunk = direct ? features : null;
         this.gradient = direct ? flat : null;
+    }
+
+    private static DenseStack single(ComputationGraph graph, String layer, INDArray gradient) {
+        return DenseStack.of(java.util.List.of(graph.getLayer(layer)), graph.params(), gradient);
+    }
+
+    /**
+     * The direct passes of the CNN's convolutions when the graph is exactly {@link #createCnn}'s layers (the encoder's
+     * convolutions and features layer, the policy and value outputs); else null.
+     */
+    private static ConvStack convolutions(ComputationGraph graph, INDArray gradient) {
+        String[] trunk = ConvEncoder.layerNames(CNN);
+        java.util.Set<String> expected = new java.util.HashSet<>(java.util.Arrays.asList(trunk));
+        expected.addAll(java.util.List.of(POLICY, VALUE));
+        if (!graph.getConfiguration().getVertices().keySet().equals(expected)
+                || !(graph.getConfiguration().getVertices().get(trunk[0])
+                        instanceof org.deeplearning4j.nn.conf.graph.LayerVertex first)
+                || !(first.getPreProcessor()
+                        instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor frames)) {
+            return null;
+        }
+        java.util.List<org.deeplearning4j.nn.api.Layer> convs = new java.util.ArrayList<>();
+        for (int l = 0; l < trunk.length - 1; l++) {
+            convs.add(graph.getLayer(trunk[l]));
+        }
+        return ConvStack.of(convs, (int) frames.getNumChannels(), (int) frames.getInputHeight(),
+                (int) frames.getInputWidth(), graph.params(), gradient);
     }
 
     /**
@@ -128,12 +172,12 @@ public final class ActorCritic {
                 .dataType(DataType.FLOAT)
                 .graphBuilder()
                 .addInputs(INPUT);
-        String features = encoder.addLayers(builder, INPUT, "cnn_");
+        String features = encoder.addLayers(builder, INPUT, CNN);
         builder.addLayer(POLICY, dense(ConvEncoder.FEATURES, policySize, Activation.IDENTITY), features);
         builder.addLayer(VALUE, dense(ConvEncoder.FEATURES, 1, Activation.IDENTITY), features);
         ComputationGraph graph = new ComputationGraph(builder.setOutputs(POLICY, VALUE).build());
         graph.init();
-        for (String layer : ConvEncoder.layerNames("cnn_")) {
+        for (String layer : ConvEncoder.layerNames(CNN)) {
             orthogonal(graph, layer, Math.sqrt(2), rng);
         }
         orthogonal(graph, POLICY, 0.01, rng);
@@ -203,6 +247,9 @@ public final class ActorCritic {
         if (policyStack != null) {
             float[] x = HostArrays.toFloats(observations);
             int rows = (int) observations.size(0);
+            if (convolutions != null) {
+                x = trunk.predict(convolutions.predict(x, rows), rows);
+            }
             return new Output(policyStack.predict(x, rows), valueStack.predict(x, rows));
         }
         INDArray[] out = graph.output(false, observations);
@@ -214,6 +261,9 @@ public final class ActorCritic {
         if (policyStack != null) {
             float[] x = HostArrays.toFloats(observations);
             int rows = (int) observations.size(0);
+            if (convolutions != null) {
+                x = trunk.forward(convolutions.forward(x, rows), rows);
+            }
             return new Output(policyStack.forward(x, rows), valueStack.forward(x, rows));
         }
         Map<String, INDArray> activations = graph.feedForward(new INDArray[] {observations}, true, false);
@@ -229,8 +279,15 @@ public final class ActorCritic {
      */
     public INDArray backward(float[] policyGradient, float[] valueGradient) {
         if (policyStack != null) {
-            policyStack.backprop(policyGradient, true, false);
-            valueStack.backprop(valueGradient, true, false);
+            boolean cnn = convolutions != null;
+            float[] features = policyStack.backprop(policyGradient, true, cnn);
+            float[] fromValue = valueStack.backprop(valueGradient, true, cnn);
+            if (cnn) {
+                for (int i = 0; i < features.length; i++) {
+                    features[i] += fromValue[i];
+                }
+                convolutions.backprop(trunk.backprop(features, true, true));
+            }
             return gradient;
         }
         int batch = valueGradient.length;
@@ -238,6 +295,11 @@ public final class ActorCritic {
                 HostArrays.toArray(valueGradient, batch, 1)).gradient();
     }
 
+
+    /** Whether the passes run directly on the weights (DenseStack, ConvStack) rather than through DL4J's graph. */
+    boolean directPasses() {
+        return policyStack != null;
+    }
 
     /** All weights as one flat vector; updating it in place updates the network. */
     public INDArray params() {

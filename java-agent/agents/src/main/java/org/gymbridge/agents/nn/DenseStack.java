@@ -84,7 +84,7 @@ final class DenseStack {
     }
 
     /** The view of {@code gradient} at the offset (within {@code params}) and with the shape and order of {@code param}. */
-    private static INDArray viewAt(INDArray gradient, INDArray param, INDArray params) {
+    static INDArray viewAt(INDArray gradient, INDArray param, INDArray params) {
         if (param.data().address() != params.data().address() || param.elementWiseStride() != 1) {
             throw new IllegalStateException("a layer's parameters are not a contiguous view of the network's");
         }
@@ -97,8 +97,13 @@ final class DenseStack {
         return view;
     }
 
+    /** Whether {@code activation} is max(0, x) (DL4J's ReLU without a threshold, cap or negative slope). */
+    static boolean isPlainRelu(IActivation activation) {
+        return activation instanceof ActivationReLU relu && relu.toString().equals(new ActivationReLU().toString());
+    }
+
     private static Kind kind(IActivation activation) {
-        if (activation instanceof ActivationReLU relu && relu.toString().equals(new ActivationReLU().toString())) {
+        if (isPlainRelu(activation)) {
             return Kind.RELU;
         }
         if (activation instanceof ActivationTanH) {
