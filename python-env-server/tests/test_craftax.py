@@ -19,7 +19,7 @@ from craftax.craftax_env import make_craftax_env_from_name, make_craftax_env_fro
 from gymnasium.vector import AutoresetMode
 
 from gymbridge.v1 import env_pb2 as epb
-from gymbridge_server.adapters.craftax import INSTALL, SPACES, seed_keys
+from gymbridge_server.adapters.craftax import FEW, INSTALL, SPACES, reset_calls, seed_keys
 from gymbridge_server.client import RemoteError, RemoteVectorEnv
 
 N = 2
@@ -48,6 +48,19 @@ class Direct:
     def _reset(self, i: int) -> np.ndarray:
         obs, self.states[i] = self.env.reset(self._sub(i), self.params)
         return np.asarray(obs)
+
+    def step_same(self, actions: np.ndarray) -> tuple:
+        """SAME_STEP autoreset: (obs, rewards f32, terminated, truncated, ended envs' final obs or None)."""
+        obs, rew, term, trunc, final = [], [], [], [], []
+        for i in range(N):
+            o, self.states[i], r, done, _ = self.env.step(self._sub(i), self.states[i], int(actions[i]), self.params)
+            died = bool(self.env.is_terminal(self.states[i], self.params.replace(max_timesteps=NEVER)))
+            rew.append(np.float32(r))
+            term.append(bool(done) and died)
+            trunc.append(bool(done) and not died)
+            final.append(np.asarray(o) if done else None)
+            obs.append(self._reset(i) if done else np.asarray(o))
+        return np.stack(obs), np.array(rew), np.array(term), np.array(trunc), final
 
     def step(self, actions: np.ndarray) -> tuple:
         """(obs, rewards f32, terminated, truncated, per-env info or None, per-env achievements or None)."""
@@ -91,6 +104,21 @@ def test_seed_keys_are_jax_prng_keys():
     want = np.stack([np.asarray(jax.random.PRNGKey(s)) for s in seeds[:4]])
     assert seed_keys(seeds[:4]).tobytes() == want.astype(np.uint32).tobytes()
     assert seed_keys([2**32 + 5]).tolist() == [[1, 5]]  # threefry's 64-bit seed: high, low words
+
+
+def test_autoresets_regenerate_only_the_ended_envs_worlds():
+    def calls(n, ended):
+        mask = np.zeros(n, dtype=np.bool_)
+        mask[list(ended)] = True
+        return [c.tolist() for c in reset_calls(mask)]
+
+    assert calls(1024, []) == []
+    assert calls(1024, [7]) == [[7] * FEW]  # one world, padded by repeats to the compiled size
+    assert calls(1024, [3, 900]) == [[3, 900] + [3] * (FEW - 2)]
+    several = calls(1024, range(0, 40))  # 40 ends: three calls of 16
+    assert [len(c) for c in several] == [FEW] * 3 and sorted(set(sum(several, []))) == list(range(40))
+    assert calls(1024, range(300)) == [list(range(300)) + [0] * 724]  # over a quarter: one call over all
+    assert calls(2, [1]) == [[1, 1]] and calls(2, [0, 1]) == [[0, 1]]
 
 
 def _assert_step_equal(t: int, want: tuple, got: tuple, classic: bool) -> None:
@@ -149,6 +177,62 @@ def test_trajectory_is_bit_identical_to_stepping_craftax_directly(server, direct
             truncations += int(expected[3].sum())
             autoresets += sum(1 for info in expected[4] if info is None)
         assert truncations == 2 * N and autoresets == 2 * N
+    finally:
+        remote.close()
+
+
+def test_envs_that_end_at_different_steps_reset_alone(server, direct):
+    """Env 0 restarts 3 steps after env 1, so their episodes end on different steps: each autoreset
+    regenerates one world (not the batch's) and matches the reference."""
+    ref = direct["Craftax-Classic-Symbolic-v1"]
+    remote = RemoteVectorEnv(server.address, "Craftax-Classic-Symbolic-v1", N, max_episode_steps=6)
+    try:
+        ref.reset(seed=31, max_timesteps=6)
+        remote.reset(seed=31)
+        rng = np.random.default_rng(8)
+        for t in range(3):
+            actions = rng.integers(0, 17, size=N)
+            _assert_step_equal(t, ref.step(actions), remote.step(actions), True)
+        obs, _ = remote.reset(options={"reset_mask": np.array([True, False])})
+        assert obs[0].tobytes() == ref._reset(0).tobytes()
+        ref.ended[0] = False
+        alone = 0
+        for t in range(3, 20):
+            actions = rng.integers(0, 17, size=N)
+            expected = ref.step(actions)
+            _assert_step_equal(t, expected, remote.step(actions), True)
+            alone += int(sum(info is None for info in expected[4]) == 1)
+        assert alone >= 3  # autoresets of one env while the other steps
+    finally:
+        remote.close()
+
+
+def test_same_step_autoreset_matches_the_reference(server, direct):
+    ref = direct["Craftax-Classic-Symbolic-v1"]
+    remote = RemoteVectorEnv(server.address, "Craftax-Classic-Symbolic-v1", N, max_episode_steps=5,
+                             autoreset_mode=AutoresetMode.SAME_STEP)
+    try:
+        ref.reset(seed=44, max_timesteps=5)
+        remote.reset(seed=44)
+        rng = np.random.default_rng(2)
+        ended_steps = 0
+        for t in range(12):
+            actions = rng.integers(0, 17, size=N)
+            w_obs, w_rew, w_term, w_trunc, w_final = ref.step_same(actions)
+            obs, rew, term, trunc, infos = remote.step(actions)
+            assert obs.tobytes() == w_obs.tobytes(), f"step {t}: observations (after the autoreset) differ"
+            assert rew.tolist() == w_rew.astype(np.float64).tolist() and term.tolist() == w_term.tolist()
+            assert trunc.tolist() == w_trunc.tolist(), f"step {t}"
+            ended = [f is not None for f in w_final]
+            if any(ended):
+                ended_steps += 1
+                assert infos["_final_obs"].tolist() == ended
+                for i in np.flatnonzero(ended):
+                    assert infos["final_obs"][i].tobytes() == w_final[i].tobytes(), f"step {t}: final_obs {i}"
+                assert infos["_final_info"].tolist() == ended
+            else:
+                assert "final_obs" not in infos
+        assert ended_steps == 2  # steps 5 and 10
     finally:
         remote.close()
 

@@ -2,11 +2,12 @@
 
 Ids: ``Craftax-Classic-Symbolic-v1`` (flat float32 [1345], 17 actions), ``Craftax-Classic-Pixels-v1``
 (float32 [63, 63, 3] frames, 17 actions) and ``Craftax-Symbolic-v1`` (flat float32 [8268], 43
-actions). A session of N envs is one :class:`CraftaxVectorEnv`: every batched reset or step is ONE
-call of a jit-compiled, ``jax.vmap``-ed function over Craftax's own ``env.step`` / ``env.reset``
-(the ``NoAutoReset`` classes, with the default ``EnvParams``), so it costs one XLA dispatch
-whatever N is. Compiled functions are cached per (id, N) for the life of the process; the first
-session of a shape pays the compile (seconds on CPU).
+actions). A session of N envs is one :class:`CraftaxVectorEnv`: every batched step is ONE call of a
+jit-compiled, ``jax.vmap``-ed function over Craftax's own ``env.step`` (the ``NoAutoReset`` classes,
+with the default ``EnvParams``), so it costs one XLA dispatch whatever N is; the envs that reset are
+reset by one more call over those envs only (:func:`reset_calls`: world generation is what costs).
+Compiled functions are cached per (id, N) for the life of the process; the first session of a shape
+pays the compiles, all in its first reset (seconds on CPU).
 
 Keys (reproducible: same seeds and actions -> bit-identical results, in any process):
 
@@ -120,12 +121,11 @@ class _Kernels:
         # (index in state.achievements, name), by name: the order of Crafter's dict and of Craftax's
         # info keys once jit has flattened them
         self.achievements = sorted(((a.value, a.name.lower()) for a in Achievement), key=lambda x: x[1])
-        self.advance = jax.jit(functools.partial(self._advance, same_step=False))
-        self.advance_same_step = jax.jit(functools.partial(self._advance, same_step=True))
+        self.step = jax.jit(self._step)
+        self.reset_some = jax.jit(self._reset_some)
 
-    def _advance(self, keys, states, obs, actions, reset_now, step_now, params, *, same_step: bool):  # noqa: ANN001
-        """One batched transition: envs in ``reset_now`` reset, envs in ``step_now`` step, the others
-        keep their state (see the module docstring for the key discipline)."""
+    def _step(self, keys, states, obs, actions, step_now, params):  # noqa: ANN001
+        """One batched step of the envs in ``step_now``; the others keep state, obs and key."""
         import jax
         import jax.numpy as jnp
 
@@ -135,20 +135,9 @@ class _Kernels:
         def per_env(mask, a, b):  # noqa: ANN001, ANN202
             return jax.tree.map(lambda x, y: jnp.where(mask.reshape((n,) + (1,) * (x.ndim - 1)), x, y), a, b)
 
-        def zeros_of(fn, *args):  # noqa: ANN001, ANN202
-            return lambda: jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(fn, *args))
-
         split = jax.vmap(jax.random.split)(keys)
         next_keys, subs = split[:, 0], split[:, 1]
-        step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
-        reset = jax.vmap(env.reset, in_axes=(0, None))
-        # Batch-level branches: a step with no env to reset skips world generation altogether.
-        obs_s, st_s, reward, done, info = jax.lax.cond(
-            step_now.any(), lambda: step(subs, states, actions, params), zeros_of(step, subs, states, actions, params)
-        )
-        obs_r, st_r = jax.lax.cond(
-            reset_now.any(), lambda: reset(subs, params), zeros_of(reset, subs, params)
-        )
+        obs_s, st_s, reward, done, info = jax.vmap(env.step, in_axes=(0, 0, 0, None))(subs, states, actions, params)
         unlimited = params.replace(max_timesteps=_NEVER)
         died = jax.vmap(env.is_terminal, in_axes=(0, None))(st_s, unlimited)
         terminated = step_now & done & died
@@ -160,20 +149,41 @@ class _Kernels:
             "info": info,
             "achievements": st_s.achievements,
         }
-        new_states = per_env(reset_now, st_r, per_env(step_now, st_s, states))
-        new_obs = per_env(reset_now, obs_r, per_env(step_now, obs_s, obs))
-        new_keys = jnp.where((reset_now | step_now)[:, None], next_keys, keys)
-        if same_step:
-            ended = terminated | truncated
-            split2 = jax.vmap(jax.random.split)(new_keys)
-            obs_r2, st_r2 = jax.lax.cond(
-                ended.any(), lambda: reset(split2[:, 1], params), zeros_of(reset, split2[:, 1], params)
-            )
-            out["final_obs"] = new_obs
-            new_states = per_env(ended, st_r2, new_states)
-            new_obs = per_env(ended, obs_r2, new_obs)
-            new_keys = jnp.where(ended[:, None], split2[:, 0], new_keys)
-        return new_keys, new_states, new_obs, out
+        new_keys = jnp.where(step_now[:, None], next_keys, keys)
+        return new_keys, per_env(step_now, st_s, states), per_env(step_now, obs_s, obs), out
+
+    def _reset_some(self, keys, states, obs, index, params):  # noqa: ANN001
+        """Resets the envs at ``index`` (a few of the N: world generation is the costly part of Craftax,
+        so it runs for those envs only) and writes them into the batch. ``index`` may repeat an env:
+        the repeats compute the same reset from the same key and write the same values."""
+        import jax
+
+        split = jax.vmap(jax.random.split)(keys[index])
+        obs_r, st_r = jax.vmap(self.env.reset, in_axes=(0, None))(split[:, 1], params)
+        new_states = jax.tree.map(lambda whole, part: whole.at[index].set(part), states, st_r)
+        return keys.at[index].set(split[:, 0]), new_states, obs.at[index].set(obs_r)
+
+
+# Autoresets regenerate worlds for the envs that ended only, in calls of FEW envs (padded); a reset of
+# more than a quarter of the batch (the first reset, a synchronized truncation) is one call over all N.
+# Two compiled reset shapes per session shape, both compiled by the session's first reset.
+FEW = 16
+
+
+def reset_calls(mask: np.ndarray) -> list[np.ndarray]:
+    """The index arrays of the reset calls for the envs in ``mask``: each of length ``min(FEW, N)``
+    or N, padded by repeating an env of the call (a repeat computes the same reset from the same key
+    and writes the same values)."""
+    n = mask.size
+    index = np.flatnonzero(mask).astype(np.int32)
+    few = min(FEW, n)
+    if index.size > max(few, n // 4):
+        return [np.concatenate([index, np.full(n - index.size, index[0], dtype=np.int32)])]
+    calls = []
+    for start in range(0, index.size, few):
+        part = index[start:start + few]
+        calls.append(np.concatenate([part, np.full(few - part.size, part[0], dtype=np.int32)]))
+    return calls
 
 
 @functools.lru_cache(maxsize=None)
@@ -235,14 +245,18 @@ class CraftaxVectorEnv(VectorEnv):
         self._obs: Any = None
         self._autoreset = np.zeros(self.num_envs, dtype=np.bool_)
 
-    def _run(self, actions: np.ndarray, reset_now: np.ndarray, step_now: np.ndarray) -> dict[str, Any]:
-        jnp = self._jnp
-        advance = self._k.advance_same_step if self.autoreset_mode == AutoresetMode.SAME_STEP and step_now.any() else self._k.advance
-        self._keys, self._states, self._obs, out = advance(
-            self._keys, self._states, self._obs, jnp.asarray(actions, dtype=jnp.int32),
-            jnp.asarray(reset_now), jnp.asarray(step_now), self.params,
-        )
-        return out
+    def _reset_envs(self, mask: np.ndarray) -> None:
+        for index in reset_calls(mask):
+            self._keys, self._states, self._obs = self._k.reset_some(
+                self._keys, self._states, self._obs, self._jnp.asarray(index), self.params
+            )
+
+    def _compile(self) -> None:
+        """Compiles the step and the FEW-env reset of this shape now (the kernels are pure functions:
+        their results are dropped), so no later step pays a compile -- or a client's step deadline."""
+        n, jnp = self.num_envs, self._jnp
+        self._k.step(self._keys, self._states, self._obs, jnp.zeros(n, jnp.int32), jnp.zeros(n, bool), self.params)
+        self._k.reset_some(self._keys, self._states, self._obs, jnp.zeros(min(FEW, n), jnp.int32), self.params)
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         mask = np.ones(self.num_envs, dtype=np.bool_)
@@ -261,16 +275,18 @@ class CraftaxVectorEnv(VectorEnv):
             fresh = seed_keys(seeds)
             keys = fresh if self._keys is None else np.where(mask[:, None], fresh, np.asarray(self._keys))
             self._keys = self._jnp.asarray(keys)
-        if self._states is None:
-            # Shapes for the transition's "keep" branch; every env is reset in this very call.
+        first = self._states is None
+        if first:
+            # Shapes for the kernels; every env is reset in this very call.
             k, p = self._k, self.params
             import jax
 
             self._obs, self._states = jax.eval_shape(jax.vmap(k.env.reset, in_axes=(0, None)), self._keys, p)
             self._obs = self._jnp.zeros(self._obs.shape, self._obs.dtype)
             self._states = jax.tree.map(lambda s: self._jnp.zeros(s.shape, s.dtype), self._states)
-        actions = np.zeros(self.num_envs, dtype=np.int32)
-        self._run(actions, mask, np.zeros(self.num_envs, dtype=np.bool_))
+        self._reset_envs(mask)
+        if first:
+            self._compile()
         self._autoreset[mask] = False
         return np.asarray(self._obs), {}
 
@@ -283,7 +299,11 @@ class CraftaxVectorEnv(VectorEnv):
         else:
             reset_now = np.zeros(self.num_envs, dtype=np.bool_)
         step_now = ~reset_now
-        out = self._run(actions, reset_now, step_now)
+        jnp = self._jnp
+        self._keys, self._states, self._obs, out = self._k.step(
+            self._keys, self._states, self._obs, jnp.asarray(actions, dtype=jnp.int32), jnp.asarray(step_now), self.params
+        )
+        self._reset_envs(reset_now)
         terminated = np.asarray(out["terminated"])
         truncated = np.asarray(out["truncated"])
         ended = terminated | truncated
@@ -291,9 +311,10 @@ class CraftaxVectorEnv(VectorEnv):
         achievements = np.asarray(out["achievements"]).astype(np.int64)
         step_info["achievements"] = {name: achievements[:, i] for i, name in self._k.achievements}
         if self.autoreset_mode == AutoresetMode.SAME_STEP and ended.any():
+            stepped = np.asarray(self._obs)
+            self._reset_envs(ended)
             infos = _masked(step_info, step_now & ~ended)
             final_obs = np.full(self.num_envs, None, dtype=object)
-            stepped = np.asarray(out["final_obs"])
             for i in np.flatnonzero(ended):
                 final_obs[i] = stepped[i]
             infos["final_obs"], infos["_final_obs"] = final_obs, ended.copy()
