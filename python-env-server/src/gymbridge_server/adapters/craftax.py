@@ -5,7 +5,8 @@ Ids: ``Craftax-Classic-Symbolic-v1`` (flat float32 [1345], 17 actions), ``Crafta
 actions). A session of N envs is one :class:`CraftaxVectorEnv`: every batched step is ONE call of a
 jit-compiled, ``jax.vmap``-ed function over Craftax's own ``env.step`` (the ``NoAutoReset`` classes,
 with the default ``EnvParams``), so it costs one XLA dispatch whatever N is; the envs that reset are
-reset by one more call over those envs only (:func:`reset_calls`: world generation is what costs).
+reset by calls over those envs only, 8 at a time (:func:`reset_calls`: world generation is what
+costs, and more lanes would change its bits).
 Compiled functions are cached per (id, N) for the life of the process; the first session of a shape
 pays the compiles, all in its first reset (seconds on CPU).
 
@@ -164,21 +165,19 @@ class _Kernels:
         return keys.at[index].set(split[:, 0]), new_states, obs.at[index].set(obs_r)
 
 
-# Autoresets regenerate worlds for the envs that ended only, in calls of FEW envs (padded); a reset of
-# more than a quarter of the batch (the first reset, a synchronized truncation) is one call over all N.
-# Two compiled reset shapes per session shape, both compiled by the session's first reset.
-FEW = 16
+# Resets run in calls of FEW envs (padded), for the envs that reset only: world generation is Craftax's
+# costly part, so an autoreset of one env of 1,024 must not regenerate 1,024 worlds. FEW is also what keeps
+# resets bit-identical to Craftax's own unbatched env.reset: XLA's CPU code for a vmapped world generation
+# gives other bits in lanes 8 and up (measured with jax 0.10.2 on x86-64; the step has no such lanes).
+FEW = 8
 
 
 def reset_calls(mask: np.ndarray) -> list[np.ndarray]:
-    """The index arrays of the reset calls for the envs in ``mask``: each of length ``min(FEW, N)``
-    or N, padded by repeating an env of the call (a repeat computes the same reset from the same key
-    and writes the same values)."""
-    n = mask.size
+    """The index arrays of the reset calls for the envs in ``mask``, each of length ``min(FEW, N)``,
+    padded by repeating an env of the call (a repeat computes the same reset from the same key and
+    writes the same values)."""
     index = np.flatnonzero(mask).astype(np.int32)
-    few = min(FEW, n)
-    if index.size > max(few, n // 4):
-        return [np.concatenate([index, np.full(n - index.size, index[0], dtype=np.int32)])]
+    few = min(FEW, mask.size)
     calls = []
     for start in range(0, index.size, few):
         part = index[start:start + few]
@@ -252,11 +251,10 @@ class CraftaxVectorEnv(VectorEnv):
             )
 
     def _compile(self) -> None:
-        """Compiles the step and the FEW-env reset of this shape now (the kernels are pure functions:
-        their results are dropped), so no later step pays a compile -- or a client's step deadline."""
+        """Compiles the step of this shape now (the kernel is a pure function: its result is dropped), so
+        no step pays a compile -- or a client's step deadline; the first reset compiled the reset."""
         n, jnp = self.num_envs, self._jnp
         self._k.step(self._keys, self._states, self._obs, jnp.zeros(n, jnp.int32), jnp.zeros(n, bool), self.params)
-        self._k.reset_some(self._keys, self._states, self._obs, jnp.zeros(min(FEW, n), jnp.int32), self.params)
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         mask = np.ones(self.num_envs, dtype=np.bool_)
