@@ -398,12 +398,7 @@ class RayVectorEnv(slices.SlicedVectorEnv):
 
     def render(self) -> tuple[Any, ...] | None:
         frames = self._call("render", [()] * len(self._actors))
-        out: list[Any] = []
-        for f in frames:
-            if f is None:
-                return None
-            out.extend(f)
-        return tuple(out)
+        return slices.join_frames(frames)
 
     def close(self, **kwargs: Any) -> None:
         """Close the envs (briefly), kill the actors, remove the placement group; never raises."""

@@ -98,3 +98,13 @@ class SlicedVectorEnv(VectorEnv):
         joined = join_infos(parts, first_dtypes, widened)
         exact.first_dtypes, exact.built = widened, joined
         return joined
+
+
+def join_frames(frames: list[Any]) -> tuple[Any, ...] | None:
+    """The slices' renders as one tuple in env order; None when a slice renders nothing."""
+    out: list[Any] = []
+    for f in frames:
+        if f is None:
+            return None
+        out.extend(f)
+    return tuple(out)

@@ -357,12 +357,7 @@ class WorkerVectorEnv(slices.SlicedVectorEnv):
 
     def render(self) -> tuple[Any, ...] | None:
         frames = self._call_all([("render", None)] * len(self._conns))
-        out: list[Any] = []
-        for f in frames:
-            if f is None:
-                return None
-            out.extend(f)
-        return tuple(out)
+        return slices.join_frames(frames)
 
     def close(self, **kwargs: Any) -> None:
         if self._closed:
