@@ -20,6 +20,8 @@ import org.gymbridge.agents.train.TrainerConfig;
 import org.gymbridge.agents.train.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code gymbridge train} never loses what a run learned: a checkpoint at the end whatever the step count, the
@@ -73,6 +75,22 @@ class TrainCommandKeepsWorkTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(1, files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).count());
         }
+    }
+
+    /** Every on-policy agent, not only PPO: A2C once refused to save with a partial rollout collected. */
+    @ParameterizedTest
+    @ValueSource(strings = {"a2c", "reinforce"})
+    void everyOnPolicyAgentEndsWithACheckpointBetweenLearningSteps(String algo) throws Exception {
+        Path dir = tmp.resolve(algo);
+        // A2C learns every 16 x 4 = 64 env steps: 200 ends 8 steps into a rollout.
+        CliRun run = CliRun.of("train", "--env", CARTPOLE, "--algo", algo, "--steps", "200", "--seed", "1",
+                "--out", dir.toString());
+        assertEquals(0, run.code(), run.all());
+        assertEquals(200L, number(json(dir.resolve("checkpoint/trainer.json")), "steps"));
+        assertTrue(Files.isRegularFile(dir.resolve("checkpoint/agent.bin")));
+        CliRun resumed = CliRun.of("train", "--resume", dir.toString(), "--steps", "264");
+        assertEquals(0, resumed.code(), resumed.all());
+        assertEquals(264L, number(json(dir.resolve("checkpoint/trainer.json")), "steps"));
     }
 
     @Test

@@ -153,14 +153,11 @@ public final class A2c implements Agent {
         return stats;
     }
 
-    // ---- Checkpoints (between rollouts, as the trainer saves right after learn()) ---------------------------
+    // ---- Checkpoints ---------------------------------------------------------------------------------------
 
+    /** Saves the learned state; a partial rollout is not kept (as PPO: a resumed run starts a fresh rollout). */
     @Override
     public void save(Path file) throws IOException {
-        if (rollout.steps() != 0) {
-            throw new IllegalStateException("A2C saves between rollouts only (after learn()), but " + rollout.steps()
-                    + " steps of a rollout are collected");
-        }
         Checkpoint.of("a2c").putNetwork("net", net.graph()).putOptimizer("net", adam)
                 .put("config", config).put("head", head).put("rng", rng).put("updates", updates)
                 .write(file);
