@@ -65,6 +65,9 @@ public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, S
         querySelection = querySelection.toLowerCase(Locale.ROOT);
         labeler = labeler.toLowerCase(Locale.ROOT);
         clips = clips.toLowerCase(Locale.ROOT);
+        if (clips.equals("false")) {
+            clips = "off";                                  // YAML 1.1 reads a bare `off` as false
+        }
         require(totalSteps > 0, "total_steps must be > 0");
         require(segmentLength >= SegmentSampler.MIN_LENGTH && segmentLength <= SegmentSampler.MAX_LENGTH,
                 "segment_length must be in " + SegmentSampler.MIN_LENGTH + ".." + SegmentSampler.MAX_LENGTH);
