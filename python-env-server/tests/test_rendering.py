@@ -28,6 +28,26 @@ def test_mujoco_renders_headless_rgb_array_frames(stub):
     assert arr.std() > 5.0 and len(np.unique(arr)) > 16  # a rendered scene, not a blank buffer
 
 
+def test_mujoco_renders_every_frame_of_every_env_not_only_the_first(server):
+    # Each render unbinds its GL context; Gymnasium's viewer makes its own current only when it is made, so
+    # without the server binding each env's context before it renders, frames after the first were black.
+    env = RemoteVectorEnv(server.address, "HalfCheetah-v5", 2, render_mode="rgb_array",
+                          kwargs={"width": 96, "height": 64})
+    try:
+        env.reset(seed=1)
+        frames = []
+        for _ in range(3):
+            frames.append(env.render())
+            env.step(np.full((2, 6), 0.8))
+        for t, f in enumerate(frames):
+            assert f.shape == (2, 64, 96, 3)
+            for i in range(2):
+                assert f[i].std() > 5.0 and len(np.unique(f[i])) > 16, f"frame {t} of env {i} is blank"
+        assert not np.array_equal(frames[0][0], frames[2][0])  # the cheetah moved
+    finally:
+        env.close()
+
+
 def test_classic_control_rgb_array_frames_stack_per_env(server):
     env = RemoteVectorEnv(server.address, "CartPole-v1", 2, render_mode="rgb_array")
     try:

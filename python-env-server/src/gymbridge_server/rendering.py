@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import MutableMapping
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,29 @@ def release_current_gl_context() -> None:
             egl.eglMakeCurrent(egl_mod.EGL_DISPLAY, egl.EGL_NO_SURFACE, egl.EGL_NO_SURFACE, egl.EGL_NO_CONTEXT)
     except Exception:  # noqa: BLE001 -- unbinding is hygiene; never fail the call for it
         log.debug("releasing the GL context failed", exc_info=True)
+
+
+def render_vector(vector_env: Any) -> Any:
+    """``vector_env.render()``, with each in-process MuJoCo env's own GL context current while it renders.
+
+    Gymnasium's offscreen viewer makes its context current only when it is created; it renders into
+    whatever context the thread has current. Every render here unbinds its context afterwards (see
+    above), and the envs of a vector env each have their own: so, before each env renders, its own
+    context is made current. Without this only the first frame after a viewer is created has a
+    picture; the later ones read back an unbound (black) buffer.
+    """
+    envs = getattr(vector_env, "envs", None)
+    if not envs or os.environ.get("MUJOCO_GL") not in ("osmesa", "egl"):
+        return vector_env.render()
+    frames = []
+    for env in envs:
+        renderer = getattr(env.unwrapped, "mujoco_renderer", None)
+        viewer = (getattr(renderer, "_viewers", None) or {}).get(getattr(env.unwrapped, "render_mode", None))
+        context = getattr(viewer, "opengl_context", None)
+        if context is not None and getattr(context, "_context", True):
+            context.make_current()
+        frames.append(env.render())
+    return tuple(frames)
 
 
 def free_gl_resources(vector_env: object) -> None:

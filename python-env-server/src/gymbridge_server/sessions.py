@@ -291,7 +291,7 @@ class Session:
                     "NO_RENDER_MODE",
                 )
             try:
-                return self.env.render()
+                return rendering.render_vector(self.env)
             except Exception as e:  # noqa: BLE001 -- the env raised
                 log.warning("session %s (%s): render raised\n%s", self.id, self.env_id, traceback.format_exc())
                 raise aborted(f"{self.env_id} render raised {last_line(e)}") from e

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -12,10 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.gymbridge.agents.Algorithms;
 import org.gymbridge.agents.core.Algorithm;
 import org.gymbridge.agents.rlhf.LabelLog;
 import org.gymbridge.agents.rlhf.QueryLog;
+import org.gymbridge.agents.rlhf.SegmentStore;
 import org.gymbridge.agents.train.Configs;
 import org.gymbridge.agents.train.TrainerConfig;
 import org.gymbridge.agents.train.TrainingRun;
@@ -96,7 +99,7 @@ class PpoRlhfTrainTest {
     void withPeopleTheRunAsksThroughTheRunFolderTakesTheAnswersThatComeAndNeverWaitsLonger() throws Exception {
         Path config = tmp.resolve("human.yaml");
         Files.writeString(config, YAML.replace("steps: 1024", "steps: 768")
-                + "labeler: human\nfirst_labels_wait_s: 3\nlabel_wait_s: 0\nmin_labels: 5\nheld_out_every: 4\n");
+                + "labeler: human\nfirst_labels_wait_s: 3\nlabel_wait_s: 0\nmin_labels: 5\nheld_out_every: 4\nclips: off\n");
         Path dir = tmp.resolve("human");
         // A person who answers the first 20 pairs as they appear: the left one, unless its segment started later.
         Thread person = new Thread(() -> answer(dir, 20));
@@ -115,6 +118,39 @@ class PpoRlhfTrainTest {
         assertEquals(20.0, used, "the answers given, picked up from labels.jsonl");
         assertTrue(LabelLog.open(dir).isClosed(), "the run takes no more labels once it has ended");
         assertTrue(seconds < 120, "the run waited for labels no longer than its wait policy: " + seconds + " s");
+    }
+
+    @Test
+    void withPeopleTheAskedSegmentsGetClipsReplayedFromTheTrainingsOwnSteps() throws Exception {
+        Path config = tmp.resolve("clips.yaml");
+        Files.writeString(config, YAML.replace("steps: 1024", "steps: 512").replace("label_budget: 150",
+                "label_budget: 12").replace("initial_labels: 60", "initial_labels: 6")
+                + "labeler: human\nfirst_labels_wait_s: 0\nlabel_wait_s: 0\nmin_labels: 1\nclips: auto\nclip_envs: 2\n");
+        Path dir = tmp.resolve("clips");
+        CliRun run = CliRun.of("train", "--config", config.toString(), "--out", dir.toString());
+        assertEquals(0, run.code(), run.toString());
+
+        assertEquals(12, QueryLog.open(dir).size(), "the budget's pairs were asked");
+        SegmentStore store = SegmentStore.open(dir);
+        List<String> ids = store.ids();
+        assertTrue(ids.size() >= 12 && ids.size() <= 24, ids.size() + " stored segments for 12 pairs");
+        for (String id : ids) {
+            SegmentStore.Stored stored = store.load(id).orElseThrow();
+            assertTrue(stored.segment().env() < 2, "people are asked about the envs that have a rendering copy");
+            SegmentStore.Clip clip = stored.clip();
+            assertTrue(clip != null, id + " has a clip");
+            assertEquals(16, clip.frames(), id + ": one frame per segment step");
+            assertEquals(30.0, clip.fps(), "Pendulum's render_fps");
+            BufferedImage image = ImageIO.read(store.clipImage(id).orElseThrow().toFile());
+            assertEquals(clip.columns() * clip.frameWidth(), image.getWidth());
+            assertEquals(2 * clip.frameHeight(), image.getHeight(), "16 frames, 8 per row");
+            // Frames are pictures, and the pendulum moves between the first and the last.
+            int[] first = image.getRGB(0, 0, clip.frameWidth(), clip.frameHeight(), null, 0, clip.frameWidth());
+            int[] last = image.getRGB(7 * clip.frameWidth(), clip.frameHeight(), clip.frameWidth(),
+                    clip.frameHeight(), null, 0, clip.frameWidth());
+            assertTrue(java.util.Arrays.stream(first).distinct().count() > 2, id + ": the first frame is not blank");
+            assertFalse(java.util.Arrays.equals(first, last), id + ": the clip is animated");
+        }
     }
 
     private static void answer(Path dir, int count) {

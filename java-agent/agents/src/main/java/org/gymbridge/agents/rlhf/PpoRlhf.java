@@ -40,7 +40,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code labels_used}, {@code rm_loss} and {@code reward_corr} (correlation of learned and true step rewards
  * over the rollout).
  */
-public final class PpoRlhf implements Agent {
+public final class PpoRlhf implements Agent, AutoCloseable {
 
     private final PpoRlhfConfig config;
     private final Ppo ppo;
@@ -66,6 +66,10 @@ public final class PpoRlhf implements Agent {
     private SegmentStore store;
     private QueryLog queries;
     private LabelLog labels;
+    // Clips for people (clips: auto): the rendering copy of the first envs, and where each env's window started in
+    // this rollout (-1: none open), tracked as cutSegments() will cut, so the copy snapshots where segments start.
+    private ClipRecorder clips;
+    private final int[] windowAt;
 
     /** Everything besides the networks that a checkpoint must hold to continue exactly. */
     private static final class State implements Serializable {
@@ -115,6 +119,30 @@ public final class PpoRlhf implements Agent {
                 seeds.nextLong());
         state.trueRunning = new double[numEnvs];
         state.learnedRunning = new double[numEnvs];
+        this.windowAt = new int[numEnvs];
+        java.util.Arrays.fill(windowAt, -1);
+        if ("human".equals(config.labeler()) && "auto".equals(config.clips())) {
+            if (context.envUrl() == null) {
+                System.out.println("ppo-rlhf clips: off, the env's URL is not known");
+            } else {
+                // The trainer resets the training env with the run's seed, which is this seed.
+                clips = ClipRecorder.open(context.envUrl(), numEnvs, config.clipEnvs(), config.clipWidth(),
+                        config.clipHeight(), seed, System.out);
+            }
+        }
+    }
+
+    /** Whether the asked segments get clips (people, clips: auto, an env that renders and can be snapshotted). */
+    public boolean recordsClips() {
+        return clips != null;
+    }
+
+    /** Closes the rendering copy of the clips, if any. */
+    @Override
+    public void close() {
+        if (clips != null) {
+            clips.close();
+        }
     }
 
     public RewardModel rewardModel() {
@@ -165,6 +193,9 @@ public final class PpoRlhf implements Agent {
                 state.learnedRunning[i] = 0;
             }
         }
+        if (clips != null && filled < stepObs.length) {
+            clips.follow(t.observations(), t.actions(), windowStarts(t.valid(), done, filled), filled);
+        }
         if (filled < stepObs.length) {
             stepObs[filled] = obs;
             stepAct[filled] = act;
@@ -177,6 +208,29 @@ public final class PpoRlhf implements Agent {
         state.steps += numEnvs;
         ppo.observe(new Transition(t.observations(), t.actions(), learned, t.terminated(), t.truncated(),
                 t.nextObservations(), t.valid()));
+    }
+
+    /**
+     * The clip envs whose segment window starts at rollout step {@code t}: the same windows {@link #cutSegments}
+     * cuts (consecutive valid steps inside one episode, {@code segment_length} long), tracked step by step.
+     */
+    private boolean[] windowStarts(boolean[] valid, boolean[] done, int t) {
+        int length = config.segmentLength();
+        boolean[] starts = new boolean[clips.clipEnvs()];
+        for (int i = 0; i < starts.length; i++) {
+            if (!valid[i]) {
+                windowAt[i] = -1;
+                continue;
+            }
+            if (windowAt[i] < 0) {
+                windowAt[i] = t;
+                starts[i] = true;
+            }
+            if (t - windowAt[i] + 1 == length || done[i]) {
+                windowAt[i] = -1;
+            }
+        }
+        return starts;
     }
 
     @Override
@@ -192,9 +246,16 @@ public final class PpoRlhf implements Agent {
         double correlation = rewardCorrelation();
         List<Segment> fresh = cutSegments();
         filled = 0;
+        if (clips != null) {
+            clips.endRollout();
+            java.util.Arrays.fill(windowAt, -1);
+        }
         state.pool.addAll(fresh);
         while (state.pool.size() > config.segmentPool()) {
-            state.pool.remove(0);
+            Segment gone = state.pool.remove(0);
+            if (clips != null) {
+                clips.forget(gone.id());
+            }
         }
 
         if (state.firstIterationSteps == 0) {
@@ -272,8 +333,12 @@ public final class PpoRlhf implements Agent {
             rewards[k] = stepTrue[start + k][env];
         }
         long startStep = state.steps / numEnvs - filled + start;
-        return new Segment(String.format("s-%06d", state.segments++), env, startStep, obsDim, actDim, obs, act,
+        Segment s = new Segment(String.format("s-%06d", state.segments++), env, startStep, obsDim, actDim, obs, act,
                 rewards);
+        if (clips != null && env < clips.clipEnvs()) {
+            clips.attach(s.id(), env, start, length);
+        }
+        return s;
     }
 
     /**
@@ -282,6 +347,9 @@ public final class PpoRlhf implements Agent {
      */
     private List<Comparison> choosePairs(int k) {
         List<Segment> pool = state.pool;
+        if (clips != null) {
+            pool = pool.stream().filter(s -> clips.has(s.id())).toList();   // people see only segments with clips
+        }
         if (pool.size() < 2) {
             return List.of();
         }
@@ -358,10 +426,20 @@ public final class PpoRlhf implements Agent {
      */
     private void askPeople(List<Comparison> pairs) {
         store();
+        Map<String, List<org.gymbridge.tensor.Tensor>> frames = Map.of();
+        if (clips != null && !pairs.isEmpty()) {
+            List<Segment> asked = new ArrayList<>();
+            for (Comparison pair : pairs) {
+                asked.add(pair.left());
+                asked.add(pair.right());
+            }
+            frames = clips.render(asked);                   // replayed from their snapshots, rendered only now
+        }
+        Map<String, String> storedIds = new java.util.HashMap<>();
         for (Comparison pair : pairs) {
             // Stored under the store's ids when asked: the pool's ids are the training's own, and a resumed run
             // must not overwrite a segment that an earlier answer refers to.
-            queries.add(stored(pair.left()), stored(pair.right()));
+            queries.add(stored(pair.left(), frames, storedIds), stored(pair.right(), frames, storedIds));
         }
         state.asked += pairs.size();
         labels.refresh();
@@ -394,11 +472,19 @@ public final class PpoRlhf implements Agent {
         }
     }
 
-    /** Writes the segment to the run's store under a fresh id (without frames) and returns that id. */
-    private String stored(Segment s) {
+    /**
+     * Writes the segment to the run's store under a fresh id, with its clip's frames if it has any, and returns that
+     * id; a segment asked twice in one iteration is stored once.
+     */
+    private String stored(Segment s, Map<String, List<org.gymbridge.tensor.Tensor>> frames, Map<String, String> ids) {
+        String known = ids.get(s.id());
+        if (known != null) {
+            return known;
+        }
         String id = store.newId();
         store.save(new Segment(id, s.env(), s.startStep(), s.obsDim(), s.actDim(), s.observations(), s.actions(),
-                s.trueRewards()), List.of(), 0);
+                s.trueRewards()), frames.getOrDefault(s.id(), List.of()), clips != null ? clips.fps() : 0);
+        ids.put(s.id(), id);
         return id;
     }
 
@@ -436,6 +522,13 @@ public final class PpoRlhf implements Agent {
         model.restore(checkpoint, "reward/");
         state = checkpoint.get("state", State.class);
         filled = 0;
+        if (clips != null) {
+            // The copy follows from the run's start: replay the logged actions to where the training env stands (the
+            // pool's older segments have no snapshots on this server and are not asked about).
+            java.util.Arrays.fill(windowAt, -1);
+            clips.catchUp(runDir.resolve(org.gymbridge.agents.train.TrainingRun.CHECKPOINT_DIR).resolve("actions.bin"),
+                    state.steps / numEnvs);
+        }
         trueReturns.clear();
         learnedReturns.clear();
     }

@@ -38,22 +38,36 @@ import org.gymbridge.agents.ppo.PpoConfig;
  * @param rewardLearningRate  reward-model Adam step size
  * @param rewardBatchSize     comparisons per reward-model minibatch
  * @param rewardEpochs        passes over the comparisons at each iteration's refit
+ * @param clips               {@code auto}: with people, the asked segments get clips (a rendering copy of the first
+ *                            {@code clipEnvs} envs follows the training and replays asked segments from env
+ *                            snapshots; off when the env cannot render rgb_array or be snapshotted); {@code off}
+ * @param clipEnvs            training envs that have a rendering copy (people are asked about their segments only)
+ * @param clipWidth           MuJoCo clip frame width (other envs render at their own size); frames are stored at
+ *                            most 240 px a side
+ * @param clipHeight          MuJoCo clip frame height
  */
 public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, String querySelection,
                             int candidateFactor, int segmentPool, String labeler, double syntheticTemperature,
                             double syntheticTieBand, int labelBudget, int initialLabels, long labelDecaySteps,
                             int evalPairs, int heldOutEvery, double labelWaitS, double firstLabelsWaitS, int minLabels,
                             int ensembleSize, int[] rewardHidden, double rewardLearningRate, int rewardBatchSize,
-                            int rewardEpochs) implements Serializable {
+                            int rewardEpochs, String clips, int clipEnvs, int clipWidth, int clipHeight)
+        implements Serializable {
 
     /** {@link #querySelection} values. */
     public static final List<String> QUERY_SELECTIONS = List.of("disagreement", "random");
     /** {@link #labeler} values. */
     public static final List<String> LABELERS = List.of("synthetic", "human");
+    /** {@link #clips} values. */
+    public static final List<String> CLIPS = List.of("auto", "off");
 
     public PpoRlhfConfig {
         querySelection = querySelection.toLowerCase(Locale.ROOT);
         labeler = labeler.toLowerCase(Locale.ROOT);
+        clips = clips.toLowerCase(Locale.ROOT);
+        if (clips.equals("false")) {
+            clips = "off";                                  // YAML 1.1 reads a bare `off` as false
+        }
         require(totalSteps > 0, "total_steps must be > 0");
         require(segmentLength >= SegmentSampler.MIN_LENGTH && segmentLength <= SegmentSampler.MAX_LENGTH,
                 "segment_length must be in " + SegmentSampler.MIN_LENGTH + ".." + SegmentSampler.MAX_LENGTH);
@@ -71,6 +85,10 @@ public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, S
         require(minLabels >= 1, "min_labels must be >= 1");
         require(ensembleSize >= 1 && rewardBatchSize >= 1 && rewardEpochs >= 1 && rewardLearningRate > 0,
                 "ensemble_size, reward_batch_size, reward_epochs must be >= 1 and reward_learning_rate > 0");
+        require(CLIPS.contains(clips), "clips must be one of " + CLIPS);
+        require(clipEnvs >= 1, "clip_envs must be >= 1");
+        require(clipWidth >= 16 && clipHeight >= 16 && clipWidth <= 1920 && clipHeight <= 1920,
+                "clip_width and clip_height must be in 16..1920");
         rewardHidden = rewardHidden.clone();
         ppo = ppo.withTotalSteps(totalSteps);               // one total: config.yaml shows the one in use
     }
@@ -84,7 +102,8 @@ public record PpoRlhfConfig(long totalSteps, PpoConfig ppo, int segmentLength, S
     /** Pendulum-v1, 8 envs, 300k steps: {@link PpoConfig#pendulum()}, 500 synthetic labels chosen by disagreement. */
     public static PpoRlhfConfig defaults() {
         return new PpoRlhfConfig(300_000, PpoConfig.pendulum(), 25, "disagreement", 10, 512, "synthetic", 0, 0,
-                500, 50, 50_000, 100, 5, 0, 600, 10, 3, new int[] {64, 64}, 1e-3, 32, 5);
+                500, 50, 50_000, 100, 5, 0, 600, 10, 3, new int[] {64, 64}, 1e-3, 32, 5, "auto", 2,
+                240, 180);
     }
 
     /** PPO's config, with this run's total steps. */

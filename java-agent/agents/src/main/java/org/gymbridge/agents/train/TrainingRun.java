@@ -380,6 +380,7 @@ public final class TrainingRun {
         TrainerConfig tc = spec.trainer();
         long startNanos = System.nanoTime();
 
+        Agent[] made = {null};
         try (VectorEnv env = envFactory.apply(spec.envUrl())) {
             StepLoop.requireNextStepAutoreset(env);
             int numEnvs = env.numEnvs();
@@ -387,6 +388,7 @@ public final class TrainingRun {
             AgentContext context = new AgentContext(env.singleObservationSpace(), env.singleActionSpace(), numEnvs,
                     envId, spec.steps(), spec.envUrl(), dir);
             Agent agent = algorithm.create(context, config, spec.seed());
+            made[0] = agent;
             StepLoop loop = StepLoop.training(agent, env);
 
             State state;
@@ -664,6 +666,15 @@ public final class TrainingRun {
             writeCurve();
             return new Result(state.steps, finished, state.episodes, Trainer.mean(state.recent), seconds,
                     state.steps / Math.max(seconds, 1e-9), finalEval, dir);
+        } finally {
+            // Agents that hold sessions of their own (a planner's model, ppo-rlhf's clip copy) release them.
+            if (made[0] instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    out.println("closing the agent failed: " + e.getMessage());
+                }
+            }
         }
     }
 

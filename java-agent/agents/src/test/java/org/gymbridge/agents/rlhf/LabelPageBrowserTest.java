@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.gymbridge.agents.Algorithms;
+import org.gymbridge.agents.core.Algorithm;
+import org.gymbridge.agents.train.Configs;
+import org.gymbridge.agents.train.TrainerConfig;
+import org.gymbridge.agents.train.TrainingRun;
 import org.gymbridge.client.GymBridge;
 import org.gymbridge.env.VectorEnv;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +35,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The label page in a real browser: Debian's chromium, headless, driven through the system's chromedriver
  * (both from apt: {@code chromium chromium-driver}; the build's install-system-deps.sh installs them). Clicks
- * and keys through several labels and an undo, then checks what the run's label log holds.
+ * and keys through several labels and an undo, then checks what the run's label log holds; and shows the animated
+ * clips of the pairs a real ppo-rlhf training (HalfCheetah-v5, MuJoCo rendered headless) asks people about.
  */
 class LabelPageBrowserTest {
     private static final Path OUTPUT = Path.of("target", "test-output", "LabelPageBrowserTest");
@@ -41,10 +50,6 @@ class LabelPageBrowserTest {
 
     @BeforeEach
     void start() throws Exception {
-        try (VectorEnv env = GymBridge.makeVec("local:Pendulum-v1?num_envs=2&render_mode=rgb_array")) {
-            RandomSegments.record(env, run, 8, 25, 6, 3);
-        }
-        server = LabelServer.start(run, 0);
         // Explicit driver and browser paths: Selenium Manager has nothing to look up or download.
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File("/usr/bin/chromedriver"))
@@ -63,7 +68,9 @@ class LabelPageBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 
     private void waitForPair(String pair) {
@@ -82,6 +89,10 @@ class LabelPageBrowserTest {
 
     @Test
     void labelsClickedAndTypedInTheBrowserAreStored() throws Exception {
+        try (VectorEnv env = GymBridge.makeVec("local:Pendulum-v1?num_envs=2&render_mode=rgb_array")) {
+            RandomSegments.record(env, run, 8, 25, 6, 3);
+        }
+        server = LabelServer.start(run, 0);
         browser.get(server.uri() + "?labeler=browser");
         waitForPair("p-000001");
         // Both clips animate from one timer.
@@ -95,10 +106,6 @@ class LabelPageBrowserTest {
         assertEquals(240L, ((List<?>) drawn).get(0));
         // Pendulum's rod (red, green 77) and axle (black) on white: a few hundred non-white pixels at 240 px.
         assertTrue((Long) ((List<?>) drawn).get(1) > 100, "the left clip shows a pendulum: " + drawn);
-        Files.createDirectories(OUTPUT);
-        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), OUTPUT.resolve("rlhf-label-page.png"),
-                StandardCopyOption.REPLACE_EXISTING);
-
         browser.findElement(By.id("btn-left")).click();
         waitForPair("p-000002");
         press(Keys.ARROW_RIGHT);
@@ -122,5 +129,64 @@ class LabelPageBrowserTest {
         List<String> lines = Files.readAllLines(run.resolve("rlhf/labels.jsonl"));
         assertEquals(6, lines.size()); // five answers and one undo, all kept
         assertTrue(lines.get(4).contains("\"kind\":\"undo\"") && lines.get(4).contains("p-000004"), lines.get(4));
+    }
+
+    @Test
+    void theClipsOfThePairsATrainingAsksPlayInThePage() throws Exception {
+        // One iteration of a ppo-rlhf training with people (4 envs x 64 steps): it asks its first 6 pairs, their
+        // segments replayed and rendered by the clip copy. The run goes on (it is not closed), so the page asks.
+        Path config = run.resolve("rlhf.yaml");
+        Files.writeString(config, """
+                ppo: {num_steps: 64, num_minibatches: 2, update_epochs: 2}
+                segment_length: 16
+                labeler: human
+                first_labels_wait_s: 0
+                min_labels: 1
+                label_budget: 12
+                initial_labels: 6
+                label_decay_steps: 512
+                clips: auto
+                clip_envs: 2
+                clip_width: 240
+                clip_height: 180
+                """);
+        Path dir = run.resolve("training");
+        Algorithm<?> algorithm = Algorithms.get("ppo-rlhf");
+        Record algoConfig = Configs.bind(algorithm.defaults(), Configs.readFile(config), "config");
+        TrainerConfig trainer = Configs.bind(TrainerConfig.defaults(), Map.of("log_every", 256,
+                "final_eval_episodes", 0), "trainer");
+        TrainingRun.create(dir, new TrainingRun.Spec("local:HalfCheetah-v5?num_envs=4", "ppo-rlhf", 1024, 1, trainer),
+                algorithm, algoConfig).trainUntil(new PrintStream(OutputStream.nullOutputStream()), 256);
+        assertEquals(6, QueryLog.open(dir).size());
+
+        server = LabelServer.start(dir, 0);
+        browser.get(server.uri() + "?labeler=browser");
+        waitForPair("p-000001");
+        String pixels = "const c = document.getElementById(arguments[0]); const d = c.getContext('2d')"
+                + ".getImageData(0, 0, c.width, c.height).data; const seen = new Set(); let sum = 0;"
+                + "for (let i = 0; i < d.length; i += 4) { seen.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);"
+                + " sum = (sum * 31 + d[i] + d[i + 1] + d[i + 2]) % 1000000007; }"
+                + "return [c.width, c.height, seen.size, sum, +document.body.dataset.frame];";
+        JavascriptExecutor js = browser;
+        List<?> first = (List<?>) js.executeScript(pixels, "left");
+        assertEquals(List.of(240L, 180L), first.subList(0, 2), "the clip is drawn at its frame size: " + first);
+        assertTrue((Long) first.get(2) > 50, "the left canvas shows a rendered MuJoCo scene, not text: " + first);
+        List<?> right = (List<?>) js.executeScript(pixels, "right");
+        assertTrue((Long) right.get(2) > 50, "so does the right one: " + right);
+        // The clip plays: a few frames later the picture has changed.
+        long frameBefore = (Long) first.get(4);
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> Integer.parseInt(
+                d.findElement(By.tagName("body")).getDomAttribute("data-frame")) > frameBefore + 5);
+        List<?> later = (List<?>) js.executeScript(pixels, "left");
+        assertTrue(!first.get(3).equals(later.get(3)), "the left clip is animated: " + first + " then " + later);
+        Files.createDirectories(OUTPUT);
+        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), OUTPUT.resolve("rlhf-label-page.png"),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        browser.findElement(By.id("btn-right")).click();
+        waitForPair("p-000002");
+        LabelLog log = LabelLog.open(dir);
+        assertEquals(List.of("p-000001 right"),
+                log.labels().stream().map(l -> l.query().pair() + " " + l.choice().wireName()).toList());
     }
 }
