@@ -94,6 +94,13 @@ public final class BenchCommand implements Callable<Integer> {
             + "adds ~1 minute (Ray's start)")
     boolean scale;
 
+    @Option(names = "--ray-vs-workers", paramLabel = "ROUNDS", defaultValue = "0",
+            description = "only Crafter-v1 x16 with vectorization=workers (2 processes) and =ray (2 actors on a private "
+                    + "Ray, as in --scale), measured in ROUNDS alternating rounds (workers first, then ray first, ...); "
+                    + "reports each round and the median of the rounds' ray/workers ratios, by wall time and by CPU "
+                    + "(client + every server process, Ray's daemons included). Needs crafter. ~1 minute per round")
+    int rayRounds;
+
     @Option(names = "--agent-steps", defaultValue = "32768",
             description = "env steps of the demo PPO agent (CartPole-v1 x8) whose act/learn cost is measured; 0 skips "
                     + "(default ${DEFAULT-VALUE}; --quick: 0)")
@@ -167,6 +174,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (quick) {
             budgetSeconds = Math.min(budgetSeconds, 0.05);
             repeats = 1;
+        }
+        if (rayRounds > 0) {
+            return rayVsWorkers(py, server, script);
         }
         Path tmp = Files.createTempDirectory("gymbridge-bench");
         String loadBefore = loadAverage();
@@ -293,6 +303,15 @@ public final class BenchCommand implements Callable<Integer> {
             }
             deleteTree(tmp);
         }
+        Path file = writeResults(started, loadBefore);
+        results.printTable(repeats);
+        System.out.println("load average before/after: " + loadBefore + " / " + loadAverage());
+        System.out.println("results: " + file);
+        return 0;
+    }
+
+    /** Writes the results file (--out, or runs/bench-TIME.json) and returns its path. */
+    private Path writeResults(Instant started, String loadBefore) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("started", started.toString());
         json.put("quick", quick);
@@ -305,11 +324,83 @@ public final class BenchCommand implements Callable<Integer> {
         machine.put("java", System.getProperty("java.version"));
         json.put("machine", machine);
         results.addTo(json);
-        Path file = out != null ? out : root.resolve("runs").resolve("bench-" + started.toString().replace(':', '-') + ".json");
+        Path file = out != null ? out : repoRoot().resolve("runs").resolve("bench-" + started.toString().replace(':', '-') + ".json");
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, BenchJson.write(json) + "\n");
-        results.printTable(repeats);
-        System.out.println("load average before/after: " + loadBefore + " / " + machine.get("loadavg_after"));
+        return file;
+    }
+
+    // ---- ray against workers, Crafter x16 -------------------------------------------------------------
+
+    /**
+     * {@code --ray-vs-workers}: the one comparison of ray's bar, repeated because a shared machine's load drifts.
+     * Both rows use the fast lane over a unix socket; workers on a plain server, ray on a server with a private
+     * Ray inside its own loopback-only network namespace (as --scale starts it). Rounds alternate which row goes
+     * first, so a drifting load does not favour one of them.
+     */
+    private int rayVsWorkers(Path py, Path server, Path script) throws Exception {
+        if (!installed(py, "crafter")) {
+            System.err.println("bench: --ray-vs-workers needs crafter in " + py + " (pip install crafter==1.8.3)");
+            return 2;
+        }
+        Path tmp = Files.createTempDirectory("gymbridge-bench");
+        String loadBefore = loadAverage();
+        Instant started = Instant.now();
+        try {
+            InProcessRunner inproc = new InProcessRunner(py, script, tmp);
+            cleanup.add(inproc);
+            Process fastServer = startServer(server, tmp, List.of("--unix", tmp.resolve("fast.sock").toString()), cleanup);
+            Process rayServer = BenchProcesses.startServer(BenchProcesses.NETWORK_NAMESPACE, server, tmp,
+                    List.of("--unix", tmp.resolve("ray.sock").toString(), "--ray-address", "local"), cleanup);
+            servers.put("fast", fastServer);
+            servers.put("ray", rayServer);
+            Map<String, String> transports = new LinkedHashMap<>();
+            transports.put("fast", readyAddress(fastServer, tmp, "fast-lane"));
+            transports.put("ray", readyAddress(rayServer, tmp, "ray"));
+            warmUp(transports);
+            Case c = new Case("Crafter-v1_x16", CRAFTER, 16, 1);
+            InProcess ip = inproc.measure(c, 0);
+            for (int round = 0; round < rayRounds; round++) {
+                Map<String, Measured> m = new LinkedHashMap<>();
+                for (String row : round % 2 == 0 ? List.of("workers", "ray") : List.of("ray", "workers")) {
+                    String transport = row.equals("ray") ? "ray" : "fast";
+                    m.put(row, measure(transport, transports.get(transport), c, ip, tmp, row));
+                }
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("round", round + 1);
+                r.put("first", round % 2 == 0 ? "workers" : "ray");
+                r.put("loadavg", loadAverage());
+                for (Map.Entry<String, Measured> e : m.entrySet()) {
+                    if (!e.getValue().checksumMatches(ip)) {
+                        throw new IllegalStateException(e.getKey() + " differs from in-process Gymnasium (reward checksum)");
+                    }
+                    r.put(e.getKey() + "_env_steps_per_s", e.getValue().envStepsPerSecond(ip));
+                    r.put(e.getKey() + "_cpu_us_per_step", 1e6 * e.getValue().cpuSeconds() / ip.steps());
+                    r.put(e.getKey() + "_server_cpu_us_per_step", 1e6 * e.getValue().serverCpuSeconds() / ip.steps());
+                }
+                r.put("ray_vs_workers", m.get("ray").envStepsPerSecond(ip) / m.get("workers").envStepsPerSecond(ip));
+                r.put("ray_vs_workers_cpu", m.get("workers").cpuSeconds() / m.get("ray").cpuSeconds());
+                results.rayPairRows.add(r);
+                System.err.printf(Locale.ROOT, "bench: round %d: workers %.0f, ray %.0f env-steps/s (%.2fx); CPU per step "
+                                + "workers %.1f ms, ray %.1f ms (%.2fx); load %s%n", round + 1,
+                        (double) r.get("workers_env_steps_per_s"), (double) r.get("ray_env_steps_per_s"), (double) r.get("ray_vs_workers"),
+                        (double) r.get("workers_cpu_us_per_step") / 1e3, (double) r.get("ray_cpu_us_per_step") / 1e3,
+                        (double) r.get("ray_vs_workers_cpu"), r.get("loadavg"));
+            }
+            results.computeRayPairTargets(ip.envStepsPerSecond());
+        } finally {
+            for (int i = cleanup.size() - 1; i >= 0; i--) {
+                try {
+                    cleanup.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("bench: cleanup: " + e);
+                }
+            }
+            deleteTree(tmp);
+        }
+        Path file = writeResults(started, loadBefore);
+        results.printRayPair();
+        System.out.println("load average before/after: " + loadBefore + " / " + loadAverage());
         System.out.println("results: " + file);
         return 0;
     }

@@ -17,6 +17,8 @@ final class BenchResults {
     final List<Map<String, Object>> targetRows = new ArrayList<>();
     final List<Map<String, Object>> pipelinedRows = new ArrayList<>();
     final Map<String, Object> agentRow = new LinkedHashMap<>();
+    /** --ray-vs-workers: one row per round (Crafter-v1 x16, workers and ray), then the medians in targets. */
+    final List<Map<String, Object>> rayPairRows = new ArrayList<>();
 
     /** The rows in the results file's layout. */
     void addTo(Map<String, Object> json) {
@@ -26,6 +28,52 @@ final class BenchResults {
         json.put("async_rows", pipelinedRows);
         json.put("agent", agentRow);
         json.put("targets", targetRows);
+        if (!rayPairRows.isEmpty()) {
+            json.put("ray_vs_workers_rows", rayPairRows);
+        }
+    }
+
+    /** The median over the rounds of ray / workers, by wall time (the bar: >= 0.9) and by CPU (load-robust). */
+    void computeRayPairTargets(double inProcessEnvStepsPerSecond) {
+        String rounds = rayPairRows.size() + " round" + (rayPairRows.size() == 1 ? "" : "s");
+        target("Crafter-v1 x16: ray / workers, wall (median of " + rounds + ")", median(rayPairRows, "ray_vs_workers"), 0.9, true);
+        target("Crafter-v1 x16: ray / workers, CPU (median of " + rounds + ")", median(rayPairRows, "ray_vs_workers_cpu"), 0.9, true);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("env", "Crafter-v1");
+        row.put("num_envs", 16);
+        row.put("inprocess_env_steps_per_s", inProcessEnvStepsPerSecond);
+        for (String key : List.of("workers_env_steps_per_s", "ray_env_steps_per_s", "workers_cpu_us_per_step", "ray_cpu_us_per_step",
+                "ray_vs_workers", "ray_vs_workers_cpu")) {
+            row.put("median_" + key, median(rayPairRows, key));
+        }
+        envRows.add(row);
+    }
+
+    /** The median of a numeric key over rows (the mean of the middle two for an even count). */
+    static double median(List<Map<String, Object>> rows, String key) {
+        double[] v = rows.stream().mapToDouble(r -> (double) r.get(key)).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    void printRayPair() {
+        System.out.println("Crafter-v1 x16, workers (2 processes) vs ray (2 actors); CPU = client + every server process");
+        System.out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %7s %12s %12s %7s  %s%n", "round", "first", "workers/s", "ray/s", "ratio",
+                "workers CPU", "ray CPU", "ratio", "load average");
+        for (Map<String, Object> r : rayPairRows) {
+            System.out.printf(Locale.ROOT, "%-6s %-8s %12.0f %12.0f %7.2f %10.1fms %10.1fms %7.2f  %s%n", r.get("round"), r.get("first"),
+                    (double) r.get("workers_env_steps_per_s"), (double) r.get("ray_env_steps_per_s"), (double) r.get("ray_vs_workers"),
+                    (double) r.get("workers_cpu_us_per_step") / 1e3, (double) r.get("ray_cpu_us_per_step") / 1e3,
+                    (double) r.get("ray_vs_workers_cpu"), r.get("loadavg"));
+        }
+        System.out.println();
+        System.out.println("targets:");
+        for (Map<String, Object> t : targetRows) {
+            System.out.printf(Locale.ROOT, "  %-62s %6.2f  target %-7s %s%n", t.get("measure"), (double) t.get("value"),
+                    t.get("target"), Boolean.TRUE.equals(t.get("met")) ? "met" : "NOT met");
+        }
     }
 
     /** The targets the figures are held to, from the rows measured so far. */
