@@ -30,13 +30,13 @@ public final class MctsPlanning {
 
     static final List<Task> TASKS = List.of(
             new Task("frozenlake8x8", "FrozenLake-v1", Map.of("map_name", "8x8", "is_slippery", false),
-                    new MctsConfig(64, 1.0, 100, 0.99, MctsConfig.Rollout.RANDOM, "", true, true), new int[] {4, 16, 64}, 3),
+                    new MctsConfig(64, 1.0, 100, 0.99, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {4, 16, 64}, 3),
             new Task("slippery4x4", "FrozenLake-v1", Map.of("is_slippery", true),
-                    new MctsConfig(64, 1.0, 20, 0.99, MctsConfig.Rollout.RANDOM, "", true, true), new int[] {16, 64}, 20),
+                    new MctsConfig(64, 1.0, 20, 0.99, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {16, 64}, 20),
             new Task("taxi", "Taxi-v4", Map.of(),
-                    new MctsConfig(256, 1.0, 20, 0.99, MctsConfig.Rollout.RANDOM, "", true, true), new int[] {64, 256}, 10),
+                    new MctsConfig(256, 1.0, 20, 0.99, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {64, 256}, 10),
             new Task("cartpole", "CartPole-v1", Map.of(),
-                    new MctsConfig(8, 1.0, 15, 1.0, MctsConfig.Rollout.RANDOM, "", true, true), new int[] {8}, 5));
+                    new MctsConfig(8, 1.0, 15, 1.0, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {8}, 5));
 
     private MctsPlanning() {
     }

@@ -453,6 +453,14 @@ final class RemoteVectorEnv implements VectorEnv {
 
     private void restore(int envIndex, Snapshot snapshot, Long reseed) {
         checkOpen();
+        RestoreRequest.Builder b = restoreRequest(envIndex, snapshot, reseed);
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+    }
+
+    private RestoreRequest.Builder restoreRequest(int envIndex, Snapshot snapshot, Long reseed) {
         checkIndex(envIndex);
         if (!(snapshot instanceof RemoteSnapshot s) || s.owner != this) {
             throw new IllegalArgumentException("restore needs a snapshot taken of this env (" + this + "), got " + snapshot);
@@ -465,9 +473,94 @@ final class RemoteVectorEnv implements VectorEnv {
         if (reseed != null) {
             b.setReseed(reseed);
         }
-        SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
+        return b;
+    }
+
+    /** Sends one Snapshot request per env before awaiting any answer: one round trip for all. */
+    @Override
+    public Snapshot[] snapshotAll() {
+        checkOpen();
+        PendingResponse[] sent = new PendingResponse[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            sent[i] = stream.send(SessionRequest.newBuilder().setSnapshot(
+                    SnapshotRequest.newBuilder().setSessionId(sessionId).setEnvIndex(i)), "snapshot", true);
+        }
+        Snapshot[] out = new Snapshot[numEnvs];
+        RuntimeException failed = null;
+        for (int i = 0; i < numEnvs; i++) {
+            try {
+                SessionResponse r = stream.await(sent[i], "snapshot");
+                if (r.hasError()) {
+                    throw Errors.fromProto(r.getError(), false);
+                }
+                out[i] = new RemoteSnapshot(this, sessionId, r.getSnapshot().getSnapshotId(), i);
+            } catch (RuntimeException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            releaseAll(out); // the ones taken: a failed snapshotAll holds nothing on the server
+            throw failed;
+        }
+        return out;
+    }
+
+    /** Sends one Restore request per env before awaiting any answer: one round trip for all. */
+    @Override
+    public void restoreAll(Snapshot[] snapshots, long[] reseeds) {
+        checkOpen();
+        if (snapshots.length != numEnvs || reseeds != null && reseeds.length != numEnvs) {
+            throw new IllegalArgumentException("restoreAll needs one snapshot (and one reseed) per env: " + numEnvs
+                    + " envs, " + snapshots.length + " snapshots" + (reseeds == null ? "" : ", " + reseeds.length + " reseeds"));
+        }
+        RestoreRequest.Builder[] requests = new RestoreRequest.Builder[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            requests[i] = restoreRequest(i, snapshots[i], reseeds == null ? null : reseeds[i]);
+        }
+        PendingResponse[] sent = new PendingResponse[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            sent[i] = stream.send(SessionRequest.newBuilder().setRestore(requests[i]), "restore", true);
+        }
+        RuntimeException failed = null;
+        for (int i = 0; i < numEnvs; i++) {
+            try {
+                SessionResponse r = stream.await(sent[i], "restore");
+                if (r.hasError()) {
+                    throw Errors.fromProto(r.getError(), false);
+                }
+            } catch (RuntimeException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Frees these snapshots in one ReleaseSnapshot request (closed ones and nulls are skipped). */
+    @Override
+    public void releaseAll(Snapshot... snapshots) {
+        ReleaseSnapshotRequest.Builder b = ReleaseSnapshotRequest.newBuilder().setSessionId(sessionId);
+        for (Snapshot x : snapshots) {
+            if (x == null) {
+                continue;
+            }
+            if (!(x instanceof RemoteSnapshot s) || s.owner != this) {
+                throw new IllegalArgumentException("releaseAll needs snapshots taken of this env (" + this + "), got " + x);
+            }
+            if (s.released.compareAndSet(false, true) && s.sessionId.equals(sessionId)) {
+                b.addSnapshotIds(s.id());
+            }
+        }
+        if (b.getSnapshotIdsCount() == 0 || closed.get()) {
+            return;
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setReleaseSnapshot(b), "release snapshot");
         if (r.hasError()) {
-            throw Errors.fromProto(r.getError(), false);
+            GymBridgeException e = Errors.fromProto(r.getError(), false);
+            if (!(e instanceof SessionNotFoundException)) {
+                throw e;
+            }
         }
     }
 

@@ -26,11 +26,12 @@ public final class SimulationSweep {
 
     /** One budget's result. */
     public record Point(int simulations, double meanReturn, double successRate, double seconds, long modelSteps,
-                        int episodes) {
+                        long modelCalls, int episodes, int lanes) {
         @Override
         public String toString() {
-            return String.format("%5d sims/move: mean return %8.3f, success %.2f over %d episodes, %7.1f s, %,d model steps",
-                    simulations, meanReturn, successRate, episodes, seconds, modelSteps);
+            return String.format("%5d sims/move (%d lanes): mean return %8.3f, success %.2f over %d episodes, %7.1f s,"
+                    + " %,d model steps in %,d batched calls", simulations, lanes, meanReturn, successRate, episodes,
+                    seconds, modelSteps, modelCalls);
         }
     }
 
@@ -45,14 +46,15 @@ public final class SimulationSweep {
                             int simulations, int episodes, long seed) {
         long t0 = System.nanoTime();
         try (VectorEnv real = client.makeVec(envId, options);
-             Mcts mcts = new Mcts(client.makeVec(envId, options), config.withSimulations(simulations), null, seed)) {
+             Mcts mcts = new Mcts(client.makeVec(envId, options.toBuilder().numEnvs(config.lanes()).build()),
+                     config.withSimulations(simulations), null, seed)) {
             EvalResult r = Evaluation.run(mcts, real, episodes, seed);
             double successes = 0;
             for (double x : r.returns()) {
                 successes += x > 0 ? 1 : 0;
             }
             return new Point(simulations, r.mean(), successes / episodes, (System.nanoTime() - t0) / 1e9, mcts.totalModelSteps(),
-                    episodes);
+                    mcts.totalModelCalls(), episodes, config.lanes());
         }
     }
 
