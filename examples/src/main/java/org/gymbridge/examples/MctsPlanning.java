@@ -30,13 +30,18 @@ public final class MctsPlanning {
 
     static final List<Task> TASKS = List.of(
             new Task("frozenlake8x8", "FrozenLake-v1", Map.of("map_name", "8x8", "is_slippery", false),
-                    new MctsConfig(64, 1.0, 100, 0.99, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {4, 16, 64}, 3),
+                    config(16, 100, 0.99, 8, MctsConfig.Backup.BELLMAN), new int[] {8, 16, 64}, 3),
             new Task("slippery4x4", "FrozenLake-v1", Map.of("is_slippery", true),
-                    new MctsConfig(64, 1.0, 20, 0.99, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {16, 64}, 20),
+                    config(64, 20, 0.99, 16, MctsConfig.Backup.BELLMAN), new int[] {16, 64}, 100),
             new Task("taxi", "Taxi-v4", Map.of(),
-                    new MctsConfig(256, 1.0, 20, 0.99, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {64, 256}, 10),
+                    config(256, 20, 0.99, 16, MctsConfig.Backup.BELLMAN), new int[] {64, 256}, 10),
             new Task("cartpole", "CartPole-v1", Map.of(),
-                    new MctsConfig(8, 1.0, 15, 1.0, MctsConfig.Rollout.RANDOM, "", true, true, 8, MctsConfig.Backup.BELLMAN), new int[] {8}, 5));
+                    config(64, 30, 1.0, 32, MctsConfig.Backup.MEAN), new int[] {32, 64}, 20));
+
+    /** UCT with c = 1.0, random rollouts, reseeded restores, one node per state. */
+    private static MctsConfig config(int simulations, int depth, double gamma, int lanes, MctsConfig.Backup backup) {
+        return new MctsConfig(simulations, 1.0, depth, gamma, MctsConfig.Rollout.RANDOM, "", true, true, lanes, backup);
+    }
 
     private MctsPlanning() {
     }
@@ -53,10 +58,12 @@ public final class MctsPlanning {
                 MakeOptions options = MakeOptions.builder().kwargs(t.kwargs()).build();
                 List<SimulationSweep.Point> points = new ArrayList<>();
                 System.out.printf("%s (%s %s), %s%n", t.name(), t.envId(), t.kwargs(), t.config());
+                System.out.flush();
                 for (int sims : t.simulations()) {
                     SimulationSweep.Point p = SimulationSweep.run(client, t.envId(), options, t.config(), sims,
                             t.episodes(), 1);
                     System.out.println("  " + p);
+                    System.out.flush();
                     points.add(p);
                 }
                 names.add(t.name());
