@@ -476,36 +476,31 @@ final class RemoteVectorEnv implements VectorEnv {
         return b;
     }
 
-    /** Sends one Snapshot request per env before awaiting any answer: one round trip for all. */
+    /** One Snapshot request for every env (SnapshotRequest.env_indices): all or none are taken. */
     @Override
     public Snapshot[] snapshotAll() {
         checkOpen();
-        PendingResponse[] sent = new PendingResponse[numEnvs];
+        SnapshotRequest.Builder b = SnapshotRequest.newBuilder().setSessionId(sessionId);
         for (int i = 0; i < numEnvs; i++) {
-            sent[i] = stream.send(SessionRequest.newBuilder().setSnapshot(
-                    SnapshotRequest.newBuilder().setSessionId(sessionId).setEnvIndex(i)), "snapshot", true);
+            b.addEnvIndices(i);
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setSnapshot(b), "snapshot");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+        if (r.getSnapshot().getSnapshotIdsCount() != numEnvs) {
+            throw new GymBridgeException("the server answered a snapshot of " + numEnvs + " envs with "
+                    + r.getSnapshot().getSnapshotIdsCount() + " ids; it predates batched snapshots: update gymbridge-server",
+                    Status.Code.UNIMPLEMENTED, "PROTOCOL_ERROR", null);
         }
         Snapshot[] out = new Snapshot[numEnvs];
-        RuntimeException failed = null;
         for (int i = 0; i < numEnvs; i++) {
-            try {
-                SessionResponse r = stream.await(sent[i], "snapshot");
-                if (r.hasError()) {
-                    throw Errors.fromProto(r.getError(), false);
-                }
-                out[i] = new RemoteSnapshot(this, sessionId, r.getSnapshot().getSnapshotId(), i);
-            } catch (RuntimeException e) {
-                failed = failed == null ? e : failed;
-            }
-        }
-        if (failed != null) {
-            releaseAll(out); // the ones taken: a failed snapshotAll holds nothing on the server
-            throw failed;
+            out[i] = new RemoteSnapshot(this, sessionId, r.getSnapshot().getSnapshotIds(i), i);
         }
         return out;
     }
 
-    /** Sends one Restore request per env before awaiting any answer: one round trip for all. */
+    /** One Restore request for every env (RestoreRequest.env_indices): every pair is checked before any env moves. */
     @Override
     public void restoreAll(Snapshot[] snapshots, long[] reseeds) {
         checkOpen();
@@ -513,27 +508,17 @@ final class RemoteVectorEnv implements VectorEnv {
             throw new IllegalArgumentException("restoreAll needs one snapshot (and one reseed) per env: " + numEnvs
                     + " envs, " + snapshots.length + " snapshots" + (reseeds == null ? "" : ", " + reseeds.length + " reseeds"));
         }
-        RestoreRequest.Builder[] requests = new RestoreRequest.Builder[numEnvs];
+        RestoreRequest.Builder b = RestoreRequest.newBuilder().setSessionId(sessionId);
         for (int i = 0; i < numEnvs; i++) {
-            requests[i] = restoreRequest(i, snapshots[i], reseeds == null ? null : reseeds[i]);
-        }
-        PendingResponse[] sent = new PendingResponse[numEnvs];
-        for (int i = 0; i < numEnvs; i++) {
-            sent[i] = stream.send(SessionRequest.newBuilder().setRestore(requests[i]), "restore", true);
-        }
-        RuntimeException failed = null;
-        for (int i = 0; i < numEnvs; i++) {
-            try {
-                SessionResponse r = stream.await(sent[i], "restore");
-                if (r.hasError()) {
-                    throw Errors.fromProto(r.getError(), false);
-                }
-            } catch (RuntimeException e) {
-                failed = failed == null ? e : failed;
+            RestoreRequest.Builder one = restoreRequest(i, snapshots[i], null);
+            b.addEnvIndices(i).addSnapshotIds(one.getSnapshotId());
+            if (reseeds != null) {
+                b.addReseeds(reseeds[i]);
             }
         }
-        if (failed != null) {
-            throw failed;
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
         }
     }
 

@@ -109,7 +109,7 @@ public interface VectorEnv extends AutoCloseable {
 
     /**
      * Snapshots every env, one handle per env in env order (a planner's lanes, all standing at one state). A remote
-     * env pipelines the requests on its session stream, so this costs one round trip, not {@code numEnvs()}.
+     * env asks in one request (one round trip, not {@code numEnvs()}); all or none are taken.
      */
     default Snapshot[] snapshotAll() {
         Snapshot[] out = new Snapshot[numEnvs()];
@@ -121,7 +121,7 @@ public interface VectorEnv extends AutoCloseable {
 
     /**
      * Restores env i from {@code snapshots[i]} for every env (taken of env i, as {@link #snapshotAll} returns them),
-     * then, if {@code reseeds} is not null, reseeds env i with {@code reseeds[i]}. Pipelined like {@link #snapshotAll}.
+     * then, if {@code reseeds} is not null, reseeds env i with {@code reseeds[i]}. One request, like {@link #snapshotAll}.
      */
     default void restoreAll(Snapshot[] snapshots, long[] reseeds) {
         if (snapshots.length != numEnvs() || reseeds != null && reseeds.length != numEnvs()) {

@@ -143,7 +143,7 @@ class SnapshotConformanceTest {
     }
 
     @Test
-    void allEnvsAreSnapshottedAndRestoredInOnePipelinedBatch() {
+    void allEnvsAreSnapshottedAndRestoredInOneCall() {
         // a planner's lanes: every env of a slippery lake at the same state, each reseeded differently
         MakeOptions options = MakeOptions.builder().numEnvs(6).kwargs(Map.of("is_slippery", true)).build();
         Value right = Tensor.ofLongs(new long[] {2, 2, 2, 2, 2, 2}, 6);

@@ -41,7 +41,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The model session has {@code lanes} envs, all standing at the real env's state, each saved as the root
  * {@link Snapshot} of its lane. A move runs {@code simulations} simulations in rounds of {@code lanes}: a round
- * restores every lane from its root in one pipelined batch (reseeding each lane's random generator, so a slippery
+ * restores every lane from its root in one call (reseeding each lane's random generator, so a slippery
  * FrozenLake slips as it might, not as the real env will), then walks all lanes together, one batched model step
  * for all of them per step, each lane
  * <ol>

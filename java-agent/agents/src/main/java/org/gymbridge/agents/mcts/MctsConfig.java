@@ -22,7 +22,7 @@ import java.io.Serializable;
  *                        path, the subtree of the real outcome reused)
  * @param lanes           simulations run side by side, one per env of the model session (its {@code num_envs}): each
  *                        walk or rollout step of all lanes is one batched model step, each round's restore one
- *                        pipelined batch, so a round of {@code lanes} simulations costs about as many round trips as
+ *                        call, so a round of {@code lanes} simulations costs about as many round trips as
  *                        one simulation; lanes choosing in the same round spread out by counting each other's pending
  *                        visits
  * @param backup          BELLMAN: {@code Q(s,a) = sum_o p(o) (r_o + gamma V(s_o))}, {@code V(s) = max_a Q(s,a)}, carried

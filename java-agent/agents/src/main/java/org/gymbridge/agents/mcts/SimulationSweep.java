@@ -58,11 +58,15 @@ public final class SimulationSweep {
         }
     }
 
-    /** Writes {@code png}: mean return against simulations per move (log scale), one series per env. */
-    public static void plot(Path png, String title, List<String> names, List<List<Point>> series) throws IOException {
+    /**
+     * Writes {@code png}: mean return against simulations per move (log scale), one series per env, each divided by
+     * its {@code scales} entry (an env's bar, so that 1.0 is the bar for every env; 1 for raw returns).
+     */
+    public static void plot(Path png, String title, List<String> names, List<List<Point>> series, double[] scales,
+                            String yTitle) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle("simulations per move")
-                .yAxisTitle("mean episode return").build();
+                .yAxisTitle(yTitle).build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (int k = 0; k < names.size(); k++) {
@@ -70,7 +74,7 @@ public final class SimulationSweep {
             List<Double> ys = new ArrayList<>();
             for (Point p : series.get(k)) {
                 xs.add((double) p.simulations());
-                ys.add(p.meanReturn());
+                ys.add(p.meanReturn() / scales[k]);
             }
             XYSeries s = chart.addSeries(names.get(k), xs, ys);
             s.setMarker(SeriesMarkers.CIRCLE);
