@@ -32,7 +32,7 @@ public final class MctsPlanning {
             new Task("frozenlake8x8", "FrozenLake-v1", Map.of("map_name", "8x8", "is_slippery", false),
                     config(16, 100, 0.99, 8, MctsConfig.Backup.BELLMAN), new int[] {8, 16, 64}, 3, 1.0),
             new Task("slippery4x4", "FrozenLake-v1", Map.of("is_slippery", true),
-                    config(64, 20, 0.99, 16, MctsConfig.Backup.BELLMAN), new int[] {16, 64}, 100, 0.70),
+                    config(64, 20, 0.99, 16, MctsConfig.Backup.BELLMAN), new int[] {8, 16, 64}, 100, 0.70),
             new Task("taxi", "Taxi-v4", Map.of(),
                     config(256, 20, 0.99, 16, MctsConfig.Backup.BELLMAN), new int[] {64, 256}, 10, 7.5),
             new Task("cartpole", "CartPole-v1", Map.of(),
