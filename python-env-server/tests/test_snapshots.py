@@ -205,6 +205,50 @@ def test_bad_snapshot_requests_name_the_problem(server):
         env.close()
 
 
+@pytest.mark.parametrize("vectorization", ["sync", "workers"])
+def test_every_env_is_snapshotted_and_restored_in_one_call(server, vectorization):
+    """A planner's lanes: all envs of a slippery lake at one state, restored together, each reseeded its own way."""
+    env = RemoteVectorEnv(server.address, "FrozenLake-v1", 4, kwargs={"is_slippery": True}, vectorization=vectorization)
+    try:
+        env.reset(seed=[3, 3, 3, 3])
+        ids = env.snapshot_all()
+        assert len(ids) == 4 and len(set(ids)) == 4
+        right = np.full(4, 2)
+        first = _run(env, [right] * 4)
+        env.restore_all(ids)
+        for t, (a, b) in enumerate(zip(first, _run(env, [right] * 4))):
+            assert_same(a, b, f"step {t} after restore_all")
+        env.restore_all(ids, reseeds=[7, 8, 9, 10])
+        reseeded = _run(env, [right] * 4)
+        env.restore_all(ids, reseeds=[7, 8, 9, 10])
+        for t, (a, b) in enumerate(zip(reseeded, _run(env, [right] * 4))):
+            assert_same(a, b, f"step {t}: the same reseeds, the same outcomes")
+        lanes = np.stack([r[0] for r in reseeded])  # [steps, envs]: the reseeded lanes went their own ways
+        assert len({tuple(lanes[:, i]) for i in range(4)}) > 1
+        assert env.release_snapshots(*ids) == 4
+    finally:
+        env.close()
+
+
+def test_batched_snapshot_and_restore_misuse_names_the_problem(new_server):
+    srv = new_server("--port", "0", "--max-snapshots-per-session", "3")
+    env = RemoteVectorEnv(srv.address, "CartPole-v1", 2)
+    try:
+        env.reset(seed=0)
+        ids = env.snapshot_all()
+        e = _error(lambda: env.snapshot_all())
+        assert e.code == grpc.StatusCode.RESOURCE_EXHAUSTED, "2 held + 2 asked > 3: none taken"
+        assert env.release_snapshots() == 2, "the refused batch took nothing"
+        ids = env.snapshot_all()
+        swapped = epb.RestoreRequest(session_id=env.session_id, env_indices=[0, 1], snapshot_ids=[ids[1], ids[0]])
+        assert _error(lambda: env._call("restore", swapped)).reason == "SNAPSHOT_ENV_MISMATCH"
+        short = epb.RestoreRequest(session_id=env.session_id, env_indices=[0, 1], snapshot_ids=[ids[0]])
+        assert _error(lambda: env._call("restore", short)).code == grpc.StatusCode.INVALID_ARGUMENT
+        assert _error(lambda: env.restore_all(ids, reseeds=[1])).code == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        env.close()
+
+
 def test_the_per_session_limit_is_resource_exhausted_naming_its_flag(new_server):
     srv = new_server("--port", "0", "--max-snapshots-per-session", "2")
     env = RemoteVectorEnv(srv.address, "CartPole-v1", 1)

@@ -459,6 +459,18 @@ class RemoteVectorEnv(VectorEnv):
             req.reseed = reseed
         self._call("restore", req)
 
+    def snapshot_all(self) -> list[int]:
+        """Snapshot every env in one call (a planner's lanes): their ids, in env order."""
+        req = epb.SnapshotRequest(session_id=self.session_id, env_indices=list(range(self.num_envs)))
+        return list(self._call("snapshot", req).snapshot_ids)
+
+    def restore_all(self, snapshot_ids: Sequence[int], *, reseeds: Sequence[int] | None = None) -> None:
+        """Put env i back into ``snapshot_ids[i]`` (as :meth:`snapshot_all` returned them) for every env, in one
+        call; ``reseeds``: one seed per env to reseed its random number generators with afterwards."""
+        req = epb.RestoreRequest(session_id=self.session_id, env_indices=list(range(self.num_envs)),
+                                 snapshot_ids=list(snapshot_ids), reseeds=list(reseeds) if reseeds is not None else [])
+        self._call("restore", req)
+
     def release_snapshots(self, *snapshot_ids: int) -> int:
         """Free these snapshots on the server (all of them when none is named); how many were freed."""
         req = epb.ReleaseSnapshotRequest(session_id=self.session_id, snapshot_ids=list(snapshot_ids))

@@ -330,11 +330,24 @@ class Dispatcher:
     # ----------------------------------------------------------------------------- snapshots
 
     def snapshot(self, req: epb.SnapshotRequest) -> epb.SnapshotResponse:
+        if req.env_indices:
+            ids, held = self.registry.get(req.session_id).snapshot_many(list(req.env_indices))
+            return epb.SnapshotResponse(snapshot_ids=ids, snapshots_held=held)
         sid, held = self.registry.get(req.session_id).snapshot(req.env_index)
         return epb.SnapshotResponse(snapshot_id=sid, snapshots_held=held)
 
     def restore(self, req: epb.RestoreRequest) -> epb.RestoreResponse:
         s = self.registry.get(req.session_id)
+        if req.env_indices or req.snapshot_ids or req.reseeds:
+            n = len(req.env_indices)
+            if len(req.snapshot_ids) != n or (req.reseeds and len(req.reseeds) != n):
+                raise invalid(
+                    f"RestoreRequest has {n} env_indices, {len(req.snapshot_ids)} snapshot_ids and "
+                    f"{len(req.reseeds)} reseeds; send one snapshot id per env index (and one reseed per env, or none)"
+                )
+            reseeds = list(req.reseeds) if req.reseeds else [None] * n
+            s.restore_many(list(zip(req.env_indices, req.snapshot_ids, reseeds)))
+            return epb.RestoreResponse()
         if not req.snapshot_id:
             raise invalid("RestoreRequest.snapshot_id is 0; send the id a Snapshot call returned")
         s.restore(req.env_index, req.snapshot_id, req.reseed if req.HasField("reseed") else None)

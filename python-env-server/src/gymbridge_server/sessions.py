@@ -322,62 +322,91 @@ class Session:
         """Snapshot env ``index`` on the server: (its id, snapshots held). Needs a reset session;
         RESOURCE_EXHAUSTED over --max-snapshots-per-session; FAILED_PRECONDITION (SNAPSHOT_UNSUPPORTED)
         for envs whose state cannot be copied, saying why."""
+        ids, held = self.snapshot_many([index])
+        return ids[0], held
+
+    def snapshot_many(self, indices: list[int]) -> tuple[list[int], int]:
+        """Snapshot each env of ``indices`` (one call for a planner's lanes): (their ids in order, snapshots
+        held). All or none: when one fails, the ones already taken are released."""
         with self.lock:
             self.check_open()
-            self._check_env_index(index)
+            for index in indices:
+                self._check_env_index(index)
             if self.needs_reset:
                 raise precondition("call reset() before snapshot(): the session is new or an env raised", "RESET_REQUIRED")
-            if self.max_snapshots and len(self.snapshots) >= self.max_snapshots:
+            if self.max_snapshots and len(self.snapshots) + len(indices) > self.max_snapshots:
                 raise exhausted(
-                    f"session {self.id} already holds {len(self.snapshots)} snapshots, this server's limit per "
-                    "session; release snapshots you no longer need (ReleaseSnapshot), or restart the server "
-                    "with a larger --max-snapshots-per-session",
+                    f"session {self.id} already holds {len(self.snapshots)} snapshots"
+                    + (f" and asks for {len(indices)} more" if len(indices) > 1 else "")
+                    + ", over this server's limit per session; release snapshots you no longer need "
+                    "(ReleaseSnapshot), or restart the server with a larger --max-snapshots-per-session",
                     "max_snapshots_per_session",
                     "--max-snapshots-per-session",
                 )
-            sid = self.next_snapshot_id
+            backend = self._snapshot_backend()
+            ids: list[int] = []
             try:
-                self._snapshot_backend().take_snapshot(index, sid)
-            except snapshots.SnapshotUnsupported as e:
-                raise precondition(f"{e}; Snapshot is not supported for this env", "SNAPSHOT_UNSUPPORTED") from e
-            except Exception as e:  # noqa: BLE001 -- copying failed; the env itself is untouched
-                log.warning("session %s (%s): snapshot raised\n%s", self.id, self.env_id, traceback.format_exc())
-                raise aborted(f"{self.env_id} snapshot of env {index} failed: {last_line(e)}") from e
-            self.next_snapshot_id += 1
-            done = bool(self.done[index]) if self.done is not None else False
-            self.snapshots[sid] = (index, done)
-            return sid, len(self.snapshots)
+                for index in indices:
+                    sid = self.next_snapshot_id
+                    try:
+                        backend.take_snapshot(index, sid)
+                    except snapshots.SnapshotUnsupported as e:
+                        raise precondition(f"{e}; Snapshot is not supported for this env", "SNAPSHOT_UNSUPPORTED") from e
+                    except Exception as e:  # noqa: BLE001 -- copying failed; the env itself is untouched
+                        log.warning("session %s (%s): snapshot raised\n%s", self.id, self.env_id, traceback.format_exc())
+                        raise aborted(f"{self.env_id} snapshot of env {index} failed: {last_line(e)}") from e
+                    self.next_snapshot_id += 1
+                    done = bool(self.done[index]) if self.done is not None else False
+                    self.snapshots[sid] = (index, done)
+                    ids.append(sid)
+            except BaseException:
+                if ids:
+                    backend.release_snapshots(ids)
+                    for sid in ids:
+                        del self.snapshots[sid]
+                raise
+            return ids, len(self.snapshots)
 
     def restore(self, index: int, snapshot_id: int, reseed: int | None = None) -> None:
         """Put env ``index`` back into snapshot ``snapshot_id`` (taken of the same env); with ``reseed``,
         reseed its random number generators afterwards."""
+        self.restore_many([(index, snapshot_id, reseed)])
+
+    def restore_many(self, restores: list[tuple[int, int, int | None]]) -> None:
+        """Restore each (env index, snapshot id, reseed or None); every pair is checked before any env is touched."""
         with self.lock:
             self.check_open()
-            self._check_env_index(index)
+            for index, _, _ in restores:
+                self._check_env_index(index)
             if self.needs_reset:
                 raise precondition("call reset() before restore(): the session is new or an env raised", "RESET_REQUIRED")
-            held = self.snapshots.get(snapshot_id)
-            if held is None:
-                raise not_found(
-                    f"session {self.id} holds no snapshot {snapshot_id}; it was released, or never taken "
-                    "(snapshots are lost when the session's workers restart after a crash)",
-                    "SNAPSHOT_NOT_FOUND",
-                )
-            taken_of, done = held
-            if taken_of != index:
-                raise invalid(
-                    f"snapshot {snapshot_id} was taken of env {taken_of}, not env {index}; restore it into "
-                    f"env {taken_of} (a snapshot lives with its env)",
-                    "SNAPSHOT_ENV_MISMATCH",
-                )
-            try:
-                self._snapshot_backend().restore_snapshot(index, snapshot_id, reseed)
-            except Exception as e:  # noqa: BLE001 -- the env may be half restored: it needs a reset
-                self.needs_reset = True
-                self.broken = True
-                raise self._env_failed("restore", e) from e
-            if self.done is not None:
-                self.done[index] = done
+            for index, snapshot_id, _ in restores:
+                if not snapshot_id:
+                    raise invalid("a snapshot id is 0; send the ids a Snapshot call returned")
+                held = self.snapshots.get(snapshot_id)
+                if held is None:
+                    raise not_found(
+                        f"session {self.id} holds no snapshot {snapshot_id}; it was released, or never taken "
+                        "(snapshots are lost when the session's workers restart after a crash)",
+                        "SNAPSHOT_NOT_FOUND",
+                    )
+                taken_of, _ = held
+                if taken_of != index:
+                    raise invalid(
+                        f"snapshot {snapshot_id} was taken of env {taken_of}, not env {index}; restore it into "
+                        f"env {taken_of} (a snapshot lives with its env)",
+                        "SNAPSHOT_ENV_MISMATCH",
+                    )
+            backend = self._snapshot_backend()
+            for index, snapshot_id, reseed in restores:
+                try:
+                    backend.restore_snapshot(index, snapshot_id, reseed)
+                except Exception as e:  # noqa: BLE001 -- the env may be half restored: it needs a reset
+                    self.needs_reset = True
+                    self.broken = True
+                    raise self._env_failed("restore", e) from e
+                if self.done is not None:
+                    self.done[index] = self.snapshots[snapshot_id][1]
 
     def release_snapshots(self, snapshot_ids: list[int]) -> tuple[int, int]:
         """Free these snapshots (all when empty; unknown ids are ignored): (freed, still held)."""

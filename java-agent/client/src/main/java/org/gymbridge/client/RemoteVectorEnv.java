@@ -453,6 +453,14 @@ final class RemoteVectorEnv implements VectorEnv {
 
     private void restore(int envIndex, Snapshot snapshot, Long reseed) {
         checkOpen();
+        RestoreRequest.Builder b = restoreRequest(envIndex, snapshot, reseed);
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+    }
+
+    private RestoreRequest.Builder restoreRequest(int envIndex, Snapshot snapshot, Long reseed) {
         checkIndex(envIndex);
         if (!(snapshot instanceof RemoteSnapshot s) || s.owner != this) {
             throw new IllegalArgumentException("restore needs a snapshot taken of this env (" + this + "), got " + snapshot);
@@ -465,9 +473,79 @@ final class RemoteVectorEnv implements VectorEnv {
         if (reseed != null) {
             b.setReseed(reseed);
         }
+        return b;
+    }
+
+    /** One Snapshot request for every env (SnapshotRequest.env_indices): all or none are taken. */
+    @Override
+    public Snapshot[] snapshotAll() {
+        checkOpen();
+        SnapshotRequest.Builder b = SnapshotRequest.newBuilder().setSessionId(sessionId);
+        for (int i = 0; i < numEnvs; i++) {
+            b.addEnvIndices(i);
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setSnapshot(b), "snapshot");
+        if (r.hasError()) {
+            throw Errors.fromProto(r.getError(), false);
+        }
+        if (r.getSnapshot().getSnapshotIdsCount() != numEnvs) {
+            throw new GymBridgeException("the server answered a snapshot of " + numEnvs + " envs with "
+                    + r.getSnapshot().getSnapshotIdsCount() + " ids; it predates batched snapshots: update gymbridge-server",
+                    Status.Code.UNIMPLEMENTED, "PROTOCOL_ERROR", null);
+        }
+        Snapshot[] out = new Snapshot[numEnvs];
+        for (int i = 0; i < numEnvs; i++) {
+            out[i] = new RemoteSnapshot(this, sessionId, r.getSnapshot().getSnapshotIds(i), i);
+        }
+        return out;
+    }
+
+    /** One Restore request for every env (RestoreRequest.env_indices): every pair is checked before any env moves. */
+    @Override
+    public void restoreAll(Snapshot[] snapshots, long[] reseeds) {
+        checkOpen();
+        if (snapshots.length != numEnvs || reseeds != null && reseeds.length != numEnvs) {
+            throw new IllegalArgumentException("restoreAll needs one snapshot (and one reseed) per env: " + numEnvs
+                    + " envs, " + snapshots.length + " snapshots" + (reseeds == null ? "" : ", " + reseeds.length + " reseeds"));
+        }
+        RestoreRequest.Builder b = RestoreRequest.newBuilder().setSessionId(sessionId);
+        for (int i = 0; i < numEnvs; i++) {
+            RestoreRequest.Builder one = restoreRequest(i, snapshots[i], null);
+            b.addEnvIndices(i).addSnapshotIds(one.getSnapshotId());
+            if (reseeds != null) {
+                b.addReseeds(reseeds[i]);
+            }
+        }
         SessionResponse r = stream.call(SessionRequest.newBuilder().setRestore(b), "restore");
         if (r.hasError()) {
             throw Errors.fromProto(r.getError(), false);
+        }
+    }
+
+    /** Frees these snapshots in one ReleaseSnapshot request (closed ones and nulls are skipped). */
+    @Override
+    public void releaseAll(Snapshot... snapshots) {
+        ReleaseSnapshotRequest.Builder b = ReleaseSnapshotRequest.newBuilder().setSessionId(sessionId);
+        for (Snapshot x : snapshots) {
+            if (x == null) {
+                continue;
+            }
+            if (!(x instanceof RemoteSnapshot s) || s.owner != this) {
+                throw new IllegalArgumentException("releaseAll needs snapshots taken of this env (" + this + "), got " + x);
+            }
+            if (s.released.compareAndSet(false, true) && s.sessionId.equals(sessionId)) {
+                b.addSnapshotIds(s.id());
+            }
+        }
+        if (b.getSnapshotIdsCount() == 0 || closed.get()) {
+            return;
+        }
+        SessionResponse r = stream.call(SessionRequest.newBuilder().setReleaseSnapshot(b), "release snapshot");
+        if (r.hasError()) {
+            GymBridgeException e = Errors.fromProto(r.getError(), false);
+            if (!(e instanceof SessionNotFoundException)) {
+                throw e;
+            }
         }
     }
 

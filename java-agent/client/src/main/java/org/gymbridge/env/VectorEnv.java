@@ -107,6 +107,45 @@ public interface VectorEnv extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getName() + " does not support snapshots");
     }
 
+    /**
+     * Snapshots every env, one handle per env in env order (a planner's lanes, all standing at one state). A remote
+     * env asks in one request (one round trip, not {@code numEnvs()}); all or none are taken.
+     */
+    default Snapshot[] snapshotAll() {
+        Snapshot[] out = new Snapshot[numEnvs()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = snapshot(i);
+        }
+        return out;
+    }
+
+    /**
+     * Restores env i from {@code snapshots[i]} for every env (taken of env i, as {@link #snapshotAll} returns them),
+     * then, if {@code reseeds} is not null, reseeds env i with {@code reseeds[i]}. One request, like {@link #snapshotAll}.
+     */
+    default void restoreAll(Snapshot[] snapshots, long[] reseeds) {
+        if (snapshots.length != numEnvs() || reseeds != null && reseeds.length != numEnvs()) {
+            throw new IllegalArgumentException("restoreAll needs one snapshot (and one reseed) per env: " + numEnvs()
+                    + " envs, " + snapshots.length + " snapshots" + (reseeds == null ? "" : ", " + reseeds.length + " reseeds"));
+        }
+        for (int i = 0; i < snapshots.length; i++) {
+            if (reseeds == null) {
+                restore(i, snapshots[i]);
+            } else {
+                restore(i, snapshots[i], reseeds[i]);
+            }
+        }
+    }
+
+    /** Closes (releases) these snapshots of this env; a remote env frees them all in one request. */
+    default void releaseAll(Snapshot... snapshots) {
+        for (Snapshot s : snapshots) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
     /** Closes the session (idempotent); also stops a local server this env started. */
     @Override
     void close();

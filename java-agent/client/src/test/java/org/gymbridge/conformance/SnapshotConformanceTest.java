@@ -143,6 +143,39 @@ class SnapshotConformanceTest {
     }
 
     @Test
+    void allEnvsAreSnapshottedAndRestoredInOneCall() {
+        // a planner's lanes: every env of a slippery lake at the same state, each reseeded differently
+        MakeOptions options = MakeOptions.builder().numEnvs(6).kwargs(Map.of("is_slippery", true)).build();
+        Value right = Tensor.ofLongs(new long[] {2, 2, 2, 2, 2, 2}, 6);
+        try (VectorEnv env = client.makeVec("FrozenLake-v1", options)) {
+            env.reset(new long[] {5, 5, 5, 5, 5, 5});
+            Snapshot[] lanes = env.snapshotAll();
+            assertEquals(6, lanes.length);
+            for (int i = 0; i < 6; i++) {
+                assertEquals(i, lanes[i].envIndex());
+            }
+            List<String> first = run(env, List.of(right, right, right));
+            env.restoreAll(lanes, null);
+            assertEquals(first, run(env, List.of(right, right, right)), "restored without reseeding: the same future");
+            long[] reseeds = {11, 12, 13, 14, 15, 16};
+            env.restoreAll(lanes, reseeds);
+            List<String> reseeded = run(env, List.of(right, right, right));
+            assertNotEquals(first, reseeded, "reseeded lanes slip otherwise");
+            env.restoreAll(lanes, reseeds);
+            assertEquals(reseeded, run(env, List.of(right, right, right)), "the same reseeds, the same outcomes");
+            assertThrows(IllegalArgumentException.class, () -> env.restoreAll(new Snapshot[] {lanes[0]}, null));
+            env.releaseAll(lanes);
+            for (Snapshot s : lanes) {
+                assertTrue(s.isClosed());
+            }
+            assertThrows(IllegalStateException.class, () -> env.restoreAll(lanes, null));
+            Snapshot[] again = env.snapshotAll();
+            assertEquals(again[5].id(), again[0].id() + 5, "a second batch after releasing the first");
+            env.releaseAll(again);
+        }
+    }
+
+    @Test
     void reseedingDrawsAnotherOutcomeOfTheSameState() {
         try (Env env = client.make("FrozenLake-v1", MakeOptions.builder().kwargs(Map.of("is_slippery", true)).build());
              Snapshot start = withReset(env).snapshot()) {

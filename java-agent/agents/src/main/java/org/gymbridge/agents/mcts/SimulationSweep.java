@@ -26,11 +26,12 @@ public final class SimulationSweep {
 
     /** One budget's result. */
     public record Point(int simulations, double meanReturn, double successRate, double seconds, long modelSteps,
-                        int episodes) {
+                        long modelCalls, int episodes, int lanes) {
         @Override
         public String toString() {
-            return String.format("%5d sims/move: mean return %8.3f, success %.2f over %d episodes, %7.1f s, %,d model steps",
-                    simulations, meanReturn, successRate, episodes, seconds, modelSteps);
+            return String.format("%5d sims/move (%d lanes): mean return %8.3f, success %.2f over %d episodes, %7.1f s,"
+                    + " %,d model steps in %,d batched calls", simulations, lanes, meanReturn, successRate, episodes,
+                    seconds, modelSteps, modelCalls);
         }
     }
 
@@ -45,22 +46,27 @@ public final class SimulationSweep {
                             int simulations, int episodes, long seed) {
         long t0 = System.nanoTime();
         try (VectorEnv real = client.makeVec(envId, options);
-             Mcts mcts = new Mcts(client.makeVec(envId, options), config.withSimulations(simulations), null, seed)) {
+             Mcts mcts = new Mcts(client.makeVec(envId, options.toBuilder().numEnvs(config.lanes()).build()),
+                     config.withSimulations(simulations), null, seed)) {
             EvalResult r = Evaluation.run(mcts, real, episodes, seed);
             double successes = 0;
             for (double x : r.returns()) {
                 successes += x > 0 ? 1 : 0;
             }
             return new Point(simulations, r.mean(), successes / episodes, (System.nanoTime() - t0) / 1e9, mcts.totalModelSteps(),
-                    episodes);
+                    mcts.totalModelCalls(), episodes, config.lanes());
         }
     }
 
-    /** Writes {@code png}: mean return against simulations per move (log scale), one series per env. */
-    public static void plot(Path png, String title, List<String> names, List<List<Point>> series) throws IOException {
+    /**
+     * Writes {@code png}: mean return against simulations per move (log scale), one series per env, each divided by
+     * its {@code scales} entry (an env's bar, so that 1.0 is the bar for every env; 1 for raw returns).
+     */
+    public static void plot(Path png, String title, List<String> names, List<List<Point>> series, double[] scales,
+                            String yTitle) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle("simulations per move")
-                .yAxisTitle("mean episode return").build();
+                .yAxisTitle(yTitle).build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (int k = 0; k < names.size(); k++) {
@@ -68,7 +74,7 @@ public final class SimulationSweep {
             List<Double> ys = new ArrayList<>();
             for (Point p : series.get(k)) {
                 xs.add((double) p.simulations());
-                ys.add(p.meanReturn());
+                ys.add(p.meanReturn() / scales[k]);
             }
             XYSeries s = chart.addSeries(names.get(k), xs, ys);
             s.setMarker(SeriesMarkers.CIRCLE);
