@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Forward and backward passes of a chain of DL4J ReLU convolutions (no padding, no dilation), run directly on the
  * layers' weights: per layer one im2col of the whole batch on the heap and one OpenBLAS sgemm ({@link Sgemm}), bias
- * and ReLU in the same loop that copies the product back. DL4J's own passes cost about ten times as much for the
+ * and ReLU in loops over the product's heap copy. DL4J's own passes cost about ten times as much for the
  * Nature CNN at PPO's sizes (per-call workspaces, permutes, NCHW copies around every op).
  *
  * <p>Inside, images are channels-last, one row per pixel ({@code [n*h*w, c]}): the layout the gemm writes, and the
@@ -220,10 +220,9 @@ final class ConvStack {
             p.product[l].get(a, 0, a.length);
             float[] b = bias[l];
             biases[l].get(b, 0, c);
-            for (int i = 0; i < a.length; i += c) {
-                for (int j = 0; j < c; j++) {
-                    a[i + j] = Math.max(a[i + j] + b[j], 0f);
-                }
+            DenseStack.addRows(a, b);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Math.max(a[i], 0f);
             }
         }
         int last = layers - 1;
@@ -354,19 +353,14 @@ final class ConvStack {
             float[] d = p.deltaHeap[l];
             float[] a = p.activations[l];
             for (int i = 0; i < d.length; i++) {
-                d[i] = a[i] > 0 ? d[i] : 0f;
+                d[i] = d[i] * Math.min(a[i] * 0x1p100f * 0x1p49f, 1f);   // 1[a > 0], see DenseStack.derivative
             }
             p.delta[l].put(d, 0, d.length);
             // dW (patch order) = delta^T cols; db = column sums of delta; dcols = delta W.
             Sgemm.multiply(true, false, c, patch, m, p.delta[l], c, p.cols[l], patch, 0f, patchGradients[l], patch);
             gradientToDl4jOrder(l);
             float[] db = bias[l];
-            java.util.Arrays.fill(db, 0f);
-            for (int i = 0; i < d.length; i += c) {
-                for (int j = 0; j < c; j++) {
-                    db[j] += d[i + j];
-                }
-            }
+            DenseStack.sumRows(d, db);
             biasGradients[l].put(db, 0, c);
             if (l > 0) {
                 Sgemm.multiply(false, false, m, patch, c, p.delta[l], c, patchWeights[l], patch, 0f, p.colGradient[l],
