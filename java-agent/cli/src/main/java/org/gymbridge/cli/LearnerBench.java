@@ -64,7 +64,9 @@ final class LearnerBench {
     LearnerBench(Options options, Path root) {
         this.options = options;
         this.root = root;
-        this.warmup = options.quick() ? 1 : 2;
+        // Six untimed blocks: the direct passes are Java loops, which need a few calls before the JIT's optimizing
+        // compiler has them (with two, a CNN minibatch was timed partly in profiling code).
+        this.warmup = options.quick() ? 1 : 6;
     }
 
     /** Runs the benchmark, prints the table, writes the JSON file; returns the process exit code. */

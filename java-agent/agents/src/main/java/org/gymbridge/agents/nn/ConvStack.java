@@ -1,29 +1,27 @@
 package org.gymbridge.agents.nn;
 
 import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.gymbridge.agents.core.HostArrays;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Forward and backward passes of a chain of DL4J ReLU convolutions (no padding, no dilation), run directly on the
- * layers' weights: per layer one im2col of the whole batch on the heap and one BLAS gemm, bias and ReLU in the same
- * loop that copies the product back. DL4J's own passes cost about ten times as much for the Nature CNN at PPO's
- * sizes (per-call workspaces, permutes, NCHW copies around every op).
+ * layers' weights: per layer one im2col of the whole batch on the heap and one OpenBLAS sgemm ({@link Sgemm}), bias
+ * and ReLU in loops over the product's heap copy. DL4J's own passes cost about ten times as much for the
+ * Nature CNN at PPO's sizes (per-call workspaces, permutes, NCHW copies around every op).
  *
  * <p>Inside, images are channels-last, one row per pixel ({@code [n*h*w, c]}): the layout the gemm writes, and the
  * one in which each kernel row of a patch is one contiguous run (the im2col is one array copy per kernel row). The
  * weights are permuted to that patch order (kernel row, kernel column, channel) on each pass and their gradient
- * permuted back, one ND4J op each. The input is channels-first ({@link ConvEncoder#toInput}), as DL4J wants it, and
- * the output is flattened channels-first per sample ({@code [n, c*h*w]}), as DL4J's
- * {@code CnnToFeedForwardPreProcessor} hands it to the next dense layer: both are transposed once per pass. The parameter gradients go into views of
- * a flat gradient buffer at the parameters' offsets (see {@link DenseStack}), so Adam and checkpoints see DL4J's
- * layout.
+ * permuted back, in loops over heap copies. The input is channels-first ({@link ConvEncoder#toInput}), as DL4J wants
+ * it, and the output is flattened channels-first per sample ({@code [n, c*h*w]}), as DL4J's
+ * {@code CnnToFeedForwardPreProcessor} hands it to the next dense layer: both are transposed once per pass. The
+ * parameter gradients go into views of a flat gradient buffer at the parameters' offsets (see {@link DenseStack}), so
+ * Adam and checkpoints see DL4J's layout.
  */
 final class ConvStack {
 
@@ -36,17 +34,18 @@ final class ConvStack {
     private final int[] outW;
     private final int[] kernel;
     private final int[] stride;
-    // DL4J's W [out, in, kh, kw] and b [1, out], and their gradient views.
-    private final INDArray[] weights;
-    private final INDArray[] biases;
-    private final INDArray[] weightGradients;
-    private final INDArray[] biasGradients;
-    // W and its gradient in patch order [out, kh*kw*in] (what a channels-last im2col row meets), and their
-    // [out, kh, kw, in] views.
-    private final INDArray[] patchWeights;
-    private final INDArray[] patchWeights4;
-    private final INDArray[] patchGradients;
-    private final INDArray[] patchGradients4;
+    // DL4J's W [out, in, kh, kw] and b [out] in native memory, and their gradient views.
+    private final FloatPointer[] weights;
+    private final FloatPointer[] biases;
+    private final FloatPointer[] weightGradients;
+    private final FloatPointer[] biasGradients;
+    // W and its gradient in patch order [out, kh*kw*in] (what a channels-last im2col row meets), native for the
+    // products, with heap scratch for the permutations (DL4J order and patch order) and the biases.
+    private final FloatPointer[] patchWeights;
+    private final FloatPointer[] patchGradients;
+    private final float[][] dl4jOrder;
+    private final float[][] patchOrder;
+    private final float[][] bias;
     private Pass train;
     private Pass infer;
 
@@ -60,14 +59,15 @@ final class ConvStack {
         outW = new int[n];
         kernel = new int[n];
         stride = new int[n];
-        weights = new INDArray[n];
-        biases = new INDArray[n];
-        weightGradients = new INDArray[n];
-        biasGradients = new INDArray[n];
-        patchWeights = new INDArray[n];
-        patchWeights4 = new INDArray[n];
-        patchGradients = new INDArray[n];
-        patchGradients4 = new INDArray[n];
+        weights = new FloatPointer[n];
+        biases = new FloatPointer[n];
+        weightGradients = new FloatPointer[n];
+        biasGradients = new FloatPointer[n];
+        patchWeights = new FloatPointer[n];
+        patchGradients = new FloatPointer[n];
+        dl4jOrder = new float[n][];
+        patchOrder = new float[n][];
+        bias = new float[n][];
     }
 
     /**
@@ -110,14 +110,15 @@ final class ConvStack {
             s.outH[l] = (h - k[0]) / st[0] + 1;
             s.outW[l] = (w - k[0]) / st[0] + 1;
             int patch = c * k[0] * k[0];
-            s.weights[l] = weight;
-            s.biases[l] = bias.reshape('c', 1, s.outC[l]);
-            s.weightGradients[l] = DenseStack.viewAt(gradient, weight, params);
-            s.biasGradients[l] = DenseStack.viewAt(gradient, bias, params).reshape('c', 1, s.outC[l]);
-            s.patchWeights[l] = Nd4j.create(DataType.FLOAT, s.outC[l], patch);
-            s.patchWeights4[l] = s.patchWeights[l].reshape('c', s.outC[l], k[0], k[0], c);
-            s.patchGradients[l] = Nd4j.create(DataType.FLOAT, s.outC[l], patch);
-            s.patchGradients4[l] = s.patchGradients[l].reshape('c', s.outC[l], k[0], k[0], c);
+            s.weights[l] = Sgemm.pointer(weight);
+            s.biases[l] = Sgemm.pointer(bias);
+            s.weightGradients[l] = Sgemm.pointer(DenseStack.viewAt(gradient, weight, params));
+            s.biasGradients[l] = Sgemm.pointer(DenseStack.viewAt(gradient, bias, params));
+            s.patchWeights[l] = Sgemm.allocate((long) s.outC[l] * patch);
+            s.patchGradients[l] = Sgemm.allocate((long) s.outC[l] * patch);
+            s.dl4jOrder[l] = new float[s.outC[l] * patch];
+            s.patchOrder[l] = new float[s.outC[l] * patch];
+            s.bias[l] = new float[s.outC[l]];
             c = s.outC[l];
             h = s.outH[l];
             w = s.outW[l];
@@ -147,16 +148,15 @@ final class ConvStack {
         final int rows;
         final float[] input;
         // Per layer: the im2col matrix [rows*positions, patch] (heap, and native for the gemm), the output
-        // [rows*positions, outC] (native, and on the heap after bias and ReLU), deltas, and a row of ones.
+        // [rows*positions, outC] (native, and on the heap after bias and ReLU), deltas, and the patches' gradient.
         final float[][] colsHeap = new float[layers][];
-        final INDArray[] cols = new INDArray[layers];
-        final INDArray[] product = new INDArray[layers];
+        final FloatPointer[] cols = new FloatPointer[layers];
+        final FloatPointer[] product = new FloatPointer[layers];
         final float[][] activations = new float[layers][];
         final float[][] deltaHeap = new float[layers][];
-        final INDArray[] delta = new INDArray[layers];
-        final INDArray[] colGradient = new INDArray[layers];
+        final FloatPointer[] delta = new FloatPointer[layers];
+        final FloatPointer[] colGradient = new FloatPointer[layers];
         final float[][] colGradientHeap = new float[layers][];
-        final INDArray[] ones = new INDArray[layers];
 
         Pass(int rows) {
             this.rows = rows;
@@ -164,8 +164,8 @@ final class ConvStack {
             for (int l = 0; l < layers; l++) {
                 int m = rows * positions(l);
                 colsHeap[l] = new float[m * patch(l)];
-                cols[l] = Nd4j.create(DataType.FLOAT, m, patch(l));
-                product[l] = Nd4j.create(DataType.FLOAT, m, outC[l]);
+                cols[l] = Sgemm.allocate((long) m * patch(l));
+                product[l] = Sgemm.allocate((long) m * outC[l]);
                 activations[l] = new float[m * outC[l]];
             }
         }
@@ -178,10 +178,9 @@ final class ConvStack {
             for (int l = 0; l < layers; l++) {
                 int m = rows * positions(l);
                 deltaHeap[l] = new float[m * outC[l]];
-                delta[l] = Nd4j.create(DataType.FLOAT, m, outC[l]);
-                ones[l] = Nd4j.ones(DataType.FLOAT, 1, m);
+                delta[l] = Sgemm.allocate((long) m * outC[l]);
                 if (l > 0) {
-                    colGradient[l] = Nd4j.create(DataType.FLOAT, m, patch(l));
+                    colGradient[l] = Sgemm.allocate((long) m * patch(l));
                     colGradientHeap[l] = new float[m * patch(l)];
                 }
             }
@@ -210,25 +209,60 @@ final class ConvStack {
         }
         transpose(input, p.input, p.rows, inC[0], inH[0] * inW[0]);
         for (int l = 0; l < layers; l++) {
-            patchWeights4[l].assign(weights[l].permute(0, 2, 3, 1));
-            im2col(l, l == 0 ? p.input : p.activations[l - 1], p.rows, p.colsHeap[l]);
-            p.cols[l].data().asNioFloat().put(p.colsHeap[l]);
-            Nd4j.gemm(p.cols[l], patchWeights[l], p.product[l], false, true, 1.0, 0.0);
-            float[] a = p.activations[l];
-            p.product[l].data().asNioFloat().get(a);
-            float[] b = HostArrays.toFloats(biases[l]);
+            toPatchOrder(l);
+            int m = p.rows * positions(l);
+            int patch = patch(l);
             int c = outC[l];
-            for (int i = 0; i < a.length; i += c) {
-                for (int j = 0; j < c; j++) {
-                    float v = a[i + j] + b[j];
-                    a[i + j] = v > 0 ? v : 0f;
-                }
+            im2col(l, l == 0 ? p.input : p.activations[l - 1], p.rows, p.colsHeap[l]);
+            p.cols[l].put(p.colsHeap[l], 0, p.colsHeap[l].length);
+            Sgemm.multiply(false, true, m, c, patch, p.cols[l], patch, patchWeights[l], patch, 0f, p.product[l], c);
+            float[] a = p.activations[l];
+            p.product[l].get(a, 0, a.length);
+            float[] b = bias[l];
+            biases[l].get(b, 0, c);
+            DenseStack.addRows(a, b);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Math.max(a[i], 0f);
             }
         }
         int last = layers - 1;
         float[] out = new float[p.rows * outputSize()];
         transpose(p.activations[last], out, p.rows, positions(last), outC[last]);
         return out;
+    }
+
+    /** Layer {@code l}'s weights, DL4J's [out, in, kh, kw], into patch order [out, kh, kw, in]. */
+    private void toPatchOrder(int l) {
+        float[] from = dl4jOrder[l];
+        float[] to = patchOrder[l];
+        weights[l].get(from, 0, from.length);
+        int in = inC[l];
+        int kk = kernel[l] * kernel[l];
+        for (int o = 0, base = 0; o < outC[l]; o++, base += in * kk) {
+            for (int i = 0; i < in; i++) {
+                for (int k = 0; k < kk; k++) {
+                    to[base + k * in + i] = from[base + i * kk + k];
+                }
+            }
+        }
+        patchWeights[l].put(to, 0, to.length);
+    }
+
+    /** Layer {@code l}'s weight gradient, computed in patch order, into DL4J's order at the gradient's view. */
+    private void gradientToDl4jOrder(int l) {
+        float[] from = patchOrder[l];
+        float[] to = dl4jOrder[l];
+        patchGradients[l].get(from, 0, from.length);
+        int in = inC[l];
+        int kk = kernel[l] * kernel[l];
+        for (int o = 0, base = 0; o < outC[l]; o++, base += in * kk) {
+            for (int i = 0; i < in; i++) {
+                for (int k = 0; k < kk; k++) {
+                    to[base + i * kk + k] = from[base + k * in + i];
+                }
+            }
+        }
+        weightGradients[l].put(to, 0, to.length);
     }
 
     /**
@@ -313,20 +347,25 @@ final class ConvStack {
         int channels = outC[last];
         transpose(outputGradient, p.deltaHeap[last], p.rows, channels, positions);
         for (int l = last; l >= 0; l--) {
+            int m = p.rows * positions(l);
+            int patch = patch(l);
+            int c = outC[l];
             float[] d = p.deltaHeap[l];
             float[] a = p.activations[l];
             for (int i = 0; i < d.length; i++) {
-                if (!(a[i] > 0)) {
-                    d[i] = 0f;
-                }
+                d[i] = d[i] * Math.min(a[i] * 0x1p100f * 0x1p49f, 1f);   // 1[a > 0], see DenseStack.derivative
             }
-            p.delta[l].data().asNioFloat().put(d);
-            Nd4j.gemm(p.delta[l], p.cols[l], patchGradients[l], true, false, 1.0, 0.0);
-            weightGradients[l].assign(patchGradients4[l].permute(0, 3, 1, 2));
-            Nd4j.gemm(p.ones[l], p.delta[l], biasGradients[l], false, false, 1.0, 0.0);
+            p.delta[l].put(d, 0, d.length);
+            // dW (patch order) = delta^T cols; db = column sums of delta; dcols = delta W.
+            Sgemm.multiply(true, false, c, patch, m, p.delta[l], c, p.cols[l], patch, 0f, patchGradients[l], patch);
+            gradientToDl4jOrder(l);
+            float[] db = bias[l];
+            DenseStack.sumRows(d, db);
+            biasGradients[l].put(db, 0, c);
             if (l > 0) {
-                Nd4j.gemm(p.delta[l], patchWeights[l], p.colGradient[l], false, false, 1.0, 0.0);
-                p.colGradient[l].data().asNioFloat().get(p.colGradientHeap[l]);
+                Sgemm.multiply(false, false, m, patch, c, p.delta[l], c, patchWeights[l], patch, 0f, p.colGradient[l],
+                        patch);
+                p.colGradient[l].get(p.colGradientHeap[l], 0, p.colGradientHeap[l].length);
                 col2im(l, p.colGradientHeap[l], p.rows, p.deltaHeap[l - 1]);
             }
         }

@@ -1,7 +1,7 @@
 package org.gymbridge.agents.nn;
 
-import java.nio.FloatBuffer;
 import java.util.Random;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -43,6 +43,9 @@ public final class Mlp {
     // The direct passes and their flat gradient (null when a layer has another activation: DL4J's passes).
     private final INDArray gradient;
     private final DenseStack stack;
+    // Scratch for polyak().
+    private float[] polyakTarget;
+    private float[] polyakSource;
 
     /** Wraps an initialized network whose last layer is a dense layer (for example a restored one). */
     public Mlp(MultiLayerNetwork net) {
@@ -189,16 +192,20 @@ public final class Mlp {
             throw new IllegalArgumentException("polyak between networks of " + target.length() + " and "
                     + from.length() + " parameters");
         }
-        // One pass over native memory, in float like ND4J's own scalar ops: t = t * (1 - tau) + s * tau.
-        FloatBuffer t = target.data().asNioFloat();
-        FloatBuffer s = from.data().asNioFloat();
-        int t0 = (int) target.offset();
-        int s0 = (int) from.offset();
+        // One loop over heap copies, in float like ND4J's own scalar ops: t = t * (1 - tau) + s * tau.
+        if (polyakTarget == null) {
+            polyakTarget = new float[(int) target.length()];
+            polyakSource = new float[(int) target.length()];
+        }
+        FloatPointer t = Sgemm.pointer(target);
+        Sgemm.pointer(from).get(polyakSource, 0, polyakSource.length);
+        t.get(polyakTarget, 0, polyakTarget.length);
         float keep = (float) (1 - tau);
         float take = (float) tau;
-        for (int i = 0, n = (int) target.length(); i < n; i++) {
-            t.put(t0 + i, t.get(t0 + i) * keep + s.get(s0 + i) * take);
+        for (int i = 0; i < polyakTarget.length; i++) {
+            polyakTarget[i] = polyakTarget[i] * keep + polyakSource[i] * take;
         }
+        t.put(polyakTarget, 0, polyakTarget.length);
     }
 
     /** The DL4J network (for saving with ModelSerializer). */
