@@ -10,8 +10,9 @@ answers into one batched result in env order. An answer comes back inline, in th
 call (Ray's direct-call path, raised here to :data:`INLINE_ANSWER_BYTES`): Ray's default sends any
 answer above 100 KiB -- 8 Crafter frames already -- through the object store, which costs a put, a
 seal, a fetch and a free in the raylet for every step (measured: ~2.5 ms of the raylet's CPU and
-~1 ms of the server's per Crafter x16 step on 2 actors). Numpy arrays are serialized out of band
-(pickle protocol 5), so an observation batch is one buffer copy, not a pickled object per env.
+~1 ms of the server's per Crafter x16 step on 2 actors). The actor pickles a step's answer itself with
+the C pickler into one bytes object, which Ray passes on as it is (an observation batch is one buffer
+copy, not a pickled object per env; Ray's own serializer is slower on many small info arrays).
 The actors' calls record no task events (``enable_task_events=False``): a step is not a task anyone
 inspects, and each would be several events sent to the GCS.
 
@@ -186,10 +187,9 @@ def _stop_idle_daemons(ray: Any) -> None:
     times a second to forward them to drivers, which ``log_to_driver=False`` declines) and the autoscaler's
     monitor (one node: nothing to scale). Idle, they cost ~8 ms of CPU per second, ~0.3 ms per Crafter x16
     step on a 2-core machine. ``ray.init`` has no switch for them; Ray's node object can stop them."""
-    node = getattr(getattr(ray, "_private", None) and ray._private.worker, "_global_node", None)
     for stop in ("kill_log_monitor", "kill_monitor"):
         try:
-            getattr(node, stop)()
+            getattr(ray._private.worker._global_node, stop)()
         except Exception:  # noqa: BLE001 -- another Ray version: the daemon keeps running, nothing breaks
             log.debug("could not stop a private Ray's %s", stop[len("kill_"):], exc_info=True)
 
