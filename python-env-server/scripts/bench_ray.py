@@ -4,8 +4,8 @@
 
 Re-executes itself in a loopback-only network namespace (``unshare -n``; Ray binds the machine's own
 interface address otherwise). Rows, each with wall time per step and the CPU seconds the step used in
-every process involved (this process, worker processes, Ray actors: read from /proc, so other load on
-the machine does not count):
+every process involved (this process, worker processes; for ray rows every process of the private Ray --
+gcs_server, raylet, dashboard, agents, actors: read from /proc, so other load on the machine does not count):
 
 - Crafter-v1 x16: ``workers`` (2 processes) vs ``ray`` (2 actors) -- the slow env that amortizes Ray's cost;
 - HalfCheetah-v5 x16: ``sync`` vs ``ray`` with 1 and 2 actors -- Ray's per-step overhead in us, and how
@@ -38,9 +38,22 @@ def _cpu_of(pids: list[int]) -> float:
     return total
 
 
-def _pids(pattern: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out]
+def _descendants(pid: int) -> list[int]:
+    """Every live process under ``pid`` (a private Ray's gcs_server, raylet, dashboard, agents and actors)."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
 
 
 def measure(env, steps: int, extra_pids) -> tuple[float, float]:
@@ -78,7 +91,8 @@ def inside(steps: int) -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     t0 = time.perf_counter()
     print(ray_vec.connect("local"), f"(started in {time.perf_counter() - t0:.1f} s)", flush=True)
-    actors = lambda: _pids("ray::EnvSlice")  # noqa: E731
+    # A ray row counts every process of the private Ray (daemons idle or not), as the CPU Ray costs this machine.
+    ray_tree = lambda: _descendants(os.getpid())  # noqa: E731
     print("\n| case | wall per step | env-steps/s | CPU per step (all processes) |\n| --- | --- | --- | --- |")
     results = {}
     for env_id, n, k_steps in (("Crafter-v1", 16, max(10, steps // 20)), ("HalfCheetah-v5", 16, steps)):
@@ -94,7 +108,7 @@ def inside(steps: int) -> None:
         env.close()
         for k in ((2,) if env_id == "Crafter-v1" else (1, 2)):
             env = ray_vec.RayVectorEnv(env_id, n, num_workers=k, **kw)
-            results[(env_id, f"ray{k}")] = measure(env, k_steps, actors)
+            results[(env_id, f"ray{k}")] = measure(env, k_steps, ray_tree)
             row(f"{env_id} x{n} ray ({k} actor{'s' if k > 1 else ''})", *results[(env_id, f"ray{k}")], n)
             env.close()
     w, r = results[("Crafter-v1", "workers")][0], results[("Crafter-v1", "ray2")][0]

@@ -10,8 +10,9 @@ answers into one batched result in env order. An answer comes back inline, in th
 call (Ray's direct-call path, raised here to :data:`INLINE_ANSWER_BYTES`): Ray's default sends any
 answer above 100 KiB -- 8 Crafter frames already -- through the object store, which costs a put, a
 seal, a fetch and a free in the raylet for every step (measured: ~2.5 ms of the raylet's CPU and
-~1 ms of the server's per Crafter x16 step on 2 actors). Numpy arrays are serialized out of band
-(pickle protocol 5), so an observation batch is one buffer copy, not a pickled object per env.
+~1 ms of the server's per Crafter x16 step on 2 actors). The actor pickles a step's answer itself with
+the C pickler into one bytes object, which Ray passes on as it is (an observation batch is one buffer
+copy, not a pickled object per env; Ray's own serializer is slower on many small info arrays).
 The actors' calls record no task events (``enable_task_events=False``): a step is not a task anyone
 inspects, and each would be several events sent to the GCS.
 
@@ -59,6 +60,13 @@ LOCAL_START_ATTEMPTS = 3
 # Answers (a slice's step: observations, rewards, flags, infos) up to this size come back inline in the
 # actor's reply rather than through the object store (Ray's max_direct_call_object_size, 100 KiB by default).
 INLINE_ANSWER_BYTES = 16 * 1024 * 1024
+# A private `local` Ray: answers inline, and no metrics or per-handler event statistics (nothing reads them
+# there: no dashboard); measured, its idle processes then cost ~29 instead of ~33 ms of CPU per second.
+LOCAL_SYSTEM_CONFIG = {
+    "max_direct_call_object_size": INLINE_ANSWER_BYTES,
+    "enable_metrics_collection": False,
+    "event_stats": False,
+}
 
 
 class RayUnavailableError(RuntimeError):
@@ -145,7 +153,7 @@ def connect(address: str, setup: ActorSetup | None = None) -> str:
         # must not be found by another `ray.init("auto")` on this machine.
         temp_dir = tempfile.mkdtemp(prefix="gbray-", dir="/tmp")
         kwargs.update(_temp_dir=temp_dir, object_store_memory=_local_object_store_bytes(),
-                      _system_config={"max_direct_call_object_size": INLINE_ANSWER_BYTES})
+                      _system_config=LOCAL_SYSTEM_CONFIG)
         if os.environ.get("GYMBRIDGE_RAY_LOCAL_CPUS"):  # logical CPUs of a private Ray (default: the machine's)
             kwargs["num_cpus"] = int(os.environ["GYMBRIDGE_RAY_LOCAL_CPUS"])
         for attempt in range(LOCAL_START_ATTEMPTS):
@@ -179,10 +187,9 @@ def _stop_idle_daemons(ray: Any) -> None:
     times a second to forward them to drivers, which ``log_to_driver=False`` declines) and the autoscaler's
     monitor (one node: nothing to scale). Idle, they cost ~8 ms of CPU per second, ~0.3 ms per Crafter x16
     step on a 2-core machine. ``ray.init`` has no switch for them; Ray's node object can stop them."""
-    node = getattr(getattr(ray, "_private", None) and ray._private.worker, "_global_node", None)
     for stop in ("kill_log_monitor", "kill_monitor"):
         try:
-            getattr(node, stop)()
+            getattr(ray._private.worker._global_node, stop)()
         except Exception:  # noqa: BLE001 -- another Ray version: the daemon keeps running, nothing breaks
             log.debug("could not stop a private Ray's %s", stop[len("kill_"):], exc_info=True)
 
@@ -417,8 +424,8 @@ class RayVectorEnv(slices.SlicedVectorEnv):
     def step(self, actions: Any):
         single = self.single_action_space
         # Each actor pickles its answer itself, with the C pickler, into one bytes object that Ray passes as it
-        # is: Ray's own serializer (cloudpickle in Python, numpy arrays out of band) spends ~0.6 ms per
-        # answer on Crafter's ~45 small info arrays, on each side.
+        # is: Ray's own serializer (cloudpickle in Python, each numpy array out of band) is slower on Crafter's
+        # ~90 small info arrays (measured: ~0.6 ms less of the server's CPU per Crafter x16 step on 2 actors).
         answers = self._call("step", [(slice_batch(single, actions, lo, hi),) for lo, hi in self.slices])
         results = [pickle.loads(a) for a in answers]
         for i, r in enumerate(results):

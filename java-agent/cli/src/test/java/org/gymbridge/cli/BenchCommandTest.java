@@ -76,6 +76,27 @@ class BenchCommandTest {
         assertEquals("workers", BenchResults.bestKey(row));
     }
 
+    @Test
+    void theRayAgainstWorkersBarIsTheMedianOfItsRoundsByWallAndByCpu() {
+        BenchResults results = new BenchResults();
+        double[][] rounds = {{0.80, 0.95}, {1.30, 0.88}, {0.92, 0.91}}; // wall ratio, CPU ratio
+        for (double[] r : rounds) {
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            for (String key : List.of("workers_env_steps_per_s", "ray_env_steps_per_s", "workers_cpu_us_per_step", "ray_cpu_us_per_step")) {
+                row.put(key, 1.0);
+            }
+            row.put("ray_vs_workers", r[0]);
+            row.put("ray_vs_workers_cpu", r[1]);
+            results.rayPairRows.add(row);
+        }
+        results.computeRayPairTargets(100.0);
+        assertEquals(2, results.targetRows.size());
+        assertEquals(0.92, (double) results.targetRows.get(0).get("value"), 1e-12, "wall: the median, not the mean or the best");
+        assertEquals(true, results.targetRows.get(0).get("met"));
+        assertEquals(0.91, (double) results.targetRows.get(1).get("value"), 1e-12);
+        assertEquals(1.5, BenchResults.median(List.of(Map.of("k", 1.0), Map.of("k", 2.0)), "k"), 1e-12);
+    }
+
     private static List<JsonObject> objects(JsonArray rows) {
         return StreamSupport.stream(rows.spliterator(), false).map(JsonElement::getAsJsonObject).toList();
     }
