@@ -118,6 +118,9 @@ class PpoRlhfTrainTest {
         assertEquals(20.0, used, "the answers given, picked up from labels.jsonl");
         assertTrue(LabelLog.open(dir).isClosed(), "the run takes no more labels once it has ended");
         assertTrue(seconds < 120, "the run waited for labels no longer than its wait policy: " + seconds + " s");
+        // The trained agent evaluates like any other (built without a run folder: it asks nobody).
+        CliRun eval = CliRun.of("eval", "--run", dir.toString(), "--episodes", "2");
+        assertEquals(0, eval.code(), eval.toString());
     }
 
     @Test
