@@ -118,6 +118,9 @@ class PpoRlhfTrainTest {
         assertEquals(20.0, used, "the answers given, picked up from labels.jsonl");
         assertTrue(LabelLog.open(dir).isClosed(), "the run takes no more labels once it has ended");
         assertTrue(seconds < 120, "the run waited for labels no longer than its wait policy: " + seconds + " s");
+        // The trained agent evaluates like any other (built without a run folder: it asks nobody).
+        CliRun eval = CliRun.of("eval", "--run", dir.toString(), "--episodes", "2");
+        assertEquals(0, eval.code(), eval.toString());
     }
 
     @Test
@@ -150,6 +153,47 @@ class PpoRlhfTrainTest {
                     clip.frameHeight(), null, 0, clip.frameWidth());
             assertTrue(java.util.Arrays.stream(first).distinct().count() > 2, id + ": the first frame is not blank");
             assertFalse(java.util.Arrays.equals(first, last), id + ": the clip is animated");
+        }
+    }
+
+    @Test
+    void aResumedRunCatchesItsClipCopyUpFromTheActionLogAndGoesOnRecordingClips() throws Exception {
+        // Interrupted after its first iteration (6 pairs asked), then resumed by the command: the copy replays the
+        // run's action log, is checked against the training env at every step after, and the pairs asked after the
+        // resume have clips too.
+        Path algoConfig = tmp.resolve("algo.yaml");
+        Files.writeString(algoConfig, """
+                ppo: {num_steps: 64, num_minibatches: 2, update_epochs: 2}
+                segment_length: 16
+                label_budget: 18
+                initial_labels: 6
+                label_decay_steps: 512
+                labeler: human
+                first_labels_wait_s: 0
+                label_wait_s: 0
+                min_labels: 1
+                clip_envs: 2
+                """);
+        Algorithm<?> algorithm = Algorithms.get("ppo-rlhf");
+        Record config = Configs.bind(algorithm.defaults(), Configs.readFile(algoConfig), "config");
+        TrainerConfig trainer = Configs.bind(TrainerConfig.defaults(), Map.of("log_every", 256,
+                "final_eval_episodes", 0), "trainer");
+        Path dir = tmp.resolve("resumed");
+        TrainingRun.Result first = TrainingRun.create(dir, new TrainingRun.Spec("local:Pendulum-v1?num_envs=4",
+                "ppo-rlhf", 768, 3, trainer), algorithm, config).trainUntil(quiet(), 256);
+        assertFalse(first.finished());
+        assertEquals(6, QueryLog.open(dir).size());
+        List<String> before = SegmentStore.open(dir).ids();
+
+        CliRun resumed = CliRun.of("train", "--resume", dir.toString());
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertEquals(18, QueryLog.open(dir).size(), "the schedule's pairs after the resume were asked");
+        SegmentStore store = SegmentStore.open(dir);
+        List<String> after = store.ids().stream().filter(id -> !before.contains(id)).toList();
+        assertTrue(after.size() >= 12, after.size() + " segments stored after the resume");
+        for (String id : after) {
+            SegmentStore.Clip clip = store.load(id).orElseThrow().clip();
+            assertTrue(clip != null && clip.frames() == 16, id + " has a clip of 16 frames: " + clip);
         }
     }
 

@@ -39,6 +39,12 @@ final class ClipRecorder implements AutoCloseable {
     private record Source(int env, Snapshot start, float[] actions) {
     }
 
+    /**
+     * Segments kept replayable at most (the oldest lose their snapshot first): the server holds at most
+     * {@code --max-snapshots-per-session} (default 1,024) per session, and a rollout's open windows need some too.
+     */
+    static final int MAX_SOURCES = 512;
+
     private final VectorEnv copy;
     private final int clipEnvs;
     private final int numEnvs;
@@ -196,6 +202,9 @@ final class ClipRecorder implements AutoCloseable {
             System.arraycopy(rolloutActions.get(start + k), env * actionWidth, rows, k * actionWidth, actionWidth);
         }
         sources.put(id, new Source(env, s, rows));
+        if (sources.size() > MAX_SOURCES) {
+            forget(sources.keySet().iterator().next());
+        }
     }
 
     /** The rollout's windows that became no segment are dropped (their snapshots released). */

@@ -92,10 +92,6 @@ public final class PpoRlhf implements Agent, AutoCloseable {
     }
 
     private PpoRlhf(AgentContext context, PpoRlhfConfig config, long seed) {
-        if ("human".equals(config.labeler()) && context.runDir() == null) {
-            throw new IllegalArgumentException("ppo-rlhf with labeler: human needs a run folder (gymbridge train"
-                    + " --out RUN) to exchange queries and labels with the label page");
-        }
         this.config = config;
         this.numEnvs = context.numEnvs();
         this.runDir = context.runDir();
@@ -121,7 +117,8 @@ public final class PpoRlhf implements Agent, AutoCloseable {
         state.learnedRunning = new double[numEnvs];
         this.windowAt = new int[numEnvs];
         java.util.Arrays.fill(windowAt, -1);
-        if ("human".equals(config.labeler()) && "auto".equals(config.clips())) {
+        // Clips only for a training that asks people (an agent built to be evaluated has no run folder and asks none).
+        if ("human".equals(config.labeler()) && "auto".equals(config.clips()) && runDir != null) {
             if (context.envUrl() == null) {
                 System.out.println("ppo-rlhf clips: off, the env's URL is not known");
             } else {
@@ -409,6 +406,10 @@ public final class PpoRlhf implements Agent, AutoCloseable {
     // ---- People ---------------------------------------------------------------------------------------------
 
     private SegmentStore store() {
+        if (runDir == null) {
+            throw new IllegalStateException("ppo-rlhf with labeler: human needs a run folder (gymbridge train --out RUN)"
+                    + " to exchange queries and labels with the label page");
+        }
         if (store == null) {
             LabelLog.reopenRun(runDir);                     // this training takes labels (again, if resumed)
             store = SegmentStore.open(runDir);
