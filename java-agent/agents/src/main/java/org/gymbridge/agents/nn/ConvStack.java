@@ -39,8 +39,8 @@ final class ConvStack {
     private final FloatPointer[] biases;
     private final FloatPointer[] weightGradients;
     private final FloatPointer[] biasGradients;
-    // W and its gradient in patch order [out, kh*kw*in] (what a channels-last im2col row meets), native for the
-    // products, with heap scratch for the permutations (DL4J order and patch order) and the biases.
+    // W in patch order [out, kh*kw*in] (what a channels-last im2col row meets) and its gradient transposed, native
+    // for the products, with heap scratch for the permutations (DL4J order and patch order) and the biases.
     private final FloatPointer[] patchWeights;
     private final FloatPointer[] patchGradients;
     private final float[][] dl4jOrder;
@@ -248,17 +248,21 @@ final class ConvStack {
         patchWeights[l].put(to, 0, to.length);
     }
 
-    /** Layer {@code l}'s weight gradient, computed in patch order, into DL4J's order at the gradient's view. */
+    /**
+     * Layer {@code l}'s weight gradient, computed transposed in patch order ([kh*kw*in, out]), into DL4J's order
+     * [out, in, kh, kw] at the gradient's view.
+     */
     private void gradientToDl4jOrder(int l) {
         float[] from = patchOrder[l];
         float[] to = dl4jOrder[l];
         patchGradients[l].get(from, 0, from.length);
         int in = inC[l];
+        int out = outC[l];
         int kk = kernel[l] * kernel[l];
-        for (int o = 0, base = 0; o < outC[l]; o++, base += in * kk) {
+        for (int o = 0, base = 0; o < out; o++, base += in * kk) {
             for (int i = 0; i < in; i++) {
                 for (int k = 0; k < kk; k++) {
-                    to[base + i * kk + k] = from[base + k * in + i];
+                    to[base + i * kk + k] = from[(k * in + i) * out + o];
                 }
             }
         }
@@ -356,8 +360,9 @@ final class ConvStack {
                 d[i] = d[i] * Math.min(a[i] * 0x1p100f * 0x1p49f, 1f);   // 1[a > 0], see DenseStack.derivative
             }
             p.delta[l].put(d, 0, d.length);
-            // dW (patch order) = delta^T cols; db = column sums of delta; dcols = delta W.
-            Sgemm.multiply(true, false, c, patch, m, p.delta[l], c, p.cols[l], patch, 0f, patchGradients[l], patch);
+            // dW^T (patch order) = cols^T delta (faster than delta^T cols for the long, thin first layer); db = column
+            // sums of delta; dcols = delta W.
+            Sgemm.multiply(true, false, patch, c, m, p.cols[l], patch, p.delta[l], c, 0f, patchGradients[l], c);
             gradientToDl4jOrder(l);
             float[] db = bias[l];
             DenseStack.sumRows(d, db);
