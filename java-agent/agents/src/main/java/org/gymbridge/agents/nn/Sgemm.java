@@ -45,6 +45,11 @@ final class Sgemm {
         return new At(array.data().address() + 4L * array.offset(), array.length());
     }
 
+    /** A pointer {@code offset} floats into {@code base}. */
+    static FloatPointer at(FloatPointer base, long offset) {
+        return offset == 0 ? base : new At(base.address() + 4L * offset, base.capacity() - offset);
+    }
+
     /** Native float memory of {@code length} elements, zeroed, freed with the pointer. */
     static FloatPointer allocate(long length) {
         FloatPointer p = new FloatPointer(length);

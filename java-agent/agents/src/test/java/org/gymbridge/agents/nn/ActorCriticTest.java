@@ -87,11 +87,19 @@ class ActorCriticTest {
     @Test
     void cnnDirectPassesEqualDl4jGraphPasses() {
         // Two stacked 2-channel frames of 40x44: non-square, and both convolutions truncate a border.
-        ConvEncoder enc = new ConvEncoder(2, 40, 44, 2, 1f / 255f);
+        cnnDirectPassesEqualDl4jGraphPasses(new ConvEncoder(2, 40, 44, 2, 1f / 255f), 3);
+    }
+
+    @Test
+    void cnnDirectPassesEqualDl4jGraphPassesOverSeveralChunksOfFrames() {
+        // Crafter's 64x64x3: the first layer's patches come in chunks of 3 frames, so 7 frames make 3, 3 and 1.
+        cnnDirectPassesEqualDl4jGraphPasses(new ConvEncoder(1, 64, 64, 3, 1f / 255f), 7);
+    }
+
+    private static void cnnDirectPassesEqualDl4jGraphPasses(ConvEncoder enc, int rows) {
         ActorCritic net = ActorCritic.createCnn(enc, 5, new Random(3));
         assertTrue(net.directPasses());
         assertTrue(new ActorCritic(net.graph()).directPasses(), "a restored graph gets the direct passes too");
-        int rows = 3;
         INDArray obs = enc.toInput(randomFrames(enc, rows, new Random(4)));
         float[] p = HostArrays.toFloats(Nd4j.rand(DataType.FLOAT, rows, 5).subi(0.5));
         float[] v = HostArrays.toFloats(Nd4j.rand(DataType.FLOAT, rows).subi(0.5));
@@ -109,8 +117,9 @@ class ActorCriticTest {
         twin.forward(obs);
         org.junit.jupiter.api.Assertions.assertArrayEquals(gradient, HostArrays.toFloats(twin.backward(p, v)),
                 "same seed, same input: the same gradient bits");
-        long nonZero = java.util.stream.IntStream.range(0, 2 * 4 * 8 * 8).filter(i -> gradient[32 + i] != 0).count();
-        assertTrue(nonZero > 2 * 4 * 8 * 8 / 2, "gradient reaches the first convolution's weights: " + nonZero);
+        int firstWeights = 32 * enc.stack() * enc.channels() * 8 * 8;
+        long nonZero = java.util.stream.IntStream.range(0, firstWeights).filter(i -> gradient[32 + i] != 0).count();
+        assertTrue(nonZero > firstWeights / 2, "gradient reaches the first convolution's weights: " + nonZero);
     }
 
     @Test
