@@ -137,7 +137,12 @@ public record CrafterExperiment(String envUrl, Path out, long steps, long seed, 
         Map<String, Object> trainerState = trainerState();
         long trained = ((Number) trainerState.get("steps")).longValue();
         double seconds = ((Number) trainerState.get("seconds")).doubleValue();
-        facts.put("title", String.format("Crafter success rates: PPO (CNN) after %,d steps vs random", trained));
+        facts.put("title", String.format("Crafter success rates: PPO (%s) after %,d steps vs random",
+                switch (ppo.encoder()) {
+                    case "mlp" -> "MLP";
+                    case "nature_cnn" -> "CNN";
+                    default -> ppo.encoder() + " encoder";
+                }, trained));
         facts.put("env", envUrl);
         facts.put("steps", trained);
         facts.put("seed", seed);
