@@ -57,7 +57,9 @@ def main() -> None:
     target = args.target
     if target is None:
         exe = Path(sys.executable).with_name("gymbridge-server")
-        proc = subprocess.Popen([str(exe), "--port", "0", "--log-level", "warning"], stdout=subprocess.PIPE, text=True)
+        # --exit-with-parent + a stdin pipe: the server exits with this process, even when it is killed
+        proc = subprocess.Popen([str(exe), "--port", "0", "--log-level", "warning", "--exit-with-parent"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         target = proc.stdout.readline().split()[1]
     try:
         for n in args.batch:
