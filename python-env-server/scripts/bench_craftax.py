@@ -86,7 +86,11 @@ def main() -> None:
                   f" | first reset (compile) {compile_s:.0f} s in-process, {remote_compile_s:.0f} s server", flush=True)
     finally:
         if proc is not None:
-            proc.terminate()
+            proc.stdin.close()  # EOF: --exit-with-parent closes the sessions and exits
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
 
 
 if __name__ == "__main__":
