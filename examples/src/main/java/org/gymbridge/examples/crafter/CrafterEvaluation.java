@@ -11,6 +11,7 @@ import org.gymbridge.agents.train.EvalResult;
 import org.gymbridge.agents.train.Evaluation;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
+import org.gymbridge.tensor.DType;
 import org.gymbridge.tensor.Value;
 import org.gymbridge.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -57,7 +58,7 @@ public final class CrafterEvaluation {
     /**
      * Evaluates {@code policy} (batched observations [numEnvs, obs] -> actions [numEnvs, width]) for
      * {@code episodes} episodes on {@code env} reset with {@code seed}. The frames of env 0's first episode are
-     * kept (for a GIF) when {@code keepFrames}.
+     * kept (for a GIF) when {@code keepFrames} and they are uint8 images (none for feature-vector observations).
      */
     public static Result run(String name, Function<INDArray, INDArray> policy, VectorEnv env, int episodes, long seed,
                              boolean keepFrames) {
@@ -71,6 +72,8 @@ public final class CrafterEvaluation {
 
             @Override
             public void reset(Value observations) {
+                // Only image observations make a GIF (Craftax-Classic-Symbolic's are feature vectors)
+                recording = recording && isImage(frameOf(observations));
                 if (recording) {
                     frames.add(frameOf(observations));
                 }
@@ -96,6 +99,11 @@ public final class CrafterEvaluation {
         unlockedCount.forEach((k, v) -> rates.put(k, v / n));
         return new Result(name, n, eval.returns(), lengths.stream().mapToLong(Long::longValue).toArray(), rates,
                 CrafterScore.score(rates), frames, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Whether {@code frame} is a uint8 [H, W, 1 or 3] image that a GIF can show. */
+    static boolean isImage(Tensor frame) {
+        return frame.dtype() == DType.UINT8 && frame.rank() == 3 && (frame.dim(2) == 1 || frame.dim(2) == 3);
     }
 
     /** Env 0's frame of a batched observation: the uint8 [H, W, 3] image (the last one of a frame stack). */

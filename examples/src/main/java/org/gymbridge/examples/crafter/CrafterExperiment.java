@@ -137,7 +137,12 @@ public record CrafterExperiment(String envUrl, Path out, long steps, long seed, 
         Map<String, Object> trainerState = trainerState();
         long trained = ((Number) trainerState.get("steps")).longValue();
         double seconds = ((Number) trainerState.get("seconds")).doubleValue();
-        facts.put("title", String.format("Crafter success rates: PPO (CNN) after %,d steps vs random", trained));
+        facts.put("title", String.format("Crafter success rates: PPO (%s) after %,d steps vs random",
+                switch (ppo.encoder()) {
+                    case "mlp" -> "MLP";
+                    case "nature_cnn" -> "CNN";
+                    default -> ppo.encoder() + " encoder";
+                }, trained));
         facts.put("env", envUrl);
         facts.put("steps", trained);
         facts.put("seed", seed);
@@ -171,8 +176,9 @@ public record CrafterExperiment(String envUrl, Path out, long steps, long seed, 
                 + " achievement", evalEpisodes, evalSeed, evalPolicy);
         CrafterReport.write(out, benchmark, results, evaluationProtocol, facts);
         CrafterReport.printTable(log, benchmark, results, evaluationProtocol);
-        log.printf("wrote %s, %s and %s in %s%n", CrafterReport.JSON_FILE, CrafterReport.CHART_FILE,
-                CrafterReport.GIF_FILE, out);
+        boolean gif = !results.get(0).firstEpisodeFrames().isEmpty();  // none for feature-vector observations
+        log.printf("wrote %s and %s%s in %s%n", CrafterReport.JSON_FILE, CrafterReport.CHART_FILE,
+                gif ? " and " + CrafterReport.GIF_FILE : "", out);
         return new Outcome(results, facts);
     }
 
