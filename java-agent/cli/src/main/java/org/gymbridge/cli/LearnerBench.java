@@ -397,26 +397,43 @@ final class LearnerBench {
         }
     }
 
+    // Per-thread CPU last read (tid -> ns), and the CPU of threads gone since: see processCpuNanos.
+    private static Map<String, Long> liveThreads = new java.util.HashMap<>();
+    private static long retiredNanos;
+
     /**
      * CPU time of the whole process in nanoseconds: the sum over its threads of /proc/self/task/{@literal *}/schedstat
-     * (nanosecond resolution, native BLAS/OpenMP threads included), else the JVM's process CPU time.
+     * (nanosecond resolution, native BLAS/OpenMP threads included), else the JVM's process CPU time. A thread that
+     * ends (a JIT compiler or GC thread, a pool's idle worker) takes its time out of /proc with it, so the CPU it had
+     * when last read is kept: otherwise a difference of two readings could go negative.
      */
-    static long processCpuNanos() {
-        long sum = 0;
+    static synchronized long processCpuNanos() {
+        Map<String, Long> now = new java.util.HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
                 try {
                     String s = Files.readString(task.resolve("schedstat"), StandardCharsets.US_ASCII);
-                    sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                    now.put(task.getFileName().toString(), Long.parseLong(s.substring(0, s.indexOf(' '))));
                 } catch (IOException | RuntimeException ignored) {
-                    // the thread ended between listing and reading: its time is gone either way
+                    // the thread ended between listing and reading: its last reading is kept below
                 }
             }
-            return sum;
         } catch (IOException | RuntimeException e) {
             return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
         }
+        for (Map.Entry<String, Long> seen : liveThreads.entrySet()) {
+            Long current = now.get(seen.getKey());
+            if (current == null || current < seen.getValue()) {   // ended, or its id reused by a new thread
+                retiredNanos += seen.getValue();
+            }
+        }
+        liveThreads = now;
+        long sum = retiredNanos;
+        for (long v : now.values()) {
+            sum += v;
+        }
+        return sum;
     }
 
     static double median(double[] values) {

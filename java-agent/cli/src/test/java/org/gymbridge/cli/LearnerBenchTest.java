@@ -23,6 +23,34 @@ class LearnerBenchTest {
     Path tmp;
 
     @Test
+    void processCpuNeverGoesBackWhenAThreadEnds() throws Exception {
+        // A thread that burned CPU, then ended: /proc/self/task forgets it, the bench's reading must not.
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread spinner = new Thread(() -> {
+            long x = 0;
+            while (!stop.get()) {
+                x += System.nanoTime() & 1;
+            }
+            if (x == 42) {
+                System.out.print("");
+            }
+        });
+        spinner.start();
+        long ownStart = LearnerBench.processCpuNanos();
+        long until = System.nanoTime() + 200_000_000L;
+        long during;
+        do {
+            Thread.sleep(10);
+            during = LearnerBench.processCpuNanos();
+        } while (during - ownStart < 30_000_000L && System.nanoTime() < until);
+        stop.set(true);
+        spinner.join();
+        long after = LearnerBench.processCpuNanos();
+        assertTrue(during - ownStart >= 30_000_000L, "the spinning thread was not seen: " + (during - ownStart) + " ns");
+        assertTrue(after >= during, "process CPU went back by " + (during - after) + " ns when a thread ended");
+    }
+
+    @Test
     void quickLearnerBenchWritesEveryRowWithPositiveJavaFigures() throws Exception {
         Path out = tmp.resolve("learners.json");
         int code = Main.commandLine().execute("bench", "--learners", "--quick", "--out", out.toString());
