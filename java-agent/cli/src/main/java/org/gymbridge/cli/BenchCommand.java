@@ -122,6 +122,19 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private final Map<String, Process> servers = new LinkedHashMap<>();
 
+    /** Stops what a run started (servers, in-process envs), last started first, then deletes its temp folder. */
+    private void cleanUp(Path tmp) {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            try {
+                cleanup.get(i).close();
+            } catch (Exception e) {
+                System.err.println("bench: cleanup: " + e);
+            }
+        }
+        cleanup.clear();
+        deleteTree(tmp);
+    }
+
     static final String CRAFTER = "Crafter-v1";
 
     static List<Case> cases(String only) {
@@ -294,14 +307,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             results.computeTargets();
         } finally {
-            for (int i = cleanup.size() - 1; i >= 0; i--) {
-                try {
-                    cleanup.get(i).close();
-                } catch (Exception e) {
-                    System.err.println("bench: cleanup: " + e);
-                }
-            }
-            deleteTree(tmp);
+            cleanUp(tmp);
         }
         Path file = writeResults(started, loadBefore);
         results.printTable(repeats);
@@ -389,14 +395,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             results.computeRayPairTargets(ip.envStepsPerSecond());
         } finally {
-            for (int i = cleanup.size() - 1; i >= 0; i--) {
-                try {
-                    cleanup.get(i).close();
-                } catch (Exception e) {
-                    System.err.println("bench: cleanup: " + e);
-                }
-            }
-            deleteTree(tmp);
+            cleanUp(tmp);
         }
         Path file = writeResults(started, loadBefore);
         results.printRayPair();
