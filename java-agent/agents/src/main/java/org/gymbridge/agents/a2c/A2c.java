@@ -18,6 +18,7 @@ import org.gymbridge.agents.nn.Adam;
 import org.gymbridge.agents.policy.Gae;
 import org.gymbridge.agents.policy.PolicyGradient;
 import org.gymbridge.agents.policy.PolicyHead;
+import org.gymbridge.agents.policy.RewardNormalizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -44,6 +45,7 @@ public final class A2c implements Agent {
     private Random rng;
 
     private final RolloutBuffer rollout;
+    private RewardNormalizer rewards;
     private long updates;
 
     /** A new agent for {@code numEnvs} envs; the head fixes the action distribution. */
@@ -57,6 +59,7 @@ public final class A2c implements Agent {
         this.net = ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
         this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
         this.rollout = RolloutBuffer.of(config.numSteps(), numEnvs, obsSize, width);
+        this.rewards = config.normReward() ? new RewardNormalizer(numEnvs, config.gamma()) : null;
     }
 
     /** The registry's factory ({@code gymbridge train --algo a2c}). */
@@ -89,7 +92,11 @@ public final class A2c implements Agent {
 
     @Override
     public void observe(Transition t) {
-        rollout.addOutcome(t);
+        if (rewards != null) {
+            rollout.addOutcome(t, rewards.scale(t));
+        } else {
+            rollout.addOutcome(t);
+        }
     }
 
     @Override
@@ -160,6 +167,7 @@ public final class A2c implements Agent {
     public void save(Path file) throws IOException {
         Checkpoint.of("a2c").putNetwork("net", net.graph()).putOptimizer("net", adam)
                 .put("config", config).put("head", head).put("rng", rng).put("updates", updates)
+                .put("reward_normalizer", rewards)
                 .write(file);
     }
 
@@ -171,6 +179,8 @@ public final class A2c implements Agent {
         head.restore(checkpoint.get("head", PolicyHead.class));
         rng = checkpoint.get("rng", Random.class);
         updates = checkpoint.get("updates", Long.class);
+        rewards = checkpoint.has("reward_normalizer") ? checkpoint.get("reward_normalizer", RewardNormalizer.class)
+                : rewards;
         rollout.clear();
     }
 }

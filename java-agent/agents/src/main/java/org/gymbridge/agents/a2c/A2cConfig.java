@@ -13,6 +13,8 @@ import java.util.Arrays;
  * @param gamma          discount factor
  * @param gaeLambda      GAE lambda (1: plain n-step returns, the classic A2C)
  * @param normAdvantages standardize the advantages of each update
+ * @param normReward     scale rewards by the running std of the discounted return ({@link
+ *                       org.gymbridge.agents.policy.RewardNormalizer}), so value targets are near unit scale
  * @param entCoef        entropy bonus coefficient
  * @param vfCoef         value loss coefficient
  * @param maxGradNorm    global gradient L2 norm limit
@@ -20,7 +22,7 @@ import java.util.Arrays;
  * @param hidden         hidden layer widths of the policy and of the value MLP (tanh)
  */
 public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, int numSteps, double gamma,
-                        double gaeLambda, boolean normAdvantages, double entCoef, double vfCoef, double maxGradNorm,
+                        double gaeLambda, boolean normAdvantages, boolean normReward, double entCoef, double vfCoef, double maxGradNorm,
                         double adamEps, int[] hidden) implements Serializable {
 
     public A2cConfig {
@@ -41,22 +43,27 @@ public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, 
 
     /** Tuned for CartPole-v1 with 8 envs: 16-step rollouts, lr 1e-3 annealed over 300k steps. */
     public static A2cConfig defaults() {
-        return new A2cConfig(300_000, 1e-3, true, 16, 0.99, 1.0, false, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
+        return new A2cConfig(300_000, 1e-3, true, 16, 0.99, 1.0, false, false, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
     }
 
     public A2cConfig withTotalSteps(long value) {
-        return new A2cConfig(value, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, entCoef,
+        return new A2cConfig(value, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward, entCoef,
                 vfCoef, maxGradNorm, adamEps, hidden);
     }
 
     public A2cConfig withLearningRate(double value) {
-        return new A2cConfig(totalSteps, value, annealLr, numSteps, gamma, gaeLambda, normAdvantages, entCoef,
+        return new A2cConfig(totalSteps, value, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward, entCoef,
                 vfCoef, maxGradNorm, adamEps, hidden);
     }
 
     public A2cConfig withNumSteps(int value) {
-        return new A2cConfig(totalSteps, learningRate, annealLr, value, gamma, gaeLambda, normAdvantages, entCoef,
+        return new A2cConfig(totalSteps, learningRate, annealLr, value, gamma, gaeLambda, normAdvantages, normReward, entCoef,
                 vfCoef, maxGradNorm, adamEps, hidden);
+    }
+
+    public A2cConfig withNormReward(boolean value) {
+        return new A2cConfig(totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, value,
+                entCoef, vfCoef, maxGradNorm, adamEps, hidden);
     }
 
     @Override
@@ -67,8 +74,8 @@ public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, 
     @Override
     public String toString() {
         return String.format("A2cConfig[totalSteps=%d, learningRate=%g, annealLr=%b, numSteps=%d, gamma=%g,"
-                + " gaeLambda=%g, normAdvantages=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]",
-                totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, entCoef, vfCoef,
+                + " gaeLambda=%g, normAdvantages=%b, normReward=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]",
+                totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward, entCoef, vfCoef,
                 maxGradNorm, adamEps, Arrays.toString(hidden));
     }
 }

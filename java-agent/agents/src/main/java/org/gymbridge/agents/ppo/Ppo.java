@@ -23,6 +23,7 @@ import org.gymbridge.agents.policy.Categorical;
 import org.gymbridge.agents.policy.Gae;
 import org.gymbridge.agents.policy.PolicyGradient;
 import org.gymbridge.agents.policy.PolicyHead;
+import org.gymbridge.agents.policy.RewardNormalizer;
 import org.gymbridge.env.VectorEnv;
 import org.gymbridge.spaces.Space;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,8 +52,7 @@ public final class Ppo implements Agent {
     private final ActionDistribution distribution;
     // Optional normalization (PpoConfig.normObs / normReward), part of the agent so checkpoints keep it.
     private RunningMeanStd obsStats;
-    private RunningMeanStd returnStats;
-    private double[] discountedReturn;
+    private RewardNormalizer rewards;
     private final int actionWidth;
     // Image observations: the CNN's input conversion (channels first, scaled once per batch); null for the MLP.
     private final ConvEncoder encoder;
@@ -117,8 +117,7 @@ public final class Ppo implements Agent {
                 : encoder != null ? ActorCritic.createCnn(encoder, head.networkOutputSize(), rng)
                 : ActorCritic.create(obsSize, head.networkOutputSize(), config.hidden(), rng);
         this.obsStats = config.normObs() ? new RunningMeanStd(obsSize) : null;
-        this.returnStats = config.normReward() ? new RunningMeanStd(1) : null;
-        this.discountedReturn = new double[numEnvs];
+        this.rewards = config.normReward() ? new RewardNormalizer(numEnvs, config.gamma()) : null;
         this.adam = new Adam(net.params().length(), 0.9, 0.999, config.adamEps());
         this.rollout = RolloutBuffer.of(config.numSteps(), numEnvs, obsSize, actionWidth);
     }
@@ -162,9 +161,10 @@ public final class Ppo implements Agent {
     private void restoreNormalizers(Checkpoint checkpoint) throws IOException {
         Normalizers n = checkpoint.get("normalizers", Normalizers.class);
         obsStats = n.observations();
-        returnStats = n.returns();
-        if (n.discountedReturn().length == numEnvs) {
-            discountedReturn = n.discountedReturn();
+        if (n.returns() != null) {
+            // A checkpoint from a run with a different env count keeps the statistics, not the per-env returns.
+            rewards = new RewardNormalizer(config.gamma(), n.returns(),
+                    n.discountedReturn().length == numEnvs ? n.discountedReturn() : new double[numEnvs]);
         }
     }
 
@@ -178,7 +178,8 @@ public final class Ppo implements Agent {
     public void save(Path file) throws IOException {
         Checkpoint.of("ppo").putNetwork("net", net.graph()).putOptimizer("net", adam)
                 .put("config", config).put("head", head).put("rng", rng).put("update", update)
-                .put("normalizers", new Normalizers(obsStats, returnStats, discountedReturn))
+                .put("normalizers", new Normalizers(obsStats, rewards == null ? null : rewards.stats(),
+                        rewards == null ? new double[numEnvs] : rewards.discountedReturns()))
                 .put("encoder", encoder)            // null for the MLP
                 .write(file);
     }
@@ -268,24 +269,7 @@ public final class Ppo implements Agent {
 
     @Override
     public void observe(Transition transition) {
-        double[] r = transition.rewards();
-        if (returnStats != null) {
-            // Gymnasium's NormalizeReward: scale by the running std of the discounted return (not centred).
-            for (int i = 0; i < numEnvs; i++) {
-                if (transition.valid()[i]) {
-                    discountedReturn[i] = discountedReturn[i] * config.gamma() + r[i];
-                }
-            }
-            returnStats.update(discountedReturn, transition.valid());
-            double scale = Math.sqrt(returnStats.variance(0) + 1e-8);
-            r = r.clone();
-            for (int i = 0; i < numEnvs; i++) {
-                r[i] = Math.max(-10, Math.min(10, r[i] / scale));
-                if (transition.valid()[i] && transition.done(i)) {
-                    discountedReturn[i] = 0;
-                }
-            }
-        }
+        double[] r = rewards != null ? rewards.scale(transition) : transition.rewards();
         rollout.addOutcome(transition, r);
     }
 
