@@ -125,6 +125,8 @@ public final class A2c implements Agent {
             advantages[j] = gae.advantages()[batch[j]];
             returns[j] = gae.returns()[batch[j]];
         }
+        // R_t = A_t + V(s_t) (Gae), so the advantage is the critic's error on its own target.
+        double explainedVar = PolicyGradient.explainedVariance(returns, advantages);
         if (config.normAdvantages()) {
             PolicyGradient.standardize(advantages);
         }
@@ -156,6 +158,10 @@ public final class A2c implements Agent {
         stats.put("v_loss", vLoss);
         stats.put("entropy", entropy);
         stats.put("grad_norm", gradNorm);
+        stats.put("explained_var", explainedVar);
+        if (rewards != null) {
+            stats.put("reward_std", rewards.std());
+        }
         stats.put("lr", lr);
         return stats;
     }

@@ -21,6 +21,7 @@ import org.gymbridge.agents.nn.ActorCritic;
 import org.gymbridge.agents.nn.Adam;
 import org.gymbridge.agents.policy.Gae;
 import org.gymbridge.agents.policy.PolicyHead;
+import org.gymbridge.agents.policy.RewardNormalizer;
 import org.gymbridge.agents.train.StepLoop;
 import org.gymbridge.env.StepResult;
 import org.gymbridge.env.VectorEnv;
@@ -176,6 +177,7 @@ public final class A3c implements Agent {
         private final boolean[] terminated;
         private final boolean[] dones;
         private final boolean[] valid;
+        private final RewardNormalizer rewardScale;
         private int step;
 
         ActorLearner(int worker, VectorEnv env, Listener listener) {
@@ -194,6 +196,7 @@ public final class A3c implements Agent {
             this.terminated = new boolean[batch];
             this.dones = new boolean[batch];
             this.valid = new boolean[batch];
+            this.rewardScale = config.normReward() ? new RewardNormalizer(numEnvs, config.gamma()) : null;
         }
 
         void run(long steps, AtomicReference<Throwable> failure) throws IOException {
@@ -243,8 +246,9 @@ public final class A3c implements Agent {
         @Override
         public void observe(Transition t) {
             int k = step * numEnvs;
+            double[] r = rewardScale != null ? rewardScale.scale(t) : t.rewards();
             for (int i = 0; i < numEnvs; i++) {
-                rewards[k + i] = t.rewards()[i];
+                rewards[k + i] = r[i];
                 terminated[k + i] = t.terminated()[i];
                 dones[k + i] = t.done(i);
                 valid[k + i] = t.valid()[i];

@@ -12,6 +12,8 @@ import java.util.Arrays;
  * @param annealLr     decay the learning rate linearly to 0 over totalSteps
  * @param numSteps     env steps per actor-learner update (n of the n-step returns; the paper's t_max)
  * @param gamma        discount factor
+ * @param normReward   scale rewards by the running std of the discounted return, per actor-learner
+ *                     ({@link org.gymbridge.agents.policy.RewardNormalizer})
  * @param entCoef      entropy bonus coefficient (the paper's beta)
  * @param vfCoef       value loss coefficient
  * @param maxGradNorm  L2 norm limit of each actor-learner's gradient
@@ -19,7 +21,7 @@ import java.util.Arrays;
  * @param hidden       hidden layer widths of the policy and of the value MLP (tanh)
  */
 public record A3cConfig(long totalSteps, int threads, double learningRate, boolean annealLr, int numSteps,
-                        double gamma, double entCoef, double vfCoef, double maxGradNorm, double adamEps,
+                        double gamma, boolean normReward, double entCoef, double vfCoef, double maxGradNorm, double adamEps,
                         int[] hidden) implements Serializable {
 
     public A3cConfig {
@@ -40,17 +42,22 @@ public record A3cConfig(long totalSteps, int threads, double learningRate, boole
 
     /** For CartPole-v1: 4 actor-learners, 32-step rollouts, lr 1e-3 annealed over 500k steps. */
     public static A3cConfig defaults() {
-        return new A3cConfig(500_000, 4, 1e-3, true, 32, 0.99, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
+        return new A3cConfig(500_000, 4, 1e-3, true, 32, 0.99, false, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
     }
 
     public A3cConfig withThreads(int value) {
-        return new A3cConfig(totalSteps, value, learningRate, annealLr, numSteps, gamma, entCoef, vfCoef, maxGradNorm,
-                adamEps, hidden);
+        return new A3cConfig(totalSteps, value, learningRate, annealLr, numSteps, gamma, normReward, entCoef, vfCoef,
+                maxGradNorm, adamEps, hidden);
     }
 
     public A3cConfig withTotalSteps(long value) {
-        return new A3cConfig(value, threads, learningRate, annealLr, numSteps, gamma, entCoef, vfCoef, maxGradNorm,
-                adamEps, hidden);
+        return new A3cConfig(value, threads, learningRate, annealLr, numSteps, gamma, normReward, entCoef, vfCoef,
+                maxGradNorm, adamEps, hidden);
+    }
+
+    public A3cConfig withNormReward(boolean value) {
+        return new A3cConfig(totalSteps, threads, learningRate, annealLr, numSteps, gamma, value, entCoef, vfCoef,
+                maxGradNorm, adamEps, hidden);
     }
 
     @Override
@@ -61,8 +68,8 @@ public record A3cConfig(long totalSteps, int threads, double learningRate, boole
     @Override
     public String toString() {
         return String.format("A3cConfig[totalSteps=%d, threads=%d, learningRate=%g, annealLr=%b, numSteps=%d,"
-                + " gamma=%g, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]", totalSteps, threads,
-                learningRate, annealLr, numSteps, gamma, entCoef, vfCoef, maxGradNorm, adamEps,
+                + " gamma=%g, normReward=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]", totalSteps, threads,
+                learningRate, annealLr, numSteps, gamma, normReward, entCoef, vfCoef, maxGradNorm, adamEps,
                 Arrays.toString(hidden));
     }
 }

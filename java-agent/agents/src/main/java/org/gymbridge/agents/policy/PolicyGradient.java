@@ -64,4 +64,18 @@ public final class PolicyGradient {
             x[i] = (x[i] - mean) / (std + 1e-8);
         }
     }
+
+    /**
+     * 1 - Var(targets - V) / Var(targets): how much of the value targets' spread the critic explains (1 perfect, 0 no
+     * better than their mean, negative worse); NaN when the targets do not vary.
+     */
+    public static double explainedVariance(double[] targets, double[] residuals) {
+        double varTargets = variance(targets);
+        return varTargets == 0 ? Double.NaN : 1 - variance(residuals) / varTargets;
+    }
+
+    private static double variance(double[] x) {
+        double mean = java.util.Arrays.stream(x).average().orElse(0);
+        return java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
+    }
 }

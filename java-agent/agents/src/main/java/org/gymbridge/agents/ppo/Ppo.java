@@ -453,12 +453,6 @@ public final class Ppo implements Agent {
             y[j] = returns[batch[j]];
             residual[j] = returns[batch[j]] - rollout.values()[batch[j]];
         }
-        double varY = variance(y);
-        return varY == 0 ? Double.NaN : 1 - variance(residual) / varY;
-    }
-
-    private static double variance(double[] x) {
-        double mean = Arrays.stream(x).average().orElse(0);
-        return Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
+        return PolicyGradient.explainedVariance(y, residual);
     }
 }
