@@ -41,9 +41,12 @@ public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, 
         }
     }
 
-    /** Tuned for CartPole-v1 with 8 envs: 16-step rollouts, lr 1e-3 annealed over 300k steps. */
+    /**
+     * Tuned for CartPole-v1 with 8 envs: 16-step rollouts, lr 1e-3 annealed over 300k steps, rewards normalized (without
+     * it 4 of 13 seeds collapsed after reaching 500: java-agent/agents/docs/policy-gradient-agents.md "A2C robustness").
+     */
     public static A2cConfig defaults() {
-        return new A2cConfig(300_000, 1e-3, true, 16, 0.99, 1.0, false, false, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
+        return new A2cConfig(300_000, 1e-3, true, 16, 0.99, 1.0, false, true, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
     }
 
     public A2cConfig withTotalSteps(long value) {

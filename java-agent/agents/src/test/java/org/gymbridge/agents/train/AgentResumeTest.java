@@ -188,8 +188,8 @@ class AgentResumeTest {
         A2cConfig config = A2cConfig.defaults().withNumSteps(5);
         resumesExactly(() -> new A2c(config, ENVS, OBS, PolicyHead.forSpace(new Discrete(3), true, 0), 5), 40, 20, true);
         resumesExactly(() -> new A2c(config, ENVS, OBS, PolicyHead.forSpace(box(-1, 1), true, 0), 5), 40, 20, false);
-        A2cConfig normalized = config.withNormReward(true);
-        resumesExactly(() -> new A2c(normalized, ENVS, OBS, PolicyHead.forSpace(new Discrete(3), true, 0), 5), 40, 20,
+        A2cConfig raw = config.withNormReward(false);
+        resumesExactly(() -> new A2c(raw, ENVS, OBS, PolicyHead.forSpace(new Discrete(3), true, 0), 5), 40, 20,
                 true);
     }
 
