@@ -20,6 +20,7 @@ import org.gymbridge.agents.core.Transition;
 import org.gymbridge.agents.nn.ActorCritic;
 import org.gymbridge.agents.nn.Adam;
 import org.gymbridge.agents.policy.Gae;
+import org.gymbridge.agents.policy.PolicyGradient;
 import org.gymbridge.agents.policy.PolicyHead;
 import org.gymbridge.agents.policy.RewardNormalizer;
 import org.gymbridge.agents.train.StepLoop;
@@ -308,6 +309,7 @@ public final class A3c implements Agent {
             double gradNorm = Adam.clipGradientNorm(gradient, config.maxGradNorm());
             apply(gradient, local);
             stats.put("v_loss", vLoss);
+            stats.put("explained_var", PolicyGradient.explainedVariance(returns, advantages));
             stats.put("grad_norm", gradNorm);
             return stats;
         }

@@ -40,9 +40,9 @@ public record A3cConfig(long totalSteps, int threads, double learningRate, boole
         }
     }
 
-    /** For CartPole-v1: 4 actor-learners, 32-step rollouts, lr 1e-3 annealed over 500k steps. */
+    /** For CartPole-v1: 4 actor-learners, 32-step rollouts, lr 1e-3 annealed over 500k steps, rewards normalized. */
     public static A3cConfig defaults() {
-        return new A3cConfig(500_000, 4, 1e-3, true, 32, 0.99, false, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
+        return new A3cConfig(500_000, 4, 1e-3, true, 32, 0.99, true, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
     }
 
     public A3cConfig withThreads(int value) {
