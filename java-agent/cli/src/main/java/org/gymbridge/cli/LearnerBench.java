@@ -61,8 +61,9 @@ final class LearnerBench {
     private final Options options;
     private final Path root;
     private final int warmup;
-    /** Minimum warm-up time per row (besides the warm-up blocks), so that JIT compilation is over when timing starts. */
+    /** Minimum warm-up time per row (besides the warm-up blocks): JIT compilation is over when timing starts. */
     private static final double WARMUP_SECONDS = 3.0;
+    private final double warmupSeconds;
 
     LearnerBench(Options options, Path root) {
         this.options = options;
@@ -70,6 +71,7 @@ final class LearnerBench {
         // Six untimed blocks: the direct passes are Java loops, which need a few calls before the JIT's optimizing
         // compiler has them (with two, a CNN minibatch was timed partly in profiling code).
         this.warmup = options.quick() ? 1 : 6;
+        this.warmupSeconds = options.quick() ? 0 : WARMUP_SECONDS;
     }
 
     /** Runs the benchmark, prints the table, writes the JSON file; returns the process exit code. */
@@ -101,7 +103,7 @@ final class LearnerBench {
         }
         Map<String, double[]> java = new LinkedHashMap<>();
         for (Case c : cases) {
-            double[] cpuWall = c.measure(warmup, options.repeats());
+            double[] cpuWall = c.measure(warmup, warmupSeconds, options.repeats());
             java.put(c.name, cpuWall);
             System.err.printf(Locale.ROOT, "bench: %-26s java %8.3f ms CPU, %8.3f ms wall per %s%n", c.name,
                     cpuWall[0], cpuWall[1], c.unit);
@@ -326,18 +328,21 @@ final class LearnerBench {
             torchSpec.put("units", torchUnits);
         }
 
-        /** Median CPU and wall milliseconds per unit over {@code repeats} timed blocks after {@code warmup} blocks. */
-        double[] measure(int warmup, int repeats) {
+        /**
+         * Median CPU and wall milliseconds per unit over {@code repeats} timed blocks after {@code warmup} blocks
+         * and at least {@code warmupSeconds} of warm-up.
+         */
+        double[] measure(int warmup, double warmupSeconds, int repeats) {
             observations = randomObservations();
             for (long i = 0; i < fill; i++) {
                 step();
             }
-            // Warm up for at least WARMUP_SECONDS too: HotSpot compiles an update's hot code over its first hundreds
+            // Warm up for at least warmupSeconds too: HotSpot compiles an update's hot code over its first hundreds
             // of calls, and that compilation (C2 threads, counted in the process CPU) is not what a training run of
             // many thousand updates pays per update. With 6 warm-up blocks alone a SAC update measured 12.3 ms CPU for
             // 9.3 ms wall; after 3 s of warm-up 9.0 ms CPU for 8.5 ms wall.
-            long warmEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
-            for (int block = 0; block < warmup || (System.nanoTime() < warmEnd && warmup > 1); block++) {
+            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            for (int block = 0; block < warmup || System.nanoTime() < warmEnd; block++) {
                 block();
             }
             double[] cpu = new double[repeats];

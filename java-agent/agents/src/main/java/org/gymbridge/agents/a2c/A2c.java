@@ -92,11 +92,7 @@ public final class A2c implements Agent {
 
     @Override
     public void observe(Transition t) {
-        if (rewards != null) {
-            rollout.addOutcome(t, rewards.scale(t));
-        } else {
-            rollout.addOutcome(t);
-        }
+        rollout.addOutcome(t, rewards != null ? rewards.scale(t) : t.rewards());
     }
 
     @Override

@@ -22,8 +22,8 @@ import java.util.Arrays;
  * @param hidden         hidden layer widths of the policy and of the value MLP (tanh)
  */
 public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, int numSteps, double gamma,
-                        double gaeLambda, boolean normAdvantages, boolean normReward, double entCoef, double vfCoef, double maxGradNorm,
-                        double adamEps, int[] hidden) implements Serializable {
+                        double gaeLambda, boolean normAdvantages, boolean normReward, double entCoef, double vfCoef,
+                        double maxGradNorm, double adamEps, int[] hidden) implements Serializable {
 
     public A2cConfig {
         require(totalSteps > 0, "totalSteps must be > 0");
@@ -42,26 +42,26 @@ public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, 
     }
 
     /**
-     * Tuned for CartPole-v1 with 8 envs: 16-step rollouts, lr 1e-3 annealed over 300k steps, rewards normalized (without
-     * it 4 of 13 seeds collapsed after reaching 500: java-agent/agents/docs/policy-gradient-agents.md "A2C robustness").
+     * Tuned for CartPole-v1 with 8 envs: 16-step rollouts, lr 1e-3 annealed over 300k steps, rewards normalized
+     * (without it 4 of 13 seeds collapsed after reaching 500: docs/policy-gradient-agents.md "A2C robustness").
      */
     public static A2cConfig defaults() {
         return new A2cConfig(300_000, 1e-3, true, 16, 0.99, 1.0, false, true, 0.0, 0.5, 0.5, 1e-5, new int[] {64, 64});
     }
 
     public A2cConfig withTotalSteps(long value) {
-        return new A2cConfig(value, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward, entCoef,
-                vfCoef, maxGradNorm, adamEps, hidden);
+        return new A2cConfig(value, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward,
+                entCoef, vfCoef, maxGradNorm, adamEps, hidden);
     }
 
     public A2cConfig withLearningRate(double value) {
-        return new A2cConfig(totalSteps, value, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward, entCoef,
-                vfCoef, maxGradNorm, adamEps, hidden);
+        return new A2cConfig(totalSteps, value, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward,
+                entCoef, vfCoef, maxGradNorm, adamEps, hidden);
     }
 
     public A2cConfig withNumSteps(int value) {
-        return new A2cConfig(totalSteps, learningRate, annealLr, value, gamma, gaeLambda, normAdvantages, normReward, entCoef,
-                vfCoef, maxGradNorm, adamEps, hidden);
+        return new A2cConfig(totalSteps, learningRate, annealLr, value, gamma, gaeLambda, normAdvantages, normReward,
+                entCoef, vfCoef, maxGradNorm, adamEps, hidden);
     }
 
     public A2cConfig withNormReward(boolean value) {
@@ -77,8 +77,8 @@ public record A2cConfig(long totalSteps, double learningRate, boolean annealLr, 
     @Override
     public String toString() {
         return String.format("A2cConfig[totalSteps=%d, learningRate=%g, annealLr=%b, numSteps=%d, gamma=%g,"
-                + " gaeLambda=%g, normAdvantages=%b, normReward=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]",
-                totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages, normReward, entCoef, vfCoef,
-                maxGradNorm, adamEps, Arrays.toString(hidden));
+                + " gaeLambda=%g, normAdvantages=%b, normReward=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g,"
+                + " hidden=%s]", totalSteps, learningRate, annealLr, numSteps, gamma, gaeLambda, normAdvantages,
+                normReward, entCoef, vfCoef, maxGradNorm, adamEps, Arrays.toString(hidden));
     }
 }

@@ -21,8 +21,8 @@ import java.util.Arrays;
  * @param hidden       hidden layer widths of the policy and of the value MLP (tanh)
  */
 public record A3cConfig(long totalSteps, int threads, double learningRate, boolean annealLr, int numSteps,
-                        double gamma, boolean normReward, double entCoef, double vfCoef, double maxGradNorm, double adamEps,
-                        int[] hidden) implements Serializable {
+                        double gamma, boolean normReward, double entCoef, double vfCoef, double maxGradNorm,
+                        double adamEps, int[] hidden) implements Serializable {
 
     public A3cConfig {
         require(totalSteps > 0, "totalSteps must be > 0");
@@ -68,8 +68,8 @@ public record A3cConfig(long totalSteps, int threads, double learningRate, boole
     @Override
     public String toString() {
         return String.format("A3cConfig[totalSteps=%d, threads=%d, learningRate=%g, annealLr=%b, numSteps=%d,"
-                + " gamma=%g, normReward=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]", totalSteps, threads,
-                learningRate, annealLr, numSteps, gamma, normReward, entCoef, vfCoef, maxGradNorm, adamEps,
-                Arrays.toString(hidden));
+                + " gamma=%g, normReward=%b, entCoef=%g, vfCoef=%g, maxGradNorm=%g, adamEps=%g, hidden=%s]",
+                totalSteps, threads, learningRate, annealLr, numSteps, gamma, normReward, entCoef, vfCoef, maxGradNorm,
+                adamEps, Arrays.toString(hidden));
     }
 }

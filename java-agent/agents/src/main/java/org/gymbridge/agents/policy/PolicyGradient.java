@@ -1,5 +1,6 @@
 package org.gymbridge.agents.policy;
 
+import java.util.Arrays;
 import org.gymbridge.agents.nn.ActorCritic;
 import org.gymbridge.agents.nn.Adam;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -75,7 +76,7 @@ public final class PolicyGradient {
     }
 
     private static double variance(double[] x) {
-        double mean = java.util.Arrays.stream(x).average().orElse(0);
-        return java.util.Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
+        double mean = Arrays.stream(x).average().orElse(0);
+        return Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElse(0);
     }
 }

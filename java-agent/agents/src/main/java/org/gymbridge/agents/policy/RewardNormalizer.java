@@ -30,7 +30,7 @@ public final class RewardNormalizer implements Serializable {
         this.discountedReturn = discountedReturn.clone();
     }
 
-    /** Folds the transition's rewards into the statistics and returns them scaled (envs with invalid rows: 0). */
+    /** Folds the transition's valid rewards into the statistics and returns every reward scaled and clipped. */
     public double[] scale(Transition transition) {
         double[] r = transition.rewards();
         boolean[] valid = transition.valid();
@@ -44,7 +44,7 @@ public final class RewardNormalizer implements Serializable {
             }
         }
         stats.update(discountedReturn, valid);
-        double std = Math.sqrt(stats.variance(0) + 1e-8);
+        double std = std();
         double[] scaled = new double[r.length];
         for (int i = 0; i < r.length; i++) {
             scaled[i] = Math.max(-CLIP, Math.min(CLIP, r[i] / std));
