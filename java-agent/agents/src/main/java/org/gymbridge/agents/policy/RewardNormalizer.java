@@ -39,6 +39,13 @@ public final class RewardNormalizer implements Serializable {
                     + " envs got " + r.length + " rewards");
         }
         for (int i = 0; i < r.length; i++) {
+            // One NaN or infinity would poison the running statistics, and every later reward with them.
+            if (valid[i] && !Double.isFinite(r[i])) {
+                throw new IllegalArgumentException("env " + i + " returned a non-finite reward (" + r[i]
+                        + "); reward normalization (norm_reward) cannot use it: fix the env's reward function");
+            }
+        }
+        for (int i = 0; i < r.length; i++) {
             if (valid[i]) {
                 discountedReturn[i] = discountedReturn[i] * gamma + r[i];
             }

@@ -88,4 +88,25 @@ class RewardNormalizerTest {
                 () -> a.scale(step(new double[] {1}, new boolean[1], new boolean[] {true})));
         assertEquals("reward normalizer built for 2 envs got 1 rewards", e.getMessage());
     }
+
+    @Test
+    void aNonFiniteRewardFailsThatCallAndLeavesTheStatisticsAsTheyWere() {
+        RewardNormalizer hit = new RewardNormalizer(2, 0.99);
+        RewardNormalizer clean = new RewardNormalizer(2, 0.99);
+        Transition first = step(new double[] {1, 2}, new boolean[2], new boolean[] {true, true});
+        hit.scale(first);
+        clean.scale(first);
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> hit.scale(step(new double[] {0.5, bad}, new boolean[2], new boolean[] {true, true})));
+            assertEquals("env 1 returned a non-finite reward (" + bad + "); reward normalization (norm_reward) cannot"
+                    + " use it: fix the env's reward function", e.getMessage());
+        }
+        // An autoreset row's reward is not used, so it may be anything.
+        Transition reset = step(new double[] {0.5, Double.NaN}, new boolean[2], new boolean[] {true, false});
+        Transition next = step(new double[] {3, -1}, new boolean[2], new boolean[] {true, true});
+        assertEquals(clean.scale(reset)[0], hit.scale(reset)[0]);
+        assertArrayEquals(clean.scale(next), hit.scale(next));
+        assertArrayEquals(clean.discountedReturns(), hit.discountedReturns());
+    }
 }
